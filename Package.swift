@@ -1,0 +1,114 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Tern",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tern", targets: ["tern"]),
+        .library(name: "TernSMTPCore", targets: ["TernSMTPCore"]),
+        .library(name: "TernSMTPServer", targets: ["TernSMTPServer"]),
+        .library(name: "TernSpool", targets: ["TernSpool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "TernSMTPCore",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TernSMTPServer",
+            dependencies: [
+                "TernSMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TernSpool",
+            dependencies: [
+                "TernSMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TernPolicy",
+            dependencies: ["TernSMTPCore"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TernDelivery",
+            dependencies: [
+                "TernSpool",
+                "TernSMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TernConfig",
+            dependencies: [
+                "TernSMTPCore",
+                "TernPolicy",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TernDaemon",
+            dependencies: [
+                "TernSMTPCore", "TernSMTPServer", "TernSpool", "TernDelivery", "TernPolicy", "TernConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tern",
+            dependencies: [
+                "TernDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TernTestSupport",
+            dependencies: [
+                "TernSMTPCore", "TernSpool",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TernSMTPCoreTests", dependencies: ["TernSMTPCore", "TernTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TernSMTPServerTests", dependencies: ["TernSMTPServer", "TernTestSupport",
+            .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(name: "TernSpoolTests", dependencies: ["TernSpool", "TernTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TernDeliveryTests", dependencies: ["TernDelivery", "TernSpool", "TernTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TernPolicyTests", dependencies: ["TernPolicy"], swiftSettings: strict),
+        .testTarget(name: "TernConfigTests", dependencies: ["TernConfig"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,60 @@
+import NIOCore
+
+/// Un-stuffs DATA text and finds its end, `CRLF.CRLF` only (RFC 5321 §4.5.2, §4.1.1.4).
+///
+/// "Line start" means after CRLF, or the first octet after the 354. A bare LF or CR never
+/// starts a line, so `<LF>.<LF>` and the other fake terminators of SPEC.md §7.3 pass through
+/// as content. Output is always a slice of the input (no copy): a run stops before a stuffed
+/// dot, and octets that can't be judged yet (a CR or a leading dot at the end of the buffer)
+/// stay in the buffer until more arrive.
+struct DotUnstuffer: Sendable {
+    enum Output: Equatable {
+        case data(ByteBuffer)
+        case end
+        case needMore
+    }
+
+    private var atLineStart = true
+
+    /// Consumes octets of `buffer` and returns un-stuffed text, the end, or nothing yet.
+    mutating func decode(_ buffer: inout ByteBuffer) -> Output {
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), dot = UInt8(ascii: ".")
+        let view = buffer.readableBytesView
+        let end = view.endIndex
+        var runStart = view.startIndex
+        var index = runStart
+        scan: while index < end {
+            if atLineStart && view[index] == dot {
+                guard index + 1 < end else { break scan }
+                if view[index + 1] == cr {
+                    guard index + 2 < end else { break scan }
+                    if view[index + 2] == lf {
+                        if index > runStart { break scan }
+                        buffer.moveReaderIndex(forwardBy: 3)
+                        return .end
+                    }
+                }
+                if index > runStart { break scan }
+                // The stuffed dot is dropped.
+                index += 1
+                runStart = index
+                atLineStart = false
+                continue
+            }
+            if view[index] == cr {
+                guard index + 1 < end else { break scan }
+                if view[index + 1] == lf {
+                    index += 2
+                    atLineStart = true
+                    continue
+                }
+            }
+            index += 1
+            atLineStart = false
+        }
+        let skipped = runStart - view.startIndex
+        buffer.moveReaderIndex(forwardBy: skipped)
+        guard index > runStart else { return .needMore }
+        return .data(buffer.readSlice(length: index - runStart)!)
+    }
+}

@@ -1,0 +1,59 @@
+import NIOCore
+
+/// What the transport must do next for a `ServerSession`.
+public enum ServerAction: Sendable, Equatable {
+    /// Send a reply (it may be batched until the framer needs more input).
+    case send(Reply)
+    /// Send a reply, flush and close the connection.
+    case close(Reply)
+    /// Ask the session's owner; answer with `ServerSession.answered(_:)`.
+    case ask(Question)
+    /// Open a message store; report with `ServerSession.opened(_:)`.
+    case openMessage
+    /// Append text to the open message store; on failure call `ServerSession.storeFailed()`.
+    case appendMessage(ByteBuffer)
+    /// Make the stored message durable; report with `ServerSession.committed(_:)`.
+    case commitMessage(MessageSummary)
+    /// Throw away the open message store.
+    case discardMessage
+}
+
+/// A decision the protocol core leaves to the server's owner.
+public enum Question: Sendable, Hashable {
+    /// May this transaction start? (storage, sender policy) Answer 250 2.1.0 or a refusal.
+    case sender(ReversePath, MailParameters)
+    /// Is this recipient accepted? Answer 250/251 or a refusal.
+    case recipient(ForwardPath, RcptParameters)
+    /// VRFY; answer with the reply to send.
+    case verify(VerifyRequest)
+    /// HELP STATUS; answer with `Reply.systemStatus`.
+    case status
+}
+
+/// The argument of VRFY.
+public enum VerifyRequest: Sendable, Hashable {
+    /// A bare local part: `VRFY user` means user@<primary local domain>.
+    case localPart(String)
+    /// `VRFY user@example.com` or `VRFY <user@example.com>`.
+    case mailbox(Mailbox)
+}
+
+/// An accepted recipient, as the client gave it.
+public struct AcceptedRecipient: Sendable, Hashable {
+    public var path: ForwardPath
+    public var parameters: RcptParameters
+}
+
+/// Everything about a received message except its text, handed over for the commit.
+public struct MessageSummary: Sendable, Hashable {
+    public var sender: ReversePath
+    public var parameters: MailParameters
+    /// Recipients in the order they were accepted.
+    public var recipients: [AcceptedRecipient]
+    /// The EHLO/HELO argument.
+    public var clientName: String
+    /// The RFC 3848 / RFC 6531 `with` keyword for the trace field: SMTP, ESMTP, UTF8SMTP, ...
+    public var protocolName: String
+    /// Octets of message text stored.
+    public var size: Int
+}

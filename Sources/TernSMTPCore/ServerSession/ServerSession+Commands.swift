@@ -1,0 +1,146 @@
+/// Command lines: the checks of SPEC.md §0.4, then each command's own.
+extension ServerSession {
+    mutating func command(_ text: String) -> [ServerAction] {
+        let line = CommandLine(text)
+        if !configuration.acceptMail && line.verb != .quit {
+            return [.send(.noMail(host))]
+        }
+        if line.isEmpty { return send(.emptyCommand) }
+        guard let verb = line.verb else { return send(.unknownCommand(line.verbText)) }
+        if verb.isRefused { return send(.notImplemented) }
+        let argument = line.argument
+        switch verb {
+        case .ehlo, .helo: return hello(verb, argument)
+        case .mail: return mail(argument)
+        case .rcpt: return rcpt(argument)
+        case .data: return data(argument)
+        case .bdat: return bdat(argument)
+        case .rset:
+            guard argument.isEmpty else { return send(.noParametersAllowed) }
+            transaction = nil
+            return send(.resetOK)
+        case .noop:
+            return send(.ok)
+        case .quit:
+            guard argument.isEmpty else { return send(.noParametersAllowed) }
+            return close(.closing(host))
+        case .vrfy: return verify(argument)
+        case .help: return help(argument)
+        case .startTLS:
+            return send(.tlsNotAvailable)
+        case .auth: return auth(argument)
+        case .etrn: return etrn(argument)
+        case .atrn: return send(.notImplemented)
+        case .expn, .turn, .send, .soml, .saml: return send(.notImplemented)
+        }
+    }
+
+    private mutating func hello(_ verb: Verb, _ argument: String) -> [ServerAction] {
+        guard let name = argument.split(separator: " ").first else {
+            return send(.helloSyntax(verb.rawValue))
+        }
+        transaction = nil
+        hello = Hello(name: String(name), extended: verb == .ehlo)
+        if verb == .ehlo {
+            return send(.ehlo(host, client: String(name), keywords: extensionKeywords))
+        }
+        return send(.helo(host, client: String(name)))
+    }
+
+    // Order (SPEC.md §4): sequence, command syntax, parameter syntax, authentication,
+    // parameter values, address, storage, size, sender ownership, TRANSID.
+    private mutating func mail(_ argument: String) -> [ServerAction] {
+        guard hello != nil else { return send(.sendHelloFirst) }
+        guard transaction == nil else { return send(.nestedMail) }
+        let command: MailCommand
+        do throws(Reply) {
+            command = try TransactionCommandParser.mail(argument)
+        } catch {
+            return send(error)
+        }
+        let path: ReversePath
+        switch command.path {
+        case .success(let p): path = p
+        case .failure(.nonASCII): return send(.nonASCIIAddress)
+        case .failure(.syntax): return send(.badSenderAddress)
+        }
+        phase = .awaiting(.sender(command.parameters, path))
+        return [.ask(.sender(path, command.parameters))]
+    }
+
+    // Order (SPEC.md §5): sequence, syntax, parameters, empty path, address syntax,
+    // recipient limit, recipient table.
+    private mutating func rcpt(_ argument: String) -> [ServerAction] {
+        guard let current = transaction else { return send(.needMail) }
+        transaction?.recipientsTried += 1
+        let command: RcptCommand
+        do throws(Reply) {
+            command = try TransactionCommandParser.rcpt(argument, smtpUTF8: current.parameters.smtpUTF8)
+        } catch {
+            return send(error)
+        }
+        let path: ForwardPath
+        switch command.path {
+        case .success(let p): path = p
+        case .failure(.nonASCII): return send(.nonASCIIAddress)
+        case .failure(.syntax): return send(.badRecipientAddress)
+        }
+        guard current.recipients.count < configuration.recipientLimit else { return send(.tooManyRecipients) }
+        phase = .awaiting(.recipient(AcceptedRecipient(path: path, parameters: command.parameters)))
+        return [.ask(.recipient(path, command.parameters))]
+    }
+
+    private mutating func verify(_ argument: String) -> [ServerAction] {
+        guard !argument.isEmpty else { return send(.verifySyntax) }
+        var text = Substring(argument)
+        if text.first == "<" {
+            guard text.last == ">", text.count > 2 else { return send(.badRecipientAddress) }
+            text = text.dropFirst().dropLast()
+        } else if text.contains(" ") {
+            return send(.verifySyntax)
+        }
+        let request: VerifyRequest
+        do throws(AddressError) {
+            if text.contains("@") {
+                request = .mailbox(try AddressParser.pathContent(text, utf8: false))
+            } else {
+                let mailbox = try AddressParser.mailbox(text + "@localhost", utf8: false)
+                request = .localPart(mailbox.localPart)
+            }
+        } catch .nonASCII {
+            return send(.nonASCIIAddress)
+        } catch {
+            return send(.badRecipientAddress)
+        }
+        phase = .awaiting(.reply)
+        return [.ask(.verify(request))]
+    }
+
+    // Order (SPEC.md §13): EHLO seen, syntax, already authenticated, transaction open,
+    // mechanism known, encryption. Without TLS on `mx` no mechanism gets further.
+    private mutating func auth(_ argument: String) -> [ServerAction] {
+        guard hello?.extended == true else { return send(.authNeedsEHLO) }
+        let words = argument.split(separator: " ")
+        guard (1...2).contains(words.count) else { return send(.authSyntax) }
+        let mechanism = words[0].uppercased()
+        if mechanism == "CRAM-MD5" && words.count == 2 { return send(.authSyntax) }
+        guard transaction == nil else { return send(.authInTransaction) }
+        guard Self.knownMechanisms.contains(mechanism) else { return send(.unknownMechanism) }
+        return send(.encryptionRequired)
+    }
+
+    static let knownMechanisms: Set<String> = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"]
+
+    // Order (SPEC.md §14): listener, HELO, transaction, syntax, permission. No node is held
+    // in this version, so every well-formed request is refused with 459.
+    private mutating func etrn(_ argument: String) -> [ServerAction] {
+        guard hello != nil else { return send(.sendHelloFirst) }
+        guard transaction == nil else { return send(.etrnInTransaction) }
+        var node = Substring(argument)
+        if node.first == "@" || node.first == "#" { node = node.dropFirst() }
+        guard !node.isEmpty, !node.contains(" "), (try? AddressParser.domain(node)) != nil else {
+            return send(.etrnSyntax)
+        }
+        return send(.nodeNotAllowed(String(node), reason: "no mail is held for this node"))
+    }
+}

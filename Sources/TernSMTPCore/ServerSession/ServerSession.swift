@@ -1,0 +1,170 @@
+import NIOCore
+
+/// The server side of one SMTP connection as a pure state machine (ARCHITECTURE.md §2.3).
+///
+/// The transport feeds it frames cut by `SMTPFramer` in the mode `inputMode` names, and answers
+/// its questions; every call returns the actions to perform, in order. It does no I/O, keeps no
+/// clock and never blocks. While an action waits for its answer (`ask`, `openMessage`,
+/// `commitMessage`), the transport must not feed further frames: one command is in flight at a
+/// time (RFC 2920 §3.1 ordering).
+///
+/// SeeAlso: RFC 5321 §4, RFC 2920, RFC 3030, RFC 7504.
+public struct ServerSession: Sendable {
+    /// The EHLO/HELO the client gave.
+    struct Hello: Sendable {
+        var name: String
+        var extended: Bool
+    }
+
+    /// One mail transaction, from MAIL to the final reply (OpenSMTPD's `smtp_tx`).
+    struct Transaction: Sendable {
+        var sender: ReversePath
+        var parameters: MailParameters
+        var recipients: [AcceptedRecipient] = []
+        var recipientsTried = 0
+        var usedBDAT = false
+        var bdatFailed = false
+        /// The message store is open (after `openMessage` succeeded).
+        var storeOpen = false
+        /// Appending failed: the transaction ends with 451.
+        var storeFailed = false
+        var inspector: ContentInspector
+    }
+
+    /// What an outstanding action's answer is for.
+    enum Pending: Sendable {
+        case sender(MailParameters, ReversePath)
+        case recipient(AcceptedRecipient)
+        case reply
+        case openForData
+        case openForChunk(size: Int, last: Bool)
+        case commit
+    }
+
+    /// Where the chunk being read goes.
+    enum ChunkTarget: Sendable {
+        case store(last: Bool)
+        case discard(then: Reply)
+    }
+
+    enum Phase: Sendable {
+        case commands
+        case awaiting(Pending)
+        case messageData
+        case chunk(remaining: Int, size: Int, target: ChunkTarget)
+        case closed
+    }
+
+    let configuration: ServerSessionConfiguration
+    var phase: Phase = .commands
+    var hello: Hello?
+    var transaction: Transaction?
+    var errorReplies = 0
+
+    public init(configuration: ServerSessionConfiguration) {
+        self.configuration = configuration
+    }
+
+    var host: String { configuration.hostname }
+
+    /// How the framer must cut the input now.
+    public var inputMode: InputMode {
+        switch phase {
+        case .messageData: .messageData
+        case .chunk(let remaining, _, _): .chunk(remaining)
+        case .commands, .awaiting, .closed: .commands
+        }
+    }
+
+    /// False once the session has closed.
+    public var isOpen: Bool {
+        if case .closed = phase { return false }
+        return true
+    }
+
+    /// True while an action waits for its answer.
+    public var isAwaitingAnswer: Bool {
+        if case .awaiting = phase { return true }
+        return false
+    }
+
+    /// True while a message store is open (DATA or BDAT in progress).
+    public var isReceivingMessage: Bool { transaction?.storeOpen ?? false }
+
+    /// The greeting: 220, or 521 in no-mail mode.
+    public mutating func connected() -> [ServerAction] {
+        [.send(configuration.acceptMail ? .greeting(host) : .noMailGreeting(host))]
+    }
+
+    /// A frame from the client.
+    public mutating func received(_ frame: Frame) -> [ServerAction] {
+        switch (phase, frame) {
+        case (.commands, .line(let line)):
+            return command(String(decoding: line.readableBytesView, as: UTF8.self))
+        case (.commands, .lineTooLong):
+            return send(.lineTooLong)
+        case (.messageData, .messageData(let text)):
+            return messageText(text)
+        case (.messageData, .endOfData):
+            return endOfData()
+        case (.chunk, .chunkData(let bytes)):
+            return chunkData(bytes)
+        default:
+            preconditionFailure("frame \(frame) does not fit phase \(phase)")
+        }
+    }
+
+    /// The answer to `ask`: the reply to send (positive means accepted).
+    public mutating func answered(_ reply: Reply) -> [ServerAction] {
+        guard case .awaiting(let pending) = phase else { preconditionFailure("no question outstanding") }
+        phase = .commands
+        switch pending {
+        case .sender(let parameters, let path):
+            guard reply.isPositive else { return send(reply) }
+            if let size = parameters.size, size > configuration.messageSizeLimit { return send(.messageTooBig) }
+            transaction = Transaction(sender: path, parameters: parameters,
+                                      inspector: ContentInspector(sizeLimit: configuration.messageSizeLimit))
+            return send(reply)
+        case .recipient(let recipient):
+            if reply.isPositive { transaction?.recipients.append(recipient) }
+            return send(reply)
+        case .reply:
+            return send(reply)
+        case .openForData, .openForChunk, .commit:
+            preconditionFailure("store results go to opened(_:) and committed(_:)")
+        }
+    }
+
+    /// Sends a reply, counting error replies against the session's limit (SPEC.md §8).
+    mutating func send(_ reply: Reply) -> [ServerAction] {
+        if (500...504).contains(reply.code) || reply.code == 555 {
+            if errorReplies >= configuration.badCommandLimit {
+                return close(.tooManyErrors(host))
+            }
+            errorReplies += 1
+        }
+        return [.send(reply)]
+    }
+
+    /// Closes the session after `reply`, discarding an open message store.
+    mutating func close(_ reply: Reply) -> [ServerAction] {
+        let discard = transaction?.storeOpen == true
+        transaction = nil
+        phase = .closed
+        return (discard ? [.discardMessage] : []) + [.close(reply)]
+    }
+
+    /// The transport closes the session from outside (idle timeout, shutdown): the reply to
+    /// send, with the store discarded if one is open.
+    public mutating func terminate(_ reply: Reply) -> [ServerAction] {
+        close(reply)
+    }
+
+    /// The client went away; an unfinished transaction is discarded.
+    public mutating func disconnected() -> [ServerAction] {
+        let discard = transaction?.storeOpen == true
+        transaction = nil
+        phase = .closed
+        return discard ? [.discardMessage] : []
+    }
+}

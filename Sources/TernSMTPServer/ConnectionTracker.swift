@@ -1,0 +1,75 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Counts open connections across all listeners, enforces the server-wide and per-client
+/// limits, and reaches every open connection at shutdown (SPEC.md §1, §10).
+public final class ConnectionTracker: Sendable {
+    /// Whether a new connection may proceed.
+    public enum Admission: Sendable, Equatable {
+        case admitted(UInt64)
+        case serverFull
+        case clientFull
+    }
+
+    private struct State {
+        var nextID: UInt64 = 1
+        var open: [UInt64: (channel: any Channel, address: String)] = [:]
+        var perClient: [String: Int] = [:]
+        var shuttingDown = false
+    }
+
+    private let maximum: Int
+    private let maximumPerClient: Int
+    private let isExempt: @Sendable (String) -> Bool
+    private let state = NIOLockedValueBox(State())
+
+    /// - Parameters:
+    ///   - maximum: connections at once, all listeners together.
+    ///   - maximumPerClient: connections at once from one address not exempt.
+    ///   - isExempt: addresses not counted per client (loopback by default).
+    public init(maximum: Int, maximumPerClient: Int, isExempt: @escaping @Sendable (String) -> Bool) {
+        self.maximum = maximum
+        self.maximumPerClient = maximumPerClient
+        self.isExempt = isExempt
+    }
+
+    /// Open sessions now.
+    public var count: Int { state.withLockedValue { $0.open.count } }
+
+    func admit(_ channel: any Channel, address: String) -> Admission {
+        let exempt = isExempt(address)
+        return state.withLockedValue { state in
+            guard state.open.count < maximum else { return .serverFull }
+            if !exempt && state.perClient[address, default: 0] >= maximumPerClient { return .clientFull }
+            let id = state.nextID
+            state.nextID += 1
+            state.open[id] = (channel, address)
+            if !exempt { state.perClient[address, default: 0] += 1 }
+            if state.shuttingDown { channel.pipeline.fireUserInboundEventTriggered(ShutdownRequested()) }
+            return .admitted(id)
+        }
+    }
+
+    func release(_ id: UInt64) {
+        state.withLockedValue { state in
+            guard let entry = state.open.removeValue(forKey: id) else { return }
+            if let count = state.perClient[entry.address] {
+                state.perClient[entry.address] = count > 1 ? count - 1 : nil
+            }
+        }
+    }
+
+    /// Asks every open session to end with `421 4.3.2` after the command in progress.
+    public func shutDownAll() {
+        let channels = state.withLockedValue { state in
+            state.shuttingDown = true
+            return state.open.values.map(\.channel)
+        }
+        for channel in channels {
+            channel.pipeline.fireUserInboundEventTriggered(ShutdownRequested())
+        }
+    }
+}
+
+/// Fired through a connection's pipeline when the server shuts down.
+struct ShutdownRequested: Sendable {}

@@ -1,0 +1,105 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import TernSMTPCore
+
+/// An SMTP listener as a `Service`: accepts connections on one address and runs a
+/// `ServerSession` for each, with one task per connection and no thread per connection.
+///
+/// Graceful shutdown stops accepting, asks every session to end with `421 4.3.2` after the
+/// command in progress (a message being committed gets its reply first), and returns when all
+/// sessions have ended.
+public final class SMTPServer: Service, Sendable {
+    private let configuration: SMTPServerConfiguration
+    private let delegate: any SMTPServerDelegate
+    private let tracker: ConnectionTracker
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let serverChannel: NIOAsyncChannel<NIOAsyncChannel<ConnectionEvent, ByteBuffer>, Never>
+
+    /// Binds the listening socket now, so that a taken port fails before anything runs.
+    public init(
+        configuration: SMTPServerConfiguration, delegate: any SMTPServerDelegate, tracker: ConnectionTracker,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+    ) async throws {
+        self.configuration = configuration
+        self.delegate = delegate
+        self.tracker = tracker
+        self.group = group
+        self.logger = logger
+        let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
+            + configuration.idleTimeout.components.attoseconds / 1_000_000_000)
+        serverChannel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionEventHandler())
+                    return try NIOAsyncChannel<ConnectionEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    /// The port actually bound (useful with port 0).
+    public var localPort: Int? { serverChannel.channel.localAddress?.port }
+
+    public func run() async throws {
+        let listening = serverChannel.channel
+        logger.info("listening", metadata: [
+            "address": "\(configuration.host):\(localPort ?? configuration.port)",
+            "role": "\(configuration.session.role.rawValue)",
+        ])
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await serverChannel.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: { [tracker] in
+            listening.close(promise: nil)
+            tracker.shutDownAll()
+        }
+    }
+
+    private func serve(_ channel: NIOAsyncChannel<ConnectionEvent, ByteBuffer>) async {
+        let address = channel.channel.remoteAddress?.ipAddress ?? ""
+        let host = configuration.session.hostname
+        switch tracker.admit(channel.channel, address: address) {
+        case .serverFull:
+            logger.warning("connection refused: server connection limit", metadata: ["client": "\(address)"])
+            await refuse(channel, with: .tooManyConnections(host))
+        case .clientFull:
+            logger.warning("connection refused: per-client connection limit", metadata: ["client": "\(address)"])
+            await refuse(channel, with: .tooManyConnectionsFromClient(host))
+        case .admitted(let id):
+            defer { tracker.release(id) }
+            var logger = logger
+            logger[metadataKey: "session"] = "\(id)"
+            logger.info("connect", metadata: ["client": "\(address)"])
+            let connection = SMTPConnection(
+                channel: channel, info: ConnectionInfo(id: id, remoteAddress: address, role: configuration.session.role),
+                configuration: configuration.session, delegate: delegate, logger: logger)
+            do {
+                try await connection.run()
+            } catch {
+                logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+            }
+            logger.info("disconnect")
+        }
+    }
+
+    private func refuse(_ channel: NIOAsyncChannel<ConnectionEvent, ByteBuffer>, with reply: Reply) async {
+        var buffer = ByteBuffer()
+        reply.write(into: &buffer)
+        try? await channel.executeThenClose { _, outbound in
+            try await outbound.write(buffer)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import NIOCore
+import TernSMTPCore
+
+/// Who connected, as the server's owner sees it.
+public struct ConnectionInfo: Sendable, Hashable {
+    /// A number unique among this process's connections, for logs.
+    public var id: UInt64
+    /// The client's IP address as text (`127.0.0.1`, `::1`), empty when unknown.
+    public var remoteAddress: String
+    /// The listener's role.
+    public var role: ListenerRole
+}
+
+/// The owner of an `SMTPServer`: decides about each connection (go-smtp's `Backend`).
+public protocol SMTPServerDelegate: Sendable {
+    /// A handler for a new connection. Throwing a reply refuses the connection with it.
+    func session(for connection: ConnectionInfo) async throws(Reply) -> any SMTPSessionHandler
+    /// The figures of HELP STATUS.
+    func status() async -> ServerStatus
+}
+
+/// The decisions of one SMTP session. Calls come one at a time, in protocol order.
+public protocol SMTPSessionHandler: Sendable {
+    /// MAIL FROM passed the protocol checks: accept (return) or refuse (throw the reply, e.g.
+    /// 452 4.3.1). Every transaction starts here.
+    func mail(from path: ReversePath, parameters: MailParameters) async throws(Reply)
+    /// RCPT TO passed the protocol checks: return the positive reply (250 or 251) or throw the refusal.
+    func recipient(_ path: ForwardPath, parameters: RcptParameters) async throws(Reply) -> Reply
+    /// VRFY: the reply to send.
+    func verify(_ request: VerifyRequest) async -> Reply
+    /// DATA or the first BDAT: open a place for the message text.
+    func beginMessage() async throws(Reply) -> any SMTPMessageSink
+}
+
+/// Where the text of one message goes while it is received (maddy's delivery transaction).
+public protocol SMTPMessageSink: Sendable {
+    /// Appends message text; a failure ends the transaction with 451 4.3.0.
+    func write(_ bytes: ByteBuffer) async throws
+    /// Makes the message durable and returns its queue id; the 250 is sent only after this.
+    func commit(_ summary: MessageSummary) async throws(Reply) -> String
+    /// Throws the message away; never fails.
+    func abort() async
+}

@@ -1,0 +1,98 @@
+import NIOCore
+import TernSMTPCore
+
+/// Drives a `ServerSession` in memory, the way the NIO transport does, with scripted answers:
+/// feed it octets (whole or one at a time) and read back the reply text and the stored messages.
+public struct SessionDriver {
+    public var session: ServerSession
+    private var framer = SMTPFramer()
+    /// Everything the session sent, in wire form.
+    public private(set) var output = ""
+    /// Messages committed, as the text that reached the store.
+    public private(set) var committed: [(summary: MessageSummary, text: [UInt8])] = []
+    /// Text of the message being stored.
+    private var storing: [UInt8]?
+    /// The session closed the connection.
+    public private(set) var closed = false
+    /// Answers to `ask`: by default every sender and recipient is accepted.
+    public var answer: (Question) -> Reply
+    /// Whether opening a store succeeds.
+    public var storeOpens = true
+    /// Appends fail after this many octets (nil: never).
+    public var storeFailsAfter: Int?
+
+    public init(_ configuration: ServerSessionConfiguration, answer: @escaping (Question) -> Reply = SessionDriver.acceptAll) {
+        session = ServerSession(configuration: configuration)
+        self.answer = answer
+        perform(session.connected())
+    }
+
+    /// Accepts every sender and recipient, answers VRFY with 252, status with zeros.
+    public static func acceptAll(_ question: Question) -> Reply {
+        switch question {
+        case .sender: .senderOK
+        case .recipient: .recipientOK
+        case .verify: .cannotVerify
+        case .status: .systemStatus("test", ServerStatus(acceptingMail: true, sessions: 1, queuedMessages: 0, heldMessages: 0))
+        }
+    }
+
+    /// Feeds octets in one piece.
+    public mutating func feed(_ text: String) {
+        feed(Array(text.utf8))
+    }
+
+    /// Feeds octets, in one piece or one octet per read.
+    public mutating func feed(_ bytes: [UInt8], dripping: Bool = false) {
+        if dripping {
+            for byte in bytes { receive([byte]) }
+        } else {
+            receive(bytes)
+        }
+    }
+
+    /// Returns and clears the output collected so far.
+    public mutating func take() -> String {
+        defer { output = "" }
+        return output
+    }
+
+    private mutating func receive(_ bytes: [UInt8]) {
+        guard !closed else { return }
+        framer.append(ByteBuffer(bytes: bytes))
+        while session.isOpen, let frame = framer.next(session.inputMode) {
+            perform(session.received(frame))
+        }
+    }
+
+    private mutating func perform(_ actions: [ServerAction]) {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            var next: [ServerAction] = []
+            switch action {
+            case .send(let reply):
+                output += reply.description
+            case .close(let reply):
+                output += reply.description
+                closed = true
+            case .ask(let question):
+                next = session.answered(answer(question))
+            case .openMessage:
+                storing = storeOpens ? [] : nil
+                next = session.opened(storeOpens)
+            case .appendMessage(let bytes):
+                storing?.append(contentsOf: bytes.readableBytesView)
+                if let limit = storeFailsAfter, (storing?.count ?? 0) > limit {
+                    next = session.storeFailed()
+                }
+            case .commitMessage(let summary):
+                committed.append((summary, storing ?? []))
+                storing = nil
+                next = session.committed(.success("Q\(committed.count)"))
+            case .discardMessage:
+                storing = nil
+            }
+            queue = next[...] + queue
+        }
+    }
+}
