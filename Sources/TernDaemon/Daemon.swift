@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import TernConfig
+import TernDelivery
+import TernPolicy
+import TernSMTPCore
+import TernSMTPServer
+import TernSpool
+import UnixSignals
+
+/// `tern serve`: the spool, the queue runner and one SMTP server per listener in one
+/// `ServiceGroup`, stopped gracefully by SIGTERM or SIGINT.
+public enum Daemon {
+    /// Runs until a shutdown signal; throws when something can't start (a taken port, an
+    /// unwritable data directory).
+    public static func run(_ configuration: TernConfiguration) async throws {
+        configuration.log.bootstrap()
+        let logger = Logger(label: "tern")
+        let data = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let threadPool = NIOThreadPool.singleton
+        let spool = FileSpool(root: data + "/spool", threadPool: threadPool, logger: logger)
+        _ = try await spool.recover()
+        let courier = MaildirCourier(mailRoot: data + "/mail", threadPool: threadPool)
+        let runner = QueueRunner(spool: spool, courier: courier, hostname: configuration.hostname, logger: logger)
+        let exempt = configuration.limits.exemptNetworks
+        let tracker = ConnectionTracker(
+            maximum: configuration.limits.connections, maximumPerClient: configuration.limits.connectionsPerClient,
+            isExempt: { address in exempt.contains { $0.contains(address: address) } })
+        let mta = MTA(configuration: configuration, spool: spool, runner: runner, tracker: tracker, logger: logger)
+        var services: [any Service] = [runner]
+        for listener in configuration.listeners {
+            let session = ServerSessionConfiguration(
+                hostname: configuration.hostname, role: .mx, acceptMail: configuration.acceptMail,
+                messageSizeLimit: configuration.limits.messageSize, recipientLimit: configuration.limits.recipients,
+                badCommandLimit: configuration.limits.badCommands)
+            services.append(try await SMTPServer(
+                configuration: SMTPServerConfiguration(host: listener.host, port: listener.port, session: session,
+                                                       idleTimeout: configuration.limits.idleTimeout),
+                delegate: mta, tracker: tracker, logger: logger))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,41 @@
+import Logging
+import TernConfig
+import TernDelivery
+import TernSMTPCore
+import TernSMTPServer
+import TernSpool
+
+/// The MTA as the SMTP servers' delegate: one `MTASession` per connection, over a shared
+/// spool and queue runner.
+final class MTA: SMTPServerDelegate {
+    let configuration: TernConfiguration
+    let spool: any SpoolStore
+    let runner: QueueRunner
+    let tracker: ConnectionTracker
+    let logger: Logger
+
+    init(configuration: TernConfiguration, spool: any SpoolStore, runner: QueueRunner, tracker: ConnectionTracker, logger: Logger) {
+        self.configuration = configuration
+        self.spool = spool
+        self.runner = runner
+        self.tracker = tracker
+        self.logger = logger
+    }
+
+    func session(for connection: ConnectionInfo) async throws(Reply) -> any SMTPSessionHandler {
+        var logger = logger
+        logger[metadataKey: "session"] = "\(connection.id)"
+        return MTASession(mta: self, connection: connection, logger: logger)
+    }
+
+    func status() async -> ServerStatus {
+        let queued = (try? await spool.all().count) ?? 0
+        return ServerStatus(acceptingMail: configuration.acceptMail, sessions: tracker.count,
+                            queuedMessages: queued, heldMessages: 0)
+    }
+
+    /// A message was committed: hand it to the queue runner.
+    func submitted(_ id: QueueID) {
+        runner.submitted(id)
+    }
+}

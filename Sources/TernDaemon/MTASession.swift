@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import NIOCore
+import TernConfig
+import TernPolicy
+import TernSMTPCore
+import TernSMTPServer
+import TernSpool
+
+/// The MTA's decisions for one SMTP session: storage and recipient policy, and the spool
+/// commit that turns a received message into queue work.
+actor MTASession: SMTPSessionHandler {
+    /// An accepted recipient and where its copies go.
+    struct Recipient {
+        var path: ForwardPath
+        var parameters: RcptParameters
+        var targets: [RecipientTarget]
+    }
+
+    private let mta: MTA
+    private let connection: ConnectionInfo
+    private let logger: Logger
+    private var recipients: [Recipient] = []
+
+    init(mta: MTA, connection: ConnectionInfo, logger: Logger) {
+        self.mta = mta
+        self.connection = connection
+        self.logger = logger
+    }
+
+    func mail(from path: ReversePath, parameters: MailParameters) async throws(Reply) {
+        recipients = []
+        let free: Int
+        do {
+            free = try await mta.spool.freeSpace()
+        } catch {
+            logger.error("free space unknown", metadata: ["error": "\(error)"])
+            throw Reply.localError
+        }
+        if free - (parameters.size ?? 0) < mta.configuration.limits.minFreeDisk {
+            logger.warning("low disk: refusing mail", metadata: ["free": "\(free)"])
+            throw Reply.insufficientStorage
+        }
+    }
+
+    func recipient(_ path: ForwardPath, parameters: RcptParameters) async throws(Reply) -> Reply {
+        let address = Self.text(of: path)
+        switch mta.configuration.local.resolve(path, relayAllowed: false) {
+        case .accept(let targets):
+            recipients.append(Recipient(path: path, parameters: parameters, targets: targets))
+            return .recipientOK
+        case .forward(let target):
+            recipients.append(Recipient(path: path, parameters: parameters, targets: [.remote(target)]))
+            return .willForward(target)
+        case .relocated(let target):
+            throw Reply.relocated(target)
+        case .unknown:
+            throw Reply.unknownUser(address)
+        case .unavailable:
+            throw Reply.mailboxUnavailable(address)
+        case .disabled:
+            throw Reply.mailboxDisabled(address)
+        case .relayDenied:
+            throw Reply.relayDenied(address)
+        }
+    }
+
+    func verify(_ request: VerifyRequest) async -> Reply {
+        let local = mta.configuration.local
+        let mailbox: Mailbox
+        switch request {
+        case .mailbox(let given): mailbox = given
+        case .localPart(let name): mailbox = Mailbox(localPart: name, domain: local.primaryDomain)
+        }
+        switch local.verify(mailbox, relayAllowed: false) {
+        case .local(let found): return .verified(found)
+        case .forward(let target): return .willForward(target)
+        case .relocated(let target): return .relocated(target)
+        case .unknown: return .unknownUser(mailbox.description)
+        case .unavailable: return .mailboxUnavailable(mailbox.description)
+        case .disabled: return .mailboxDisabled(mailbox.description)
+        case .cannotVerify: return .cannotVerify
+        case .relayDenied: return .verifyRelayDenied(mailbox.description)
+        }
+    }
+
+    func beginMessage() async throws(Reply) -> any SMTPMessageSink {
+        do {
+            return SpoolSink(writer: try await mta.spool.beginMessage(), session: self)
+        } catch {
+            logger.error("spool unavailable", metadata: ["error": "\(error)"])
+            throw Reply.localError
+        }
+    }
+
+    /// Writes the envelope and makes the message durable; returns the queue id for the 250.
+    func commit(_ writer: any SpoolWriter, _ summary: MessageSummary) async throws(Reply) -> String {
+        var envelopeRecipients: [EnvelopeRecipient] = []
+        var seen = Set<DeliveryTarget>()
+        for recipient in recipients {
+            for target in recipient.targets {
+                let deliveryTarget: DeliveryTarget
+                switch target {
+                case .local(let mailbox): deliveryTarget = .local(mailbox)
+                case .remote(let mailbox): deliveryTarget = .remote(mailbox)
+                }
+                guard seen.insert(deliveryTarget).inserted else { continue }
+                envelopeRecipients.append(EnvelopeRecipient(
+                    original: recipient.path, parameters: recipient.parameters, target: deliveryTarget, status: .pending))
+            }
+        }
+        let envelope = Envelope(
+            id: writer.id, sender: summary.sender, recipients: envelopeRecipients, parameters: summary.parameters,
+            clientName: summary.clientName, clientAddress: connection.remoteAddress,
+            protocolName: summary.protocolName, receivedAt: Date(), size: summary.size)
+        do {
+            try await writer.commit(envelope)
+        } catch {
+            logger.error("spool commit failed", metadata: ["queue_id": "\(writer.id)", "error": "\(error)"])
+            throw Reply.localError
+        }
+        recipients = []
+        logger.info("accepted", metadata: [
+            "queue_id": "\(writer.id)", "size": "\(summary.size)", "from": "\(summary.sender)",
+            "recipients": "\(envelopeRecipients.count)",
+        ])
+        mta.submitted(writer.id)
+        return writer.id.description
+    }
+
+    private static func text(of path: ForwardPath) -> String {
+        switch path {
+        case .postmaster: "Postmaster"
+        case .mailbox(let mailbox): mailbox.description
+        }
+    }
+}
+
+/// Streams a message's text into the spool writer of its session.
+struct SpoolSink: SMTPMessageSink {
+    let writer: any SpoolWriter
+    let session: MTASession
+
+    func write(_ bytes: ByteBuffer) async throws {
+        try await writer.append(bytes)
+    }
+
+    func commit(_ summary: MessageSummary) async throws(Reply) -> String {
+        try await session.commit(writer, summary)
+    }
+
+    func abort() async {
+        await writer.abort()
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import TernConfig
+import TernDaemon
+
+/// The `tern` command (CONFIG.md "Command line").
+@main
+struct Tern: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tern, an SMTP mail server.",
+        subcommands: [Serve.self, CheckConfig.self])
+}
+
+/// Where the configuration comes from: `--config`, else `TERN_CONFIG`, else the embedded default.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "The configuration file (default: $TERN_CONFIG, else the embedded default).")
+    var config: String?
+
+    func load() throws -> TernConfiguration {
+        let hostname = ProcessInfo.processInfo.hostName
+        guard let path = config ?? ProcessInfo.processInfo.environment["TERN_CONFIG"] else {
+            return ConfigLoader.embeddedDefault(hostname: hostname, workingDirectory: FileManager.default.currentDirectoryPath)
+        }
+        do {
+            return try ConfigLoader.load(path: path, hostname: hostname)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server in the foreground.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        try await Daemon.run(try options.load())
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Check a configuration file; exit 1 when it has errors.")
+
+    @Argument(help: "The configuration file.")
+    var file: String
+
+    func run() throws {
+        let errors = ConfigLoader.check(path: file, hostname: ProcessInfo.processInfo.hostName)
+        guard errors.isEmpty else {
+            FileHandle.standardError.write(Data((errors.joined(separator: "\n") + "\n").utf8))
+            throw ExitCode.failure
+        }
+        print("\(file): OK")
+    }
+}
