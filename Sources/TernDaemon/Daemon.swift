@@ -34,7 +34,7 @@ public enum Daemon {
         var services: [any Service] = [runner]
         for listener in configuration.listeners {
             let session = ServerSessionConfiguration(
-                hostname: configuration.hostname, role: .mx, acceptMail: configuration.acceptMail,
+                hostname: configuration.hostname, role: listener.role, acceptMail: configuration.acceptMail,
                 messageSizeLimit: configuration.limits.messageSize, recipientLimit: configuration.limits.recipients,
                 badCommandLimit: configuration.limits.badCommands)
             services.append(try await SMTPServer(

@@ -20,11 +20,18 @@ final class ConnectionEventHandler: ChannelInboundHandler, Sendable {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
-            context.fireChannelRead(wrapInboundOut(.idleTimeout))
+            deliver(.idleTimeout, context: context)
         case is ShutdownRequested:
-            context.fireChannelRead(wrapInboundOut(.shutdown))
+            deliver(.shutdown, context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    /// The async channel hands reads to its consumer at read-complete, so a synthetic read
+    /// needs one of its own.
+    private func deliver(_ event: ConnectionEvent, context: ChannelHandlerContext) {
+        context.fireChannelRead(wrapInboundOut(event))
+        context.fireChannelReadComplete()
     }
 }

@@ -1,0 +1,64 @@
+import TernPolicy
+import TernSMTPCore
+
+/// Turns a parsed `tern.toml` into a ``TernConfiguration``, collecting every error with the line
+/// and dotted key it concerns.
+struct ConfigDecoder {
+    /// The errors found so far, in the order found.
+    private(set) var errors: [ConfigError] = []
+
+    private let fileName: String
+    private let lineIndex: SourceLineIndex
+    /// The absolute directory relative paths are resolved against.
+    let baseDirectory: String
+    /// The host name used when the file sets none.
+    let machineHostname: String
+
+    init(fileName: String, lineIndex: SourceLineIndex, baseDirectory: String, machineHostname: String) {
+        self.fileName = fileName
+        self.lineIndex = lineIndex
+        self.baseDirectory = baseDirectory
+        self.machineHostname = machineHostname
+    }
+
+    /// The errors by line; errors on one line keep the order they were found in.
+    var sortedErrors: [ConfigError] {
+        errors.enumerated()
+            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
+            .map(\.element)
+    }
+
+    /// The configuration, or nil when an error was reported.
+    mutating func decode(_ root: TOMLTableNode) -> TernConfiguration? {
+        checkKeys(root, at: .root, allowed: ["hostname", "data_dir", "accept_mail", "listen", "limits", "local", "log"])
+        let hostname = root["hostname"].flatMap { hostName($0, at: ConfigKeyPath.root.appending("hostname")) }
+            ?? machineHostname
+        let dataDirectory = root["data_dir"].flatMap { path($0, at: ConfigKeyPath.root.appending("data_dir")) }
+            ?? PathResolver.absolute("./tern-data", relativeTo: baseDirectory)
+        let acceptMail = root["accept_mail"].flatMap { bool($0, at: ConfigKeyPath.root.appending("accept_mail")) }
+        let listeners = decodeListeners(root["listen"], at: ConfigKeyPath.root.appending("listen"))
+        let limits = decodeLimits(root["limits"], at: ConfigKeyPath.root.appending("limits"))
+        let local = decodeLocal(root["local"], at: ConfigKeyPath.root.appending("local"), hostname: hostname)
+        let log = decodeLog(root["log"], at: ConfigKeyPath.root.appending("log"))
+        guard errors.isEmpty, let local else { return nil }
+        var configuration = TernConfiguration(hostname: hostname, dataDirectory: dataDirectory, local: local)
+        if let acceptMail { configuration.acceptMail = acceptMail }
+        if let listeners { configuration.listeners = listeners }
+        configuration.limits = limits
+        configuration.log = log
+        return configuration
+    }
+
+    /// Records an error about the value at `path`.
+    mutating func report(_ path: ConfigKeyPath, _ message: String) {
+        let line = lineIndex.line(for: path) ?? 1
+        errors.append(ConfigError(file: fileName, line: line, key: path.description, message: message))
+    }
+
+    /// Reports every key of `table` that is not in `allowed` as unknown.
+    mutating func checkKeys(_ table: TOMLTableNode, at path: ConfigKeyPath, allowed: Set<String>) {
+        for entry in table.entries where !allowed.contains(entry.key) {
+            report(path.appending(entry.key), "unknown key")
+        }
+    }
+}

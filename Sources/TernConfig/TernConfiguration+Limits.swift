@@ -1,0 +1,44 @@
+public import TernPolicy
+
+extension TernConfiguration {
+    /// The limits of SPEC.md §0.2 (`[limits]`).
+    public struct Limits: Sendable, Equatable {
+        /// Largest message accepted, in octets, advertised as `SIZE` (552 5.3.4 above it).
+        public var messageSize: Int
+        /// Accepted recipients per transaction (452 4.5.3 after it).
+        public var recipients: Int
+        /// Open connections, whole server (421 4.3.2 at connect).
+        public var connections: Int
+        /// Open connections per client address (421 4.7.0 at connect).
+        public var connectionsPerClient: Int
+        /// Clients not counted against ``connectionsPerClient``.
+        public var exemptNetworks: [Network]
+        /// Longest wait for a command, data line, chunk or SASL response (421 4.4.2).
+        public var idleTimeout: Duration
+        /// Protocol errors per session before 421 4.7.0.
+        public var badCommands: Int
+        /// Free octets the spool file system must keep; below it MAIL gets 452 4.3.1.
+        public var minFreeDisk: Int
+
+        /// Limits; every default is CONFIG.md's.
+        public init(
+            messageSize: Int = 35 * 1_048_576,
+            recipients: Int = 100,
+            connections: Int = 1_000,
+            connectionsPerClient: Int = 50,
+            exemptNetworks: [Network] = [.ipv4Loopback, .ipv6Loopback],
+            idleTimeout: Duration = .seconds(5 * 60),
+            badCommands: Int = 20,
+            minFreeDisk: Int = 100 * 1_048_576
+        ) {
+            self.messageSize = messageSize
+            self.recipients = recipients
+            self.connections = connections
+            self.connectionsPerClient = connectionsPerClient
+            self.exemptNetworks = exemptNetworks
+            self.idleTimeout = idleTimeout
+            self.badCommands = badCommands
+            self.minFreeDisk = minFreeDisk
+        }
+    }
+}

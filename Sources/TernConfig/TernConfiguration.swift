@@ -1,0 +1,68 @@
+public import TernPolicy
+public import TernSMTPCore
+
+/// Everything `tern.toml` configures, with CONFIG.md's defaults.
+///
+/// Build one with ``ConfigLoader``: it reads a file (or takes the embedded default), checks
+/// every key and resolves relative paths.
+public struct TernConfiguration: Sendable, Equatable {
+    /// The name in the greeting, 221, 421, `Received:` and bounces (`hostname`).
+    public var hostname: String
+    /// Spool, mailboxes, accounts and control socket (`data_dir`). The loader always makes it
+    /// absolute: relative to the config file's directory, or to the working directory when there
+    /// is no file.
+    public var dataDirectory: String
+    /// `false`: the greeting and every command but QUIT get 521 (`accept_mail`, RFC 7504).
+    public var acceptMail: Bool
+    /// The sockets to listen on (`[[listen]]`); never empty.
+    public var listeners: [Listener]
+    /// Session and server limits (`[limits]`).
+    public var limits: Limits
+    /// The local domains and their recipient tables (`[local]`).
+    public var local: LocalRecipients
+    /// Logging (`[log]`).
+    public var log: Log
+
+    /// A configuration; every argument but `hostname` defaults to CONFIG.md's default.
+    ///
+    /// - Parameters:
+    ///   - hostname: the server's host name, normally the machine's.
+    ///   - dataDirectory: `./tern-data` by default, which is relative to the working directory
+    ///     of the process; ``ConfigLoader`` passes an absolute path.
+    ///   - acceptMail: `true`.
+    ///   - listeners: one `mx` listener on `127.0.0.1:2525`.
+    ///   - limits: the defaults of ``Limits``.
+    ///   - local: nil for ``defaultLocalRecipients(hostname:)``.
+    ///   - log: level `info`, format `text`.
+    public init(
+        hostname: String,
+        dataDirectory: String = "./tern-data",
+        acceptMail: Bool = true,
+        listeners: [Listener] = [Listener(role: .mx, host: "127.0.0.1", port: 2525)],
+        limits: Limits = Limits(),
+        local: LocalRecipients? = nil,
+        log: Log = Log()
+    ) {
+        self.hostname = hostname
+        self.dataDirectory = dataDirectory
+        self.acceptMail = acceptMail
+        self.listeners = listeners
+        self.limits = limits
+        self.local = local ?? Self.defaultLocalRecipients(hostname: hostname)
+        self.log = log
+    }
+
+    /// The local domains `localhost` and `hostname`, every local part of each accepted
+    /// (`*@localhost`, `*@<hostname>`).
+    public static func defaultLocalRecipients(hostname: String) -> LocalRecipients {
+        let domains = defaultLocalDomains(hostname: hostname)
+        return LocalRecipients(domains: domains, mailboxes: domains.map(MailboxPattern.anyLocalPart))
+    }
+
+    /// `localhost` and `hostname` (once when they are the same name).
+    static func defaultLocalDomains(hostname: String) -> [Domain] {
+        let localhost = Domain.name("localhost")
+        let own = Domain.name(hostname)
+        return own.normalized == localhost.normalized ? [localhost] : [localhost, own]
+    }
+}

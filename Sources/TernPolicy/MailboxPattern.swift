@@ -1,0 +1,9 @@
+public import TernSMTPCore
+
+/// An entry of the local mailbox list (`local.mailboxes` in CONFIG.md).
+public enum MailboxPattern: Sendable, Hashable {
+    /// Exactly this mailbox (`user@example.com`), compared case-insensitively.
+    case mailbox(Mailbox)
+    /// Every local part of this domain (`*@example.com`).
+    case anyLocalPart(Domain)
+}
