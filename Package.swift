@@ -23,11 +23,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(
             name: "TernSMTPCore",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TernSASL",
+            dependencies: [
+                "TernSMTPCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -46,6 +56,7 @@ let package = Package(
             dependencies: [
                 "TernSMTPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -62,6 +73,7 @@ let package = Package(
                 "TernSpool",
                 "TernSMTPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,8 +120,22 @@ let package = Package(
         .testTarget(name: "TernSMTPCoreTests", dependencies: ["TernSMTPCore", "TernTestSupport"], swiftSettings: strict),
         .testTarget(name: "TernSMTPServerTests", dependencies: ["TernSMTPServer", "TernTestSupport",
             .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
-        .testTarget(name: "TernSpoolTests", dependencies: ["TernSpool", "TernTestSupport"], swiftSettings: strict),
-        .testTarget(name: "TernDeliveryTests", dependencies: ["TernDelivery", "TernSpool", "TernTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TernSpoolTests", dependencies: [
+            "TernSpool", "TernTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        .testTarget(name: "TernDeliveryTests", dependencies: [
+            "TernDelivery", "TernSpool", "TernTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .testTarget(name: "TernSASLTests", dependencies: ["TernSASL"], swiftSettings: strict),
         .testTarget(name: "TernPolicyTests", dependencies: ["TernPolicy"], swiftSettings: strict),
         .testTarget(name: "TernConfigTests", dependencies: ["TernConfig"], swiftSettings: strict),
     ],

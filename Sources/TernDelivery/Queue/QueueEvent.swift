@@ -1,0 +1,12 @@
+import Foundation
+import TernSpool
+
+/// What wakes the queue runner's scheduling loop.
+enum QueueEvent: Sendable {
+    /// A message was just committed.
+    case submitted(QueueID)
+    /// A retry timer set for this time fired.
+    case due(QueueID, Date)
+    /// An attempt ended; the message wants another one at this time (nil: nothing left to do here).
+    case finished(QueueID, next: Date?)
+}

@@ -1,0 +1,282 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The spool on a local file system (ARCHITECTURE.md §2.4).
+///
+/// Layout under the root, all directories flat:
+/// - `tmp/`: `<id>.body` while a message is received, `<id>.env` just before commit, and
+///   envelope rewrites; purged at start.
+/// - `incoming/`: committed messages, `<id>.body` and `<id>.env`. The envelope is renamed in
+///   last and is the commit mark; `incoming/` is fsynced before `commit` returns, one fsync
+///   shared by all commits that are waiting at the time (group commit).
+/// - `corrupt/`: quarantine for envelopes that won't parse or have no body.
+///
+/// Every blocking call runs on the `NIOThreadPool`. Call `recover()` once at start, before
+/// anything else: it also creates the directories.
+public final class FileSpool: SpoolStore {
+    private static let chunkSize = 64 * 1024
+
+    private let paths: SpoolPaths
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+    private let operations: any SpoolFileOperations
+    private let groupCommit: GroupCommit
+
+    /// A spool rooted at `root`, doing blocking work on `threadPool` (which must be started).
+    public convenience init(root: String, threadPool: NIOThreadPool, logger: Logger) {
+        self.init(root: root, threadPool: threadPool, logger: logger, operations: SystemFileOperations())
+    }
+
+    /// A spool whose write, fsync and rename calls go through `operations` (tests inject failures).
+    package init(root: String, threadPool: NIOThreadPool, logger: Logger, operations: any SpoolFileOperations) {
+        let paths = SpoolPaths(root: root)
+        self.paths = paths
+        self.threadPool = threadPool
+        self.logger = logger
+        self.operations = operations
+        groupCommit = GroupCommit { [operations] in
+            try await threadPool.runBlocking { try Posix.syncDirectory(paths.incoming, operations: operations) }
+        }
+    }
+
+    // MARK: Start
+
+    /// Creates the directories if needed and brings the spool to a consistent state after a
+    /// stop or a crash: `tmp/` is purged, an envelope that won't parse or has no body goes to
+    /// `corrupt/` with its body, and a body without an envelope is deleted (it was never
+    /// acknowledged). Logs one line for each file it acts on.
+    public func recover() async throws -> RecoveryReport {
+        let (paths, operations, logger) = (paths, operations, logger)
+        return try await threadPool.runBlocking {
+            try Self.recover(paths: paths, operations: operations, logger: logger)
+        }
+    }
+
+    private static func recover(
+        paths: SpoolPaths, operations: any SpoolFileOperations, logger: Logger
+    ) throws -> RecoveryReport {
+        if try Posix.makeDirectory(paths.root) {
+            try Posix.syncDirectory(parent(of: paths.root), operations: operations)
+        }
+        var created = false
+        for directory in [paths.temporary, paths.incoming, paths.corrupt] {
+            created = try Posix.makeDirectory(directory) || created
+        }
+        if created { try Posix.syncDirectory(paths.root, operations: operations) }
+
+        var report = RecoveryReport()
+        for name in try Posix.listDirectory(paths.temporary) {
+            try Posix.unlink("\(paths.temporary)/\(name)")
+            report.purgedTemporaryFiles += 1
+            logger.notice("spool recovery purged temporary file", metadata: ["file": "\(name)"])
+        }
+
+        var envelopes: [QueueID] = []
+        var bodies: Set<QueueID> = []
+        for name in try Posix.listDirectory(paths.incoming) {
+            switch messageFile(name) {
+            case (let id?, "env"): envelopes.append(id)
+            case (let id?, "body"): bodies.insert(id)
+            default:
+                try quarantine(name, paths: paths, operations: operations)
+                report.quarantined += 1
+                logger.error("spool recovery quarantined stray file", metadata: ["file": "\(name)"])
+            }
+        }
+        for id in envelopes.sorted() {
+            let hasBody = bodies.remove(id) != nil
+            var problem = "no body"
+            if hasBody {
+                switch readEnvelope(id, paths: paths) {
+                case .success: problem = ""
+                case .failure(let error): problem = "\(error)"
+                }
+            }
+            if !problem.isEmpty {
+                try quarantine(id, paths: paths, operations: operations)
+                report.quarantined += 1
+                logger.error(
+                    "spool recovery quarantined message", metadata: ["queue_id": "\(id)", "reason": "\(problem)"])
+            } else {
+                report.messages += 1
+            }
+        }
+        for id in bodies.sorted() {
+            try Posix.unlink(paths.body(id))
+            report.orphanBodies += 1
+            logger.notice("spool recovery deleted body without envelope", metadata: ["queue_id": "\(id)"])
+        }
+        if report.purgedTemporaryFiles > 0 { try Posix.syncDirectory(paths.temporary, operations: operations) }
+        if report.quarantined > 0 || report.orphanBodies > 0 {
+            try Posix.syncDirectory(paths.incoming, operations: operations)
+        }
+        if report.quarantined > 0 { try Posix.syncDirectory(paths.corrupt, operations: operations) }
+        logger.info(
+            "spool recovered",
+            metadata: [
+                "messages": "\(report.messages)", "purged": "\(report.purgedTemporaryFiles)",
+                "quarantined": "\(report.quarantined)", "orphan_bodies": "\(report.orphanBodies)",
+            ])
+        return report
+    }
+
+    // MARK: SpoolStore
+
+    /// Creates `tmp/<id>.body` (exclusive, mode 0600) for a new message.
+    public func beginMessage() async throws -> any SpoolWriter {
+        let paths = paths
+        while true {
+            let id = QueueID()
+            let descriptor: CInt
+            do {
+                descriptor = try await threadPool.runBlocking {
+                    try Posix.open(paths.temporaryBody(id), Posix.createExclusive)
+                }
+            } catch let error as FileSystemError where error.code == EEXIST {
+                continue
+            }
+            return FileSpoolWriter(
+                id: id, descriptor: descriptor, paths: paths, threadPool: threadPool, operations: operations,
+                groupCommit: groupCommit, logger: logger)
+        }
+    }
+
+    /// Reads and checks `incoming/<id>.env`.
+    public func envelope(_ id: QueueID) async throws -> Envelope {
+        let paths = paths
+        return try await threadPool.runBlocking { try Self.readEnvelope(id, paths: paths).get() }
+    }
+
+    /// Writes the record to `tmp/`, fsyncs it, renames it over `incoming/<id>.env` and fsyncs
+    /// `incoming/`. Throws `SpoolError.unknownMessage` if the message is gone.
+    public func update(_ envelope: Envelope) async throws {
+        let (paths, operations) = (paths, operations)
+        let record = EnvelopeRecord.encode(envelope)
+        try await threadPool.runBlocking {
+            let id = envelope.id
+            guard Posix.exists(paths.body(id)) else { throw SpoolError.unknownMessage(id) }
+            let temporary = paths.temporaryUpdate(id)
+            do {
+                let descriptor = try Posix.open(temporary, Posix.createExclusive)
+                defer { Posix.close(descriptor) }
+                try record.withUnsafeBytes { try operations.write(descriptor, $0, path: temporary) }
+                try operations.fsync(descriptor, path: temporary)
+                try operations.rename(temporary, to: paths.envelope(id))
+            } catch {
+                Posix.removeIfPresent(temporary)
+                throw error
+            }
+        }
+        try await groupCommit.commit()
+    }
+
+    /// Opens `incoming/<id>.body`, read in 64 KiB chunks on the thread pool. The file stays
+    /// readable through the returned body even if the message is removed meanwhile.
+    public func openBody(_ id: QueueID) async throws -> SpoolBody {
+        let (path, threadPool) = (paths.body(id), threadPool)
+        let file = try await threadPool.runBlocking {
+            do {
+                return OpenFile(descriptor: try Posix.open(path, O_RDONLY | O_CLOEXEC))
+            } catch let error as FileSystemError where error.code == ENOENT {
+                throw SpoolError.unknownMessage(id)
+            }
+        }
+        return SpoolBody { offset in
+            try await threadPool.runIfActive {
+                var chunk = ByteBuffer()
+                let count = try chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.chunkSize) {
+                    try Posix.read(file.descriptor, into: $0, at: offset, path: path)
+                }
+                return count == 0 ? nil : chunk
+            }
+        }
+    }
+
+    /// Unlinks the envelope, then the body, then fsyncs `incoming/`.
+    public func remove(_ id: QueueID) async throws {
+        let paths = paths
+        try await threadPool.runBlocking {
+            do {
+                try Posix.unlink(paths.envelope(id))
+            } catch let error as FileSystemError where error.code == ENOENT {
+                throw SpoolError.unknownMessage(id)
+            }
+            Posix.removeIfPresent(paths.body(id))
+        }
+        try await groupCommit.commit()
+    }
+
+    /// Reads every envelope in `incoming/`; one that no longer parses is quarantined and skipped.
+    public func all() async throws -> [Envelope] {
+        let (paths, operations, logger) = (paths, operations, logger)
+        return try await threadPool.runBlocking {
+            var envelopes: [Envelope] = []
+            var quarantined = false
+            for name in try Posix.listDirectory(paths.incoming) {
+                guard case (let id?, "env") = Self.messageFile(name) else { continue }
+                switch Self.readEnvelope(id, paths: paths) {
+                case .success(let envelope):
+                    envelopes.append(envelope)
+                case .failure(SpoolError.unknownMessage):
+                    continue
+                case .failure(let error):
+                    try Self.quarantine(id, paths: paths, operations: operations)
+                    quarantined = true
+                    logger.error("spool quarantined message", metadata: ["queue_id": "\(id)", "reason": "\(error)"])
+                }
+            }
+            if quarantined {
+                try Posix.syncDirectory(paths.incoming, operations: operations)
+                try Posix.syncDirectory(paths.corrupt, operations: operations)
+            }
+            return envelopes.sorted { $0.id < $1.id }
+        }
+    }
+
+    /// `f_bavail × f_frsize` of the spool's file system (statvfs).
+    public func freeSpace() async throws -> Int {
+        let root = paths.root
+        return try await threadPool.runBlocking { try Posix.availableSpace(root) }
+    }
+
+    // MARK: Helpers (run on the thread pool)
+
+    private static func messageFile(_ name: String) -> (QueueID?, Substring) {
+        guard let dot = name.firstIndex(of: ".") else { return (nil, "") }
+        return (QueueID(String(name[..<dot])), name[name.index(after: dot)...])
+    }
+
+    private static func readEnvelope(_ id: QueueID, paths: SpoolPaths) -> Result<Envelope, any Error> {
+        do {
+            let envelope = try EnvelopeRecord.decode(try Posix.readFile(paths.envelope(id)))
+            guard envelope.id == id else { throw EnvelopeRecordError.badField(line: 2, key: "id") }
+            return .success(envelope)
+        } catch let error as FileSystemError where error.code == ENOENT {
+            return .failure(SpoolError.unknownMessage(id))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func quarantine(_ id: QueueID, paths: SpoolPaths, operations: any SpoolFileOperations) throws {
+        try quarantine("\(id).env", paths: paths, operations: operations)
+        if Posix.exists(paths.body(id)) {
+            try quarantine("\(id).body", paths: paths, operations: operations)
+        }
+    }
+
+    private static func quarantine(_ name: String, paths: SpoolPaths, operations: any SpoolFileOperations) throws {
+        try operations.rename("\(paths.incoming)/\(name)", to: "\(paths.corrupt)/\(name)")
+    }
+
+    private static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}

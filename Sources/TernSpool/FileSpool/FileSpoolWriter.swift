@@ -1,0 +1,120 @@
+import NIOConcurrencyHelpers
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Streams one message into `tmp/` and commits it into `incoming/` (ARCHITECTURE.md §2.4).
+final class FileSpoolWriter: SpoolWriter {
+    private struct State {
+        var descriptor: CInt?
+        var size = 0
+    }
+
+    let id: QueueID
+    private let paths: SpoolPaths
+    private let threadPool: NIOThreadPool
+    private let operations: any SpoolFileOperations
+    private let groupCommit: GroupCommit
+    private let logger: Logger
+    private let state: NIOLockedValueBox<State>
+
+    /// A writer for `tmp/<id>.body`, already created and open as `descriptor`.
+    init(
+        id: QueueID, descriptor: CInt, paths: SpoolPaths, threadPool: NIOThreadPool,
+        operations: any SpoolFileOperations, groupCommit: GroupCommit, logger: Logger
+    ) {
+        self.id = id
+        self.paths = paths
+        self.threadPool = threadPool
+        self.operations = operations
+        self.groupCommit = groupCommit
+        self.logger = logger
+        state = NIOLockedValueBox(State(descriptor: descriptor))
+    }
+
+    deinit {
+        if let descriptor = state.withLockedValue({ $0.descriptor }) {
+            Posix.close(descriptor)
+        }
+    }
+
+    var size: Int {
+        state.withLockedValue { $0.size }
+    }
+
+    func append(_ bytes: ByteBuffer) async throws {
+        guard let descriptor = state.withLockedValue({ $0.descriptor }) else { throw SpoolError.writerFinished(id) }
+        let path = paths.temporaryBody(id)
+        do {
+            try await threadPool.runBlocking { [operations] in
+                try bytes.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: path) }
+            }
+        } catch {
+            logger.error("spool write failed", metadata: ["queue_id": "\(id)", "error": "\(error)"])
+            await abort()
+            throw error
+        }
+        state.withLockedValue { $0.size += bytes.readableBytes }
+    }
+
+    func commit(_ envelope: Envelope) async throws {
+        let (id, paths) = (id, paths)
+        let (descriptor, size) = try state.withLockedValue { state in
+            guard let descriptor = state.descriptor else { throw SpoolError.writerFinished(id) }
+            state.descriptor = nil
+            return (descriptor, state.size)
+        }
+        var stored = envelope
+        stored.id = id
+        stored.size = size
+        let record = EnvelopeRecord.encode(stored)
+        do {
+            try await threadPool.runBlocking { [operations] in
+                try Self.store(id: id, body: descriptor, record: record, paths: paths, operations: operations)
+            }
+            try await groupCommit.commit()
+        } catch {
+            logger.error("spool commit failed", metadata: ["queue_id": "\(id)", "error": "\(error)"])
+            try? await threadPool.runBlocking {
+                Posix.removeIfPresent(paths.envelope(id))
+                Posix.removeIfPresent(paths.body(id))
+            }
+            throw error
+        }
+    }
+
+    func abort() async {
+        guard let descriptor = state.withLockedValue({ state in defer { state.descriptor = nil }; return state.descriptor })
+        else { return }
+        let (id, paths) = (id, paths)
+        try? await threadPool.runBlocking {
+            Posix.close(descriptor)
+            Posix.removeIfPresent(paths.temporaryBody(id))
+        }
+    }
+
+    // The commit order of ARCHITECTURE.md §2.4: body durable, envelope durable, body renamed,
+    // envelope renamed last as the commit mark. The caller then fsyncs `incoming/`. On failure the
+    // temporary files, and a body already renamed, are removed.
+    private static func store(
+        id: QueueID, body descriptor: CInt, record: [UInt8], paths: SpoolPaths, operations: any SpoolFileOperations
+    ) throws {
+        var bodyRenamed = false
+        do {
+            defer { Posix.close(descriptor) }
+            try operations.fsync(descriptor, path: paths.temporaryBody(id))
+            let envelopeDescriptor = try Posix.open(paths.temporaryEnvelope(id), Posix.createExclusive)
+            defer { Posix.close(envelopeDescriptor) }
+            try record.withUnsafeBytes { try operations.write(envelopeDescriptor, $0, path: paths.temporaryEnvelope(id)) }
+            try operations.fsync(envelopeDescriptor, path: paths.temporaryEnvelope(id))
+            try operations.rename(paths.temporaryBody(id), to: paths.body(id))
+            bodyRenamed = true
+            try operations.rename(paths.temporaryEnvelope(id), to: paths.envelope(id))
+        } catch {
+            Posix.removeIfPresent(paths.temporaryBody(id))
+            Posix.removeIfPresent(paths.temporaryEnvelope(id))
+            if bodyRenamed { Posix.removeIfPresent(paths.body(id)) }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// Where `FileSpool` keeps each file: flat `tmp/`, `incoming/` and `corrupt/` under the root.
+struct SpoolPaths: Sendable {
+    /// The spool root.
+    let root: String
+    /// Bodies being received and records being rewritten; purged at start.
+    let temporary: String
+    /// Committed messages: `<id>.body` and its commit mark `<id>.env`.
+    let incoming: String
+    /// Quarantine for anything recovery could not make sense of.
+    let corrupt: String
+
+    init(root: String) {
+        self.root = root
+        temporary = root + "/tmp"
+        incoming = root + "/incoming"
+        corrupt = root + "/corrupt"
+    }
+
+    func temporaryBody(_ id: QueueID) -> String { "\(temporary)/\(id).body" }
+    func temporaryEnvelope(_ id: QueueID) -> String { "\(temporary)/\(id).env" }
+    /// A fresh name for rewriting the envelope of `id`, so concurrent rewrites never share a file.
+    func temporaryUpdate(_ id: QueueID) -> String { "\(temporary)/\(id).\(UInt32.random(in: .min ... .max)).update" }
+    func body(_ id: QueueID) -> String { "\(incoming)/\(id).body" }
+    func envelope(_ id: QueueID) -> String { "\(incoming)/\(id).env" }
+}

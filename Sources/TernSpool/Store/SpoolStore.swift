@@ -1,0 +1,22 @@
+/// The durable queue: messages are written through a `SpoolWriter`, then read, updated and
+/// removed by id until every recipient has a final status.
+///
+/// Implementations: `FileSpool` (one host, files); a PostgreSQL store can follow the same contract.
+///
+/// SeeAlso: SPEC.md §11 (what a 250 means), ARCHITECTURE.md §2.4.
+public protocol SpoolStore: Sendable {
+    /// Starts a new message; its body is appended through the writer, then committed or aborted.
+    func beginMessage() async throws -> any SpoolWriter
+    /// The committed envelope of `id`. Throws `SpoolError.unknownMessage` if there is none.
+    func envelope(_ id: QueueID) async throws -> Envelope
+    /// Replaces the stored envelope of `envelope.id` atomically and durably.
+    func update(_ envelope: Envelope) async throws
+    /// The stored body of `id`, streamed in chunks; it can be iterated more than once.
+    func openBody(_ id: QueueID) async throws -> SpoolBody
+    /// Removes a message for good: the envelope first, then the body.
+    func remove(_ id: QueueID) async throws
+    /// Every committed envelope, oldest first (for the queue runner at start).
+    func all() async throws -> [Envelope]
+    /// Bytes available to unprivileged users on the spool's file system.
+    func freeSpace() async throws -> Int
+}

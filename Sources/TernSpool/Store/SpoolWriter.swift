@@ -1,0 +1,18 @@
+import NIOCore
+
+/// One message being received into the spool. Calls must not overlap: append the body in
+/// order, then either `commit(_:)` or `abort()` exactly once.
+public protocol SpoolWriter: Sendable {
+    /// The queue id the message will have.
+    var id: QueueID { get }
+    /// Bytes appended so far.
+    var size: Int { get }
+    /// Appends the next part of the body. On failure everything written is removed.
+    func append(_ bytes: ByteBuffer) async throws
+    /// Stores `envelope` (its `id` and `size` are set from the writer) and makes the message
+    /// durable. Only after this returns may the server answer 250; if it throws, nothing of the
+    /// message is left and the server answers 451 4.3.0.
+    func commit(_ envelope: Envelope) async throws
+    /// Removes everything written. Never throws; a no-op after `commit(_:)`.
+    func abort() async
+}

@@ -1,0 +1,213 @@
+import NIOConcurrencyHelpers
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import TernDelivery
+import TernSMTPCore
+import TernSpool
+import TernTestSupport
+import Testing
+
+@Suite struct QueueRunnerTests {
+    private func runner(_ fixture: DeliveryFixture, time: ManualTime? = nil) -> QueueRunner {
+        guard let time else {
+            return QueueRunner(spool: fixture.spool, courier: fixture.courier, hostname: testHost, logger: quietLogger)
+        }
+        return QueueRunner(
+            spool: fixture.spool, courier: fixture.courier, hostname: testHost, logger: quietLogger, retry: .standard,
+            concurrency: 8, now: { time.now }, sleep: { try await time.sleep($0) })
+    }
+
+    @Test func submittedMessageIsDeliveredAndRemoved() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let runner = runner(fixture)
+        try await fixture.running(runner) {
+            let recipients = [SpoolFixtures.localRecipient("bob"), SpoolFixtures.localRecipient("carol")]
+            let id = try await fixture.store(SpoolFixtures.envelope(recipients: recipients))
+            runner.submitted(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+            #expect(fixture.delivered("bob").count == 1)
+            #expect(fixture.delivered("carol").count == 1)
+            let path = "\(fixture.mailRoot)/example.com/bob/new/\(fixture.delivered("bob")[0])"
+            #expect(try text(at: path).hasSuffix("id \(id)\n\tfor <bob@example.com>; Sun, 29 Nov 2026 08:09:25 +0000\nSubject: test\n\nHello.\n"))
+        }
+    }
+
+    @Test func manyMessagesAreAllDelivered() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let runner = runner(fixture)
+        try await fixture.running(runner) {
+            for index in 0..<30 {
+                let id = try await fixture.store(
+                    SpoolFixtures.envelope(recipients: [SpoolFixtures.localRecipient("user\(index % 3)")]))
+                runner.submitted(id)
+                runner.submitted(id)
+            }
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        #expect((0..<3).map { fixture.delivered("user\($0)").count } == [10, 10, 10])
+    }
+
+    @Test func remoteRecipientsKeepTheMessageInTheSpool() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let runner = runner(fixture)
+        let remote = EnvelopeRecipient(
+            original: .mailbox(SpoolFixtures.mailbox("dave", "example.net")),
+            target: .remote(SpoolFixtures.mailbox("dave", "example.net")))
+        try await fixture.running(runner) {
+            let id = try await fixture.store(
+                SpoolFixtures.envelope(recipients: [remote, SpoolFixtures.localRecipient("bob")]))
+            runner.submitted(id)
+            #expect(try await eventually { fixture.delivered("bob").count == 1 })
+            #expect(
+                try await eventually {
+                    if case .delivered = try await fixture.spool.envelope(id).recipients[1].status { return true }
+                    return false
+                })
+            let envelope = try await fixture.spool.envelope(id)
+            #expect(envelope.recipients[0] == remote)
+            #expect(envelope.attempts == 1)
+            runner.submitted(id)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await fixture.spool.envelope(id) == envelope, "nothing more happens to it")
+        }
+        #expect(fixture.delivered("bob").count == 1)
+        #expect(names(in: fixture.mailRoot + "/example.net").isEmpty)
+    }
+
+    @Test func permanentFailureIsFinal() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let runner = runner(fixture)
+        let unusable = SpoolFixtures.localRecipient(String(repeating: "/", count: 100))
+        try await fixture.running(runner) {
+            let id = try await fixture.store(
+                SpoolFixtures.envelope(recipients: [unusable, SpoolFixtures.localRecipient("bob")]))
+            runner.submitted(id)
+            let removed = try await eventually { try await fixture.spool.all().isEmpty }
+            #expect(removed, "delivered and failed are both final")
+        }
+        #expect(fixture.delivered("bob").count == 1)
+        #expect(names(in: fixture.mailRoot + "/example.com") == ["bob"])
+    }
+
+    @Test func restartDeliversPendingAndNeverRepeatsDelivered() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        var done = SpoolFixtures.localRecipient("bob")
+        done.status = .delivered(SpoolFixtures.receivedAt)
+        let first = try await fixture.store(
+            SpoolFixtures.envelope(recipients: [done, SpoolFixtures.localRecipient("carol")]))
+        let second = try await fixture.store(SpoolFixtures.envelope(recipients: [SpoolFixtures.localRecipient("erin")]))
+        let finished = try await fixture.store(SpoolFixtures.envelope(recipients: [done]))
+
+        let restarted = FileSpool(root: fixture.directory.path + "/spool", threadPool: .singleton, logger: quietLogger)
+        #expect(try await restarted.recover().messages == 3)
+        let runner = QueueRunner(spool: restarted, courier: fixture.courier, hostname: testHost, logger: quietLogger)
+        try await fixture.running(runner) {
+            let emptied = try await eventually { try await restarted.all().isEmpty }
+            #expect(emptied)
+        }
+        #expect(fixture.delivered("bob").isEmpty)
+        #expect(fixture.delivered("carol").count == 1)
+        #expect(fixture.delivered("erin").count == 1)
+        for id in [first, second, finished] {
+            await #expect(throws: SpoolError.unknownMessage(id)) { try await restarted.envelope(id) }
+        }
+    }
+
+    @Test func deferredDeliveryIsRetriedAfterTheBackoff() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let time = ManualTime(start: SpoolFixtures.receivedAt)
+        let runner = runner(fixture, time: time)
+        let blocker = fixture.mailRoot + "/example.com"
+        try FileManager.default.createDirectory(atPath: fixture.mailRoot, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: blocker, contents: Data())
+        try await fixture.running(runner) {
+            let id = try await fixture.store(SpoolFixtures.envelope())
+            runner.submitted(id)
+            #expect(try await eventually { time.requested == [.seconds(60)] })
+            let deferred = try await fixture.spool.envelope(id)
+            guard case .deferred(let reason) = deferred.recipients[0].status else {
+                Issue.record("expected a deferred recipient, got \(deferred.recipients[0].status)")
+                return
+            }
+            #expect(reason.contains("example.com"))
+            #expect(deferred.attempts == 1)
+            #expect(deferred.nextAttempt == SpoolFixtures.receivedAt + 60)
+
+            try FileManager.default.removeItem(atPath: blocker)
+            time.allow(1)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+            #expect(fixture.delivered("bob").count == 1)
+        }
+    }
+
+    @Test func deferredDeliveryFailsWhenTooOld() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let time = ManualTime(start: SpoolFixtures.receivedAt)
+        time.allow(1_000)
+        let runner = runner(fixture, time: time)
+        try FileManager.default.createDirectory(atPath: fixture.mailRoot, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: fixture.mailRoot + "/example.com", contents: Data())
+        try await fixture.running(runner) {
+            let id = try await fixture.store(SpoolFixtures.envelope())
+            runner.submitted(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        #expect(Array(time.requested.prefix(7)) == [60, 300, 900, 3_600, 7_200, 14_400, 14_400].map { .seconds($0) })
+        #expect(time.now.timeIntervalSince(SpoolFixtures.receivedAt) >= 5 * 86_400)
+    }
+
+    @Test func gracefulShutdownStopsMidDeliveryWithoutPartialFiles() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let stalled = NIOLockedValueBox(false)
+        let spool = StallingSpool(base: fixture.spool, stalled: stalled)
+        let runner = QueueRunner(spool: spool, courier: fixture.courier, hostname: testHost, logger: quietLogger)
+        let id = try await fixture.store(SpoolFixtures.envelope())
+        let group = ServiceGroup(services: [runner], logger: quietLogger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(try await eventually { stalled.withLockedValue { $0 } })
+            let clock = ContinuousClock()
+            let start = clock.now
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            #expect(clock.now - start < .seconds(2))
+        }
+        #expect(fixture.delivered("bob").isEmpty)
+        #expect(names(in: fixture.mailRoot + "/example.com/bob/tmp").isEmpty)
+        #expect(try await fixture.spool.envelope(id).recipients[0].status == .pending)
+    }
+}
+
+/// A spool whose bodies stop after their first chunk until the reading task is cancelled.
+private struct StallingSpool: SpoolStore {
+    let base: FileSpool
+    let stalled: NIOLockedValueBox<Bool>
+
+    func beginMessage() async throws -> any SpoolWriter { try await base.beginMessage() }
+    func envelope(_ id: QueueID) async throws -> Envelope { try await base.envelope(id) }
+    func update(_ envelope: Envelope) async throws { try await base.update(envelope) }
+    func remove(_ id: QueueID) async throws { try await base.remove(id) }
+    func all() async throws -> [Envelope] { try await base.all() }
+    func freeSpace() async throws -> Int { try await base.freeSpace() }
+
+    func openBody(_ id: QueueID) async throws -> SpoolBody {
+        let stalled = stalled
+        return SpoolBody { offset in
+            if offset == 0 { return ByteBuffer(string: "Subject: stalled\r\n") }
+            stalled.withLockedValue { $0 = true }
+            try await Task.sleep(for: .seconds(3_600))
+            return nil
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import NIOCore
+import TernSMTPCore
+import TernSpool
+import TernTestSupport
+import Testing
+
+@Suite struct FileSpoolTests {
+    @Test func committedMessageReadsBack() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        let body = Array("Subject: hello\r\n\r\nHi Bob.\r\n".utf8)
+        var envelope = SpoolFixtures.envelope()
+        let writer = try await spool.beginMessage()
+        try await writer.append(ByteBuffer(bytes: body.prefix(10)))
+        try await writer.append(ByteBuffer(bytes: body.dropFirst(10)))
+        #expect(writer.size == body.count)
+        try await writer.commit(envelope)
+
+        envelope.id = writer.id
+        envelope.size = body.count
+        #expect(try await spool.envelope(writer.id) == envelope)
+        #expect(try await contents(of: spool.openBody(writer.id)) == body)
+        #expect(try await spool.all() == [envelope])
+        #expect(directory.files() == ["spool/incoming/\(writer.id).body", "spool/incoming/\(writer.id).env"])
+        await writer.abort()
+        #expect(directory.files().count == 2, "abort after commit changes nothing")
+        await #expect(throws: SpoolError.writerFinished(writer.id)) { try await writer.append(ByteBuffer(string: "x")) }
+    }
+
+    @Test func filesArePrivate() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        let id = try await store(Array("x\r\n".utf8), SpoolFixtures.envelope(), in: spool)
+        for path in ["spool/incoming/\(id).body", "spool/incoming/\(id).env", "spool/incoming"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: "\(directory.path)/\(path)")
+            #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0, "\(path)")
+        }
+    }
+
+    @Test func largeBodyStreamsInAndOut() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        let chunk = 64 * 1024
+        let total = 20 * 1024 * 1024 + 12_345
+        let body = SpoolFixtures.body(count: total)
+        let writer = try await spool.beginMessage()
+        var offset = 0
+        while offset < total {
+            try await writer.append(ByteBuffer(bytes: body[offset..<min(offset + chunk, total)]))
+            offset += chunk
+        }
+        try await writer.commit(SpoolFixtures.envelope())
+        #expect(try await spool.envelope(writer.id).size == total)
+
+        var size = 0
+        var largest = 0
+        var hashed: [UInt8] = []
+        hashed.reserveCapacity(total)
+        for try await part in try await spool.openBody(writer.id) {
+            size += part.readableBytes
+            largest = max(largest, part.readableBytes)
+            hashed.append(contentsOf: part.readableBytesView)
+        }
+        #expect(size == total)
+        #expect(largest <= chunk, "the body is read in chunks, never whole")
+        #expect(CRC32.checksum(hashed) == CRC32.checksum(body))
+    }
+
+    @Test func bodyCanBeReadTwiceAndAfterRemoval() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        let body = SpoolFixtures.body(count: 200_000)
+        let id = try await store(body, SpoolFixtures.envelope(), in: spool)
+        let opened = try await spool.openBody(id)
+        #expect(try await contents(of: opened) == body)
+        try await spool.remove(id)
+        #expect(try await contents(of: opened) == body)
+    }
+
+    @Test func abortLeavesNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        let writer = try await spool.beginMessage()
+        try await writer.append(ByteBuffer(bytes: SpoolFixtures.body(count: 100_000)))
+        #expect(directory.files() == ["spool/tmp/\(writer.id).body"])
+        await writer.abort()
+        await writer.abort()
+        #expect(directory.files().isEmpty)
+        await #expect(throws: SpoolError.writerFinished(writer.id)) { try await writer.commit(SpoolFixtures.envelope()) }
+        #expect(try await spool.all().isEmpty)
+    }
+
+    @Test func updateRewritesTheEnvelope() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        let id = try await store(Array("x\r\n".utf8), SpoolFixtures.envelope(), in: spool)
+        var envelope = try await spool.envelope(id)
+        envelope.recipients[0].status = .delivered(Date(timeIntervalSince1970: 1_795_940_000))
+        envelope.recipients.append(
+            EnvelopeRecipient(
+                original: .postmaster, target: .remote(SpoolFixtures.mailbox("admin", "example.net")),
+                status: .deferred("connection refused")))
+        envelope.attempts = 1
+        envelope.nextAttempt = Date(timeIntervalSince1970: 1_795_940_060)
+        try await spool.update(envelope)
+        #expect(try await spool.envelope(id) == envelope)
+        #expect(directory.files() == ["spool/incoming/\(id).body", "spool/incoming/\(id).env"])
+    }
+
+    @Test func removeDeletesBothFiles() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        let kept = try await store(Array("a\r\n".utf8), SpoolFixtures.envelope(), in: spool)
+        let removed = try await store(Array("b\r\n".utf8), SpoolFixtures.envelope(), in: spool)
+        try await spool.remove(removed)
+        #expect(directory.files() == ["spool/incoming/\(kept).body", "spool/incoming/\(kept).env"])
+        await #expect(throws: SpoolError.unknownMessage(removed)) { try await spool.envelope(removed) }
+        await #expect(throws: SpoolError.unknownMessage(removed)) { try await spool.openBody(removed) }
+        await #expect(throws: SpoolError.unknownMessage(removed)) { try await spool.remove(removed) }
+        var envelope = try await spool.envelope(kept)
+        envelope.id = removed
+        await #expect(throws: SpoolError.unknownMessage(removed)) { try await spool.update(envelope) }
+        #expect(try await spool.all().map(\.id) == [kept])
+    }
+
+    @Test func allReturnsMessagesOldestFirst() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        var ids: [QueueID] = []
+        for index in 0..<5 {
+            ids.append(try await store(Array("\(index)\r\n".utf8), SpoolFixtures.envelope(), in: spool))
+        }
+        #expect(try await spool.all().map(\.id) == ids.sorted())
+    }
+
+    @Test func freeSpaceIsReported() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        #expect(try await spool.freeSpace() > 0)
+    }
+
+    @Test func concurrentCommitsShareDirectoryFsyncs() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let operations = TestFileOperations()
+        let spool = try await makeSpool(in: directory, operations: operations)
+        let syncsBefore = operations.incomingSyncs
+        let ids = try await withThrowingTaskGroup(of: QueueID.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    try await store(SpoolFixtures.body(count: 1_000 + index), SpoolFixtures.envelope(), in: spool)
+                }
+            }
+            return try await group.reduce(into: Set<QueueID>()) { $0.insert($1) }
+        }
+        #expect(ids.count == 50)
+        let stored = try await spool.all()
+        #expect(Set(stored.map(\.id)) == ids)
+        for envelope in stored {
+            #expect(try await contents(of: spool.openBody(envelope.id)) == SpoolFixtures.body(count: envelope.size))
+        }
+        let syncs = operations.incomingSyncs - syncsBefore
+        #expect(syncs >= 1 && syncs < 50, "commits waiting together share one fsync of incoming/")
+        #expect(directory.files().filter { $0.hasPrefix("spool/tmp/") }.isEmpty)
+    }
+}

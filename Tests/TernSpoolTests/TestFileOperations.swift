@@ -1,0 +1,44 @@
+import NIOConcurrencyHelpers
+import Foundation
+import TernSpool
+
+/// File operations that count fsyncs of `incoming/` and fail the calls a test picks, with
+/// `ENOSPC` or `EIO`.
+struct TestFileOperations: SpoolFileOperations {
+    enum Call: Hashable, Sendable {
+        case write, fsync, rename
+    }
+
+    private let system = SystemFileOperations()
+    private let failing: @Sendable (Call, String) -> Bool
+    private let directorySyncs = NIOLockedValueBox(0)
+
+    init(failing: @escaping @Sendable (Call, String) -> Bool = { _, _ in false }) {
+        self.failing = failing
+    }
+
+    /// fsyncs of a path ending in `/incoming`.
+    var incomingSyncs: Int {
+        directorySyncs.withLockedValue { $0 }
+    }
+
+    func write(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        try check(.write, path, code: ENOSPC)
+        try system.write(descriptor, bytes, path: path)
+    }
+
+    func fsync(_ descriptor: CInt, path: String) throws {
+        try check(.fsync, path, code: EIO)
+        if path.hasSuffix("/incoming") { directorySyncs.withLockedValue { $0 += 1 } }
+        try system.fsync(descriptor, path: path)
+    }
+
+    func rename(_ source: String, to destination: String) throws {
+        try check(.rename, destination, code: EIO)
+        try system.rename(source, to: destination)
+    }
+
+    private func check(_ call: Call, _ path: String, code: CInt) throws {
+        if failing(call, path) { throw FileSystemError("\(call)", path: path, code: code) }
+    }
+}
