@@ -54,17 +54,8 @@ extension LocalRecipients {
         guard isLocal(mailbox.domain) else {
             return relayAllowed ? .cannotVerify : .relayDenied
         }
+        guard vrfyMode == .verify else { return .cannotVerify }
         let key = MailboxKey(mailbox)
-        let verdict = verifyLocal(mailbox, key: key)
-        guard vrfyMode == .never else { return verdict }
-        // "never": a valid address gets 252 without saying what it is; refusals stay as RCPT's.
-        switch verdict {
-        case .local, .forward: return .cannotVerify
-        default: return verdict
-        }
-    }
-
-    private func verifyLocal(_ mailbox: Mailbox, key: MailboxKey) -> VerifyVerdict {
         switch entry(for: key, allowingAlias: true) {
         case .relocated(let target):
             return .relocated(target)

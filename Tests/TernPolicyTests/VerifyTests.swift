@@ -44,9 +44,9 @@ struct VerifyCase: Sendable, CustomTestStringConvertible {
 
     static let neverCases: [VerifyCase] = [
         VerifyCase("user@example.com", .cannotVerify),
-        VerifyCase("nobody@example.com", .unknown),
+        VerifyCase("nobody@example.com", .cannotVerify),
         VerifyCase("fwd@example.com", .cannotVerify),
-        VerifyCase("shut@example.com", .disabled),
+        VerifyCase("shut@example.com", .cannotVerify),
         VerifyCase("x@other.example", .relayDenied),
         VerifyCase("x@other.example", relay: true, .cannotVerify),
     ]
