@@ -34,7 +34,6 @@ let package = Package(
         .target(
             name: "TernSASL",
             dependencies: [
-                "TernSMTPCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -135,7 +134,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
-        .testTarget(name: "TernSASLTests", dependencies: ["TernSASL"], swiftSettings: strict),
+        .testTarget(name: "TernSASLTests", dependencies: [
+            "TernSASL",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ], swiftSettings: strict),
         .testTarget(name: "TernPolicyTests", dependencies: ["TernPolicy"], swiftSettings: strict),
         .testTarget(name: "TernConfigTests", dependencies: ["TernConfig"], swiftSettings: strict),
     ],

@@ -39,6 +39,8 @@ import TernSMTPCore
         ("FROM:<a@[300.1.1.1]>", .syntax),
         ("FROM:<a>", .syntax),
         ("FROM:<jöran@example.com>", .nonASCII),
+        ("FROM:<a\"b@example.com>", .syntax),
+        ("FROM:<\"unterminated@example.com>", .syntax),
     ])
     func badSenders(_ argument: String, _ error: AddressError) throws {
         #expect(try TransactionCommandParser.mail(argument).path == .failure(error))
@@ -71,6 +73,10 @@ import TernSMTPCore
             #expect(error.code == 501)
             #expect(error.enhanced?.description == "5.5.4")
         }
+    }
+
+    @Test func hugeSizeIsASizeNotASyntaxError() throws {
+        #expect(try TransactionCommandParser.mail("FROM:<a@b> SIZE=99999999999999999999999").parameters.size == Int.max)
     }
 
     @Test func unknownParameters() {

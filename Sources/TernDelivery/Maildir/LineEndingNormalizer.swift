@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Turns CRLF into LF across a stream of chunks, as Maildir files store lines; a CR that is
 /// not followed by LF is kept. A CR at the end of one chunk is held until the next one shows
 /// whether an LF follows.
@@ -8,7 +10,11 @@ struct LineEndingNormalizer {
     private var heldCarriageReturn = false
 
     /// The bytes of `chunk` to write now.
-    mutating func normalize(_ chunk: some Collection<UInt8>) -> [UInt8] {
+    mutating func normalize(_ chunk: ByteBuffer) -> [UInt8] {
+        chunk.withUnsafeReadableBytes { normalize($0) }
+    }
+
+    private mutating func normalize(_ chunk: UnsafeRawBufferPointer) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(chunk.count + 1)
         for byte in chunk {

@@ -58,7 +58,7 @@ public struct MaildirCourier: Sendable {
             var normalizer = LineEndingNormalizer()
             for try await chunk in body {
                 try Task.checkCancellation()
-                try await write(normalizer.normalize(chunk.readableBytesView), to: descriptor, path: temporary)
+                try await write(normalizer.normalize(chunk), to: descriptor, path: temporary)
             }
             try Task.checkCancellation()
             try await write(normalizer.finish(), to: descriptor, path: temporary)

@@ -37,8 +37,12 @@ public struct ContentInspector: Sendable {
     public mutating func inspect(_ bytes: ByteBuffer) {
         size += bytes.readableBytes
         if size > sizeLimit { faults.insert(.tooBig) }
+        bytes.withUnsafeReadableBytes { inspect($0) }
+    }
+
+    private mutating func inspect(_ bytes: UnsafeRawBufferPointer) {
         let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
-        for byte in bytes.readableBytesView {
+        for byte in bytes {
             if previousCR && byte != lf { faults.insert(.bareLineEnding) }
             lineLength += 1
             if lineLength > SMTPDefaults.textLineLimit { faults.insert(.lineTooLong) }

@@ -18,11 +18,22 @@ struct DotUnstuffer: Sendable {
 
     /// Consumes octets of `buffer` and returns un-stuffed text, the end, or nothing yet.
     mutating func decode(_ buffer: inout ByteBuffer) -> Output {
+        let (skip, length, end) = buffer.withUnsafeReadableBytes { scan($0) }
+        if end {
+            buffer.moveReaderIndex(forwardBy: 3)
+            return .end
+        }
+        buffer.moveReaderIndex(forwardBy: skip)
+        guard length > 0 else { return .needMore }
+        return .data(buffer.readSlice(length: length)!)
+    }
+
+    /// Finds the next run of text: octets to skip (a stuffed dot), the run's length, or the end.
+    private mutating func scan(_ view: UnsafeRawBufferPointer) -> (skip: Int, length: Int, end: Bool) {
         let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), dot = UInt8(ascii: ".")
-        let view = buffer.readableBytesView
-        let end = view.endIndex
-        var runStart = view.startIndex
-        var index = runStart
+        let end = view.count
+        var runStart = 0
+        var index = 0
         scan: while index < end {
             if atLineStart && view[index] == dot {
                 guard index + 1 < end else { break scan }
@@ -30,8 +41,7 @@ struct DotUnstuffer: Sendable {
                     guard index + 2 < end else { break scan }
                     if view[index + 2] == lf {
                         if index > runStart { break scan }
-                        buffer.moveReaderIndex(forwardBy: 3)
-                        return .end
+                        return (0, 0, true)
                     }
                 }
                 if index > runStart { break scan }
@@ -52,9 +62,6 @@ struct DotUnstuffer: Sendable {
             index += 1
             atLineStart = false
         }
-        let skipped = runStart - view.startIndex
-        buffer.moveReaderIndex(forwardBy: skipped)
-        guard index > runStart else { return .needMore }
-        return .data(buffer.readSlice(length: index - runStart)!)
+        return (runStart, index - runStart, false)
     }
 }

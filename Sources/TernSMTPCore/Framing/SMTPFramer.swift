@@ -42,8 +42,14 @@ public struct SMTPFramer: Sendable {
         if buffer.readableBytes == 0 {
             buffer = bytes
         } else {
+            // A fresh buffer holding only the unframed rest: writing into the old one would
+            // keep every octet already framed (its storage never shrinks).
+            var combined = ByteBuffer()
+            combined.reserveCapacity(buffer.readableBytes + bytes.readableBytes)
+            combined.writeBuffer(&buffer)
             var bytes = bytes
-            buffer.writeBuffer(&bytes)
+            combined.writeBuffer(&bytes)
+            buffer = combined
         }
     }
 

@@ -87,7 +87,9 @@ public enum TransactionCommandParser {
             }
             index = afterPrefix.index(after: index)
         }
-        guard let close else { throw syntaxError }
+        // An unbalanced quote makes a bad mailbox (553), not a malformed command: the path
+        // then ends at the first `>`.
+        guard let close = close ?? afterPrefix.firstIndex(of: ">") else { throw syntaxError }
         let inside = afterPrefix[afterPrefix.index(after: afterPrefix.startIndex)..<close]
         let rest = afterPrefix[afterPrefix.index(after: close)...]
         guard rest.isEmpty || rest.first == " " else { throw syntaxError }
@@ -98,8 +100,8 @@ public enum TransactionCommandParser {
         let bad = Reply.parameterSyntax(p.keyword)
         switch p.keyword {
         case "SIZE":
-            // RFC 1870: size-value = 1*20DIGIT
-            guard let value = p.value, value.count <= 20, value.allSatisfy(\.isASCIIDigit) else { throw bad }
+            // RFC 1870: size-value = 1*20DIGIT; a longer number is still a size, just too big.
+            guard let value = p.value, value.allSatisfy(\.isASCIIDigit) else { throw bad }
             parameters.size = Int(value) ?? Int.max
         case "BODY":
             guard let value = p.value, let body = BodyType(rawValue: value.uppercased()) else { throw bad }

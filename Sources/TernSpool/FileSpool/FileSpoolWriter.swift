@@ -8,7 +8,13 @@ final class FileSpoolWriter: SpoolWriter {
     private struct State {
         var descriptor: CInt?
         var size = 0
+        /// Text not yet written: appends are gathered so that a message costs a few large
+        /// writes (and thread-pool hops), not one per network read.
+        var pending = ByteBuffer()
     }
+
+    /// Pending text is written once it reaches this size; it bounds the memory of a session.
+    static let writeThreshold = 128 * 1024
 
     let id: QueueID
     private let paths: SpoolPaths
@@ -43,26 +49,35 @@ final class FileSpoolWriter: SpoolWriter {
     }
 
     func append(_ bytes: ByteBuffer) async throws {
-        guard let descriptor = state.withLockedValue({ $0.descriptor }) else { throw SpoolError.writerFinished(id) }
+        let (descriptor, full) = try state.withLockedValue { state -> (CInt, ByteBuffer?) in
+            guard let descriptor = state.descriptor else { throw SpoolError.writerFinished(id) }
+            var bytes = bytes
+            state.size += bytes.readableBytes
+            state.pending.writeBuffer(&bytes)
+            guard state.pending.readableBytes >= Self.writeThreshold else { return (descriptor, nil) }
+            defer { state.pending = ByteBuffer() }
+            return (descriptor, state.pending)
+        }
+        guard let full else { return }
         let path = paths.temporaryBody(id)
         do {
             try await threadPool.runBlocking { [operations] in
-                try bytes.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: path) }
+                try full.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: path) }
             }
         } catch {
             logger.error("spool write failed", metadata: ["queue_id": "\(id)", "error": "\(error)"])
             await abort()
             throw error
         }
-        state.withLockedValue { $0.size += bytes.readableBytes }
     }
 
     func commit(_ envelope: Envelope) async throws {
         let (id, paths) = (id, paths)
-        let (descriptor, size) = try state.withLockedValue { state in
+        let (descriptor, size, pending) = try state.withLockedValue { state in
             guard let descriptor = state.descriptor else { throw SpoolError.writerFinished(id) }
             state.descriptor = nil
-            return (descriptor, state.size)
+            defer { state.pending = ByteBuffer() }
+            return (descriptor, state.size, state.pending)
         }
         var stored = envelope
         stored.id = id
@@ -70,7 +85,7 @@ final class FileSpoolWriter: SpoolWriter {
         let record = EnvelopeRecord.encode(stored)
         do {
             try await threadPool.runBlocking { [operations] in
-                try Self.store(id: id, body: descriptor, record: record, paths: paths, operations: operations)
+                try Self.store(id: id, body: descriptor, pending: pending, record: record, paths: paths, operations: operations)
             }
             try await groupCommit.commit()
         } catch {
@@ -84,7 +99,10 @@ final class FileSpoolWriter: SpoolWriter {
     }
 
     func abort() async {
-        guard let descriptor = state.withLockedValue({ state in defer { state.descriptor = nil }; return state.descriptor })
+        guard let descriptor = state.withLockedValue({ state in
+            defer { (state.descriptor, state.pending) = (nil, ByteBuffer()) }
+            return state.descriptor
+        })
         else { return }
         let (id, paths) = (id, paths)
         try? await threadPool.runBlocking {
@@ -97,11 +115,15 @@ final class FileSpoolWriter: SpoolWriter {
     // envelope renamed last as the commit mark. The caller then fsyncs `incoming/`. On failure the
     // temporary files, and a body already renamed, are removed.
     private static func store(
-        id: QueueID, body descriptor: CInt, record: [UInt8], paths: SpoolPaths, operations: any SpoolFileOperations
+        id: QueueID, body descriptor: CInt, pending: ByteBuffer, record: [UInt8], paths: SpoolPaths,
+        operations: any SpoolFileOperations
     ) throws {
         var bodyRenamed = false
         do {
             defer { Posix.close(descriptor) }
+            if pending.readableBytes > 0 {
+                try pending.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: paths.temporaryBody(id)) }
+            }
             try operations.fsync(descriptor, path: paths.temporaryBody(id))
             let envelopeDescriptor = try Posix.open(paths.temporaryEnvelope(id), Posix.createExclusive)
             defer { Posix.close(envelopeDescriptor) }
