@@ -1,0 +1,314 @@
+"""Start, probe and stop the real `tern` binary; write its tern.toml.
+
+Every wait is bounded: ≤ 10 s for the port to answer, ≤ 10 s after SIGTERM
+before SIGKILL.
+"""
+
+from __future__ import annotations
+
+import atexit
+import copy
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import smtp_client
+from smtp_client import Session
+
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+
+# Every server started in this pytest process, for logs on failure.
+REGISTRY: list["TernServer"] = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Never leave a server running when pytest ends (even interrupted)."""
+    for srv in REGISTRY:
+        if srv.running():
+            srv.kill9()
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def tern_binary() -> Path:
+    env = os.environ.get("TERN_BIN")
+    path = Path(env) if env else REPO_ROOT / ".build" / "debug" / "tern"
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise AssertionError(
+            f"tern binary not found at {path}: build it (`swift build`) and set TERN_BIN, "
+            f"or run scripts/test")
+    return path
+
+
+# --------------------------------------------------------------------------
+# Configuration (SPEC.md examples, CONFIG.md keys)
+# --------------------------------------------------------------------------
+
+def base_config(port: int, data_dir: Path) -> dict:
+    """The configuration of SPEC.md's examples: host mx.example.com, local
+    domain example.com, user@example.com, 1 MiB size limit, 50 recipients."""
+    return {
+        "hostname": "mx.example.com",
+        "data_dir": str(data_dir),
+        "listen": [{"role": "mx", "address": f"127.0.0.1:{port}"}],
+        "limits": {"message_size": 1048576, "recipients": 50},
+        "local": {
+            "domains": ["example.com", "example.org"],
+            "mailboxes": [
+                "user@example.com",
+                "user2@example.com",
+                "postmaster@example.com",
+                "busy@example.com",
+                "gone@example.com",
+                "*@example.org",
+            ],
+            "aliases": {"staff@example.com": ["user@example.com", "user2@example.com"]},
+            "forward": {"fwd@example.com": "fwd@other.example"},
+            "relocated": {"old@example.com": "new@other.example"},
+            "unavailable": ["busy@example.com"],
+            "disabled": ["gone@example.com"],
+        },
+    }
+
+
+def merge(base: dict, overrides: dict) -> dict:
+    """Deep-merge `overrides` into a copy of `base`; a value None deletes."""
+    out = copy.deepcopy(base)
+    for k, v in overrides.items():
+        if v is None:
+            out.pop(k, None)
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(k: str) -> str:
+    return k if _BARE.match(k) else toml_value(k)
+
+
+def toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"no TOML for {v!r}")
+
+
+def to_toml(cfg: dict) -> str:
+    """A small TOML writer for the shapes tern.toml uses."""
+    lines: list[str] = []
+    tables = {}
+    arrays = {}
+    for k, v in cfg.items():
+        if isinstance(v, dict):
+            tables[k] = v
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            arrays[k] = v
+        else:
+            lines.append(f"{_key(k)} = {toml_value(v)}")
+
+    def table(name: str, body: dict) -> None:
+        lines.append("")
+        lines.append(f"[{name}]")
+        subs = {}
+        for k, v in body.items():
+            if isinstance(v, dict):
+                subs[k] = v
+            else:
+                lines.append(f"{_key(k)} = {toml_value(v)}")
+        for k, v in subs.items():
+            table(f"{name}.{_key(k)}", v)
+
+    for k, items in arrays.items():
+        for item in items:
+            lines.append("")
+            lines.append(f"[[{_key(k)}]]")
+            for ik, iv in item.items():
+                lines.append(f"{_key(ik)} = {toml_value(iv)}")
+    for k, v in tables.items():
+        table(_key(k), v)
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------
+# The server process
+# --------------------------------------------------------------------------
+
+class TernServer:
+    def __init__(self, workdir: Path, config: dict | None = None, port: int | None = None,
+                 cwd: Path | None = None, args: list[str] | None = None,
+                 env: dict | None = None, config_text: str | None = None, name: str = "tern"):
+        self.binary = tern_binary()
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.port = port
+        self.cwd = Path(cwd) if cwd else self.workdir
+        self.env = env
+        self.log_path = self.workdir / f"{name}.log"
+        self.proc: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.config = config
+        self.config_path: Path | None = None
+        if config is not None or config_text is not None:
+            self.config_path = self.workdir / f"{name}.toml"
+            self.config_path.write_text(config_text if config_text is not None else to_toml(config))
+        if args is not None:
+            self.args = args
+        elif self.config_path is not None:
+            self.args = ["serve", "--config", str(self.config_path)]
+        else:
+            self.args = ["serve"]
+
+    @property
+    def data_dir(self) -> Path:
+        if self.config and "data_dir" in self.config:
+            d = Path(self.config["data_dir"])
+            return d if d.is_absolute() else (self.config_path.parent / d)
+        return self.cwd / "tern-data"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self, wait: bool = True) -> "TernServer":
+        env = dict(os.environ)
+        env.pop("TERN_CONFIG", None)
+        if self.env:
+            env.update(self.env)
+        self._log = open(self.log_path, "ab")
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(
+            [str(self.binary), *self.args], cwd=self.cwd, env=env,
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        REGISTRY.append(self)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
+        """Poll-connect until the listener answers with a greeting (≤ timeout)."""
+        assert self.port is not None
+        deadline = time.monotonic() + timeout
+        last_error = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"tern exited with {self.proc.returncode} before listening\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as s:
+                    s.settimeout(2.0)
+                    greeting = s.recv(1024)
+                    if greeting:
+                        s.sendall(b"QUIT\r\n")
+                        end = time.monotonic() + 2.0
+                        while time.monotonic() < end:
+                            if not s.recv(1024):
+                                break
+                        return
+            except (ConnectionRefusedError, ConnectionResetError, socket.timeout, TimeoutError,
+                    OSError) as e:
+                last_error = e
+            time.sleep(0.05)
+        raise AssertionError(
+            f"tern did not answer on 127.0.0.1:{self.port} within {timeout}s ({last_error})\n{self.log()}")
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """SIGTERM, wait ≤ timeout, then SIGKILL.  Returns the exit code of
+        the SIGTERM stop, or None when SIGKILL was needed."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is not None:
+            self._close_log()
+            return self.proc.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.wait_exit(timeout)
+        if code is None:
+            self.kill9()
+        self._close_log()
+        return code
+
+    def kill9(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def _close_log(self) -> None:
+        try:
+            self._log.close()
+        except Exception:
+            pass
+
+    def log(self, tail: int = 200) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+        lines = text.splitlines()
+        return "\n".join(lines[-tail:])
+
+    def rss_kib(self) -> int | None:
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            return None
+        return None
+
+    # -- clients
+    def session(self, **kw) -> Session:
+        return Session(self.port, **kw)
+
+    def ready_session(self, **kw) -> Session:
+        return smtp_client.connect_ready(self.port, **kw)
+
+    def smtp(self, ehlo: bool = False):
+        return smtp_client.smtp(self.port, ehlo=ehlo)
+
+
+def run_tern(args: list[str], cwd: Path | None = None, env: dict | None = None,
+             timeout: float = 20.0) -> subprocess.CompletedProcess:
+    """Run a short tern command (check-config), output captured."""
+    e = dict(os.environ)
+    e.pop("TERN_CONFIG", None)
+    if env:
+        e.update(env)
+    return subprocess.run([str(tern_binary()), *args], cwd=cwd, env=e, stdin=subprocess.DEVNULL,
+                          capture_output=True, timeout=timeout)

@@ -1,0 +1,118 @@
+"""SPEC.md §10: idle timeout and shutdown (SIGTERM/SIGINT)."""
+
+import signal
+import socket
+import time
+
+import pytest
+
+from smtp_client import (Session, assert_not_delivered, check, check_queued, dot_stuff,
+                         make_message, unique_marker, wait_delivered)
+
+HOST = "mx.example.com"
+TIMEOUT_TEXT = f"{HOST} Timeout exceeded, closing transmission channel"
+SHUTDOWN_TEXT = f"{HOST} Service not available, closing transmission channel"
+
+
+@pytest.fixture
+def quick(tern_factory):
+    return tern_factory({"limits": {"idle_timeout": "1s"}})
+
+
+def test_idle_after_greeting(quick):
+    with quick.session() as s:
+        t0 = time.monotonic()
+        check(s.read_reply(timeout=5), 421, "4.4.2", text=TIMEOUT_TEXT)
+        assert time.monotonic() - t0 >= 0.8
+        s.expect_eof()
+
+
+def test_idle_inside_transaction_discards_it(quick):
+    with quick.session() as s:
+        s.start_mail()
+        check(s.read_reply(timeout=5), 421, "4.4.2", text=TIMEOUT_TEXT)
+        s.expect_eof()
+
+
+def test_idle_while_waiting_for_data_line(quick):
+    marker = unique_marker("idle-data")
+    with quick.session() as s:
+        s.start_mail()
+        check(s.cmd("DATA"), 354)
+        s.send(make_message(marker, b"partial line without end"))
+        check(s.read_reply(timeout=5), 421, "4.4.2", text=TIMEOUT_TEXT)
+        s.expect_eof()
+    assert_not_delivered(quick.data_dir, marker)
+
+
+def test_idle_while_waiting_for_chunk(quick):
+    with quick.session() as s:
+        s.start_mail()
+        s.send(b"BDAT 100\r\nonly twenty octets..")
+        check(s.read_reply(timeout=5), 421, "4.4.2", text=TIMEOUT_TEXT)
+        s.expect_eof()
+
+
+def test_each_wait_has_its_own_timeout(quick):
+    """No whole-session deadline: a session active for 3 s with 1 s timeouts."""
+    marker = unique_marker("slow")
+    with quick.session() as s:
+        s.ehlo()
+        t_end = time.monotonic() + 3.0
+        for _ in range(12):
+            if time.monotonic() > t_end:
+                break
+            time.sleep(0.4)
+            check(s.cmd("NOOP"), 250, "2.0.0", text="OK")
+        s.start_mail(ehlo=False)
+        check(s.cmd("DATA"), 354)
+        for i in range(6):  # a slow body: 0.4 s between lines, 2.4 s in all
+            time.sleep(0.4)
+            s.send(b"Subject: %s\r\n" % marker.encode() if i == 0 else b"line\r\n")
+        s.send(b".\r\n")
+        check_queued(s.read_reply())
+    wait_delivered(quick.data_dir, "user@example.com", marker)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_shutdown_sends_421_to_open_sessions_and_exits_0(tern_factory, sig):
+    srv = tern_factory()
+    idle = srv.session()
+    busy = srv.session()
+    busy.start_mail()
+    try:
+        srv.signal(sig)
+        check(idle.read_reply(timeout=10), 421, "4.3.2", text=SHUTDOWN_TEXT)
+        idle.expect_eof(timeout=10)
+        check(busy.read_reply(timeout=10), 421, "4.3.2", text=SHUTDOWN_TEXT)
+        busy.expect_eof(timeout=10)
+        code = srv.wait_exit(10)
+        assert code == 0, f"exit code {code}"
+    finally:
+        idle.close()
+        busy.close()
+    # the listener is gone
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", srv.port), timeout=1).close()
+
+
+def test_shutdown_with_no_session_exits_0(tern_factory):
+    srv = tern_factory()
+    assert srv.stop() == 0
+
+
+def test_accepted_mail_survives_a_clean_restart(tern_factory):
+    """Mail accepted just before SIGTERM is delivered (now or after restart)."""
+    srv = tern_factory()
+    markers = []
+    with srv.session() as s:
+        s.ehlo()
+        for i in range(5):
+            m = unique_marker(f"restart{i}")
+            s.start_mail(ehlo=False)
+            check_queued(s.data(dot_stuff(make_message(m))))
+            markers.append(m)
+    assert srv.stop() == 0
+    srv.start()
+    for m in markers:
+        wait_delivered(srv.data_dir, "user@example.com", m)
