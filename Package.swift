@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -34,6 +35,7 @@ let package = Package(
         .target(
             name: "TernSASL",
             dependencies: [
+                "TernSMTPCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -43,6 +45,9 @@ let package = Package(
             name: "TernSMTPServer",
             dependencies: [
                 "TernSMTPCore",
+                "TernSASL",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +96,7 @@ let package = Package(
         .target(
             name: "TernDaemon",
             dependencies: [
-                "TernSMTPCore", "TernSMTPServer", "TernSpool", "TernDelivery", "TernPolicy", "TernConfig",
+                "TernSMTPCore", "TernSASL", "TernSMTPServer", "TernSpool", "TernDelivery", "TernPolicy", "TernConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,11 +140,12 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .testTarget(name: "TernSASLTests", dependencies: [
-            "TernSASL",
+            "TernSASL", "TernSMTPCore",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ], swiftSettings: strict),
         .testTarget(name: "TernPolicyTests", dependencies: ["TernPolicy"], swiftSettings: strict),
+        .testTarget(name: "TernDaemonTests", dependencies: ["TernDaemon", "TernSASL", "TernTestSupport"], swiftSettings: strict),
         .testTarget(name: "TernConfigTests", dependencies: ["TernConfig"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -2,8 +2,11 @@ import TernSMTPCore
 import TernPolicy
 
 extension ConfigDecoder {
-    /// `[[listen]]`: nil when absent (the default listener applies) or bad.
-    mutating func decodeListeners(_ node: TOMLNode?, at path: ConfigKeyPath) -> [TernConfiguration.Listener]? {
+    /// `[[listen]]`: nil when absent (the default listener applies) or bad. `hasTLS`: whether
+    /// the file has a `[tls]` table, which `submission` and `smtps` listeners need.
+    mutating func decodeListeners(
+        _ node: TOMLNode?, at path: ConfigKeyPath, hasTLS: Bool
+    ) -> [TernConfiguration.Listener]? {
         guard let node else { return nil }
         guard case .array(let elements) = node else {
             report(path, "expected an array of tables like [[listen]], got \(node.quoted)")
@@ -19,7 +22,7 @@ extension ConfigDecoder {
             let elementPath = path.appending(index: index)
             guard let table = table(element, at: elementPath) else { continue }
             checkKeys(table, at: elementPath, allowed: ["role", "address"])
-            let role = table["role"].map { listenerRole($0, at: elementPath.appending("role")) } ?? .mx
+            let role = table["role"].map { listenerRole($0, at: elementPath.appending("role"), hasTLS: hasTLS) } ?? .mx
             let addressPath = elementPath.appending("address")
             guard let addressNode = table["address"] else {
                 report(addressPath, "missing required key")
@@ -41,10 +44,16 @@ extension ConfigDecoder {
         return listeners
     }
 
-    private mutating func listenerRole(_ node: TOMLNode, at path: ConfigKeyPath) -> ListenerRole? {
+    private mutating func listenerRole(_ node: TOMLNode, at path: ConfigKeyPath, hasTLS: Bool) -> ListenerRole? {
         guard let text = string(node, at: path) else { return nil }
-        if let role = ListenerRole(rawValue: text) { return role }
-        if ["submission", "smtps", "odmr"].contains(text) {
+        if let role = ListenerRole(rawValue: text) {
+            guard hasTLS || role == .mx else {
+                report(path, "role \(TOMLNode.quote(text)) needs [tls]")
+                return nil
+            }
+            return role
+        }
+        if text == "odmr" {
             report(path, "role \(TOMLNode.quote(text)) needs a feature not available in this version")
         } else {
             report(path, "expected one of \"mx\", \"submission\", \"smtps\", \"odmr\", got \(node.quoted)")

@@ -30,21 +30,28 @@ struct ConfigDecoder {
 
     /// The configuration, or nil when an error was reported.
     mutating func decode(_ root: TOMLTableNode) -> TernConfiguration? {
-        checkKeys(root, at: .root, allowed: ["hostname", "data_dir", "accept_mail", "listen", "limits", "local", "log"])
+        checkKeys(root, at: .root, allowed: [
+            "hostname", "data_dir", "accept_mail", "listen", "tls", "limits", "local", "auth", "log",
+        ])
         let hostname = root["hostname"].flatMap { hostName($0, at: ConfigKeyPath.root.appending("hostname")) }
             ?? machineHostname
         let dataDirectory = root["data_dir"].flatMap { path($0, at: ConfigKeyPath.root.appending("data_dir")) }
             ?? PathResolver.absolute("./tern-data", relativeTo: baseDirectory)
         let acceptMail = root["accept_mail"].flatMap { bool($0, at: ConfigKeyPath.root.appending("accept_mail")) }
-        let listeners = decodeListeners(root["listen"], at: ConfigKeyPath.root.appending("listen"))
+        let listeners = decodeListeners(
+            root["listen"], at: ConfigKeyPath.root.appending("listen"), hasTLS: root["tls"] != nil)
+        let tls = decodeTLS(root["tls"], at: ConfigKeyPath.root.appending("tls"))
         let limits = decodeLimits(root["limits"], at: ConfigKeyPath.root.appending("limits"))
         let local = decodeLocal(root["local"], at: ConfigKeyPath.root.appending("local"), hostname: hostname)
+        let auth = decodeAuth(root["auth"], at: ConfigKeyPath.root.appending("auth"))
         let log = decodeLog(root["log"], at: ConfigKeyPath.root.appending("log"))
         guard errors.isEmpty, let local else { return nil }
         var configuration = TernConfiguration(hostname: hostname, dataDirectory: dataDirectory, local: local)
         if let acceptMail { configuration.acceptMail = acceptMail }
         if let listeners { configuration.listeners = listeners }
+        configuration.tls = tls
         configuration.limits = limits
+        configuration.auth = auth
         configuration.log = log
         return configuration
     }

@@ -17,6 +17,8 @@ extension TernConfiguration {
         public var idleTimeout: Duration
         /// Protocol errors per session before 421 4.7.0.
         public var badCommands: Int
+        /// Failed AUTH attempts in one session before every further AUTH gets 454 4.7.0.
+        public var authFailures: Int
         /// Free octets the spool file system must keep; below it MAIL gets 452 4.3.1.
         public var minFreeDisk: Int
 
@@ -29,7 +31,8 @@ extension TernConfiguration {
             exemptNetworks: [Network] = [.ipv4Loopback, .ipv6Loopback],
             idleTimeout: Duration = .seconds(5 * 60),
             badCommands: Int = 20,
-            minFreeDisk: Int = 100 * 1_048_576
+            minFreeDisk: Int = 100 * 1_048_576,
+            authFailures: Int = 3
         ) {
             self.messageSize = messageSize
             self.recipients = recipients
@@ -39,6 +42,7 @@ extension TernConfiguration {
             self.idleTimeout = idleTimeout
             self.badCommands = badCommands
             self.minFreeDisk = minFreeDisk
+            self.authFailures = authFailures
         }
     }
 }

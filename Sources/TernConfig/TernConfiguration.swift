@@ -16,10 +16,15 @@ public struct TernConfiguration: Sendable, Equatable {
     public var acceptMail: Bool
     /// The sockets to listen on (`[[listen]]`); never empty.
     public var listeners: [Listener]
+    /// The certificate and key for STARTTLS and `smtps` (`[tls]`); nil without `[tls]`, when
+    /// STARTTLS is not offered and only `mx` listeners are allowed.
+    public var tls: TLS?
     /// Session and server limits (`[limits]`).
     public var limits: Limits
     /// The local domains and their recipient tables (`[local]`).
     public var local: LocalRecipients
+    /// SMTP AUTH (`[auth]`), at its defaults when the file has none.
+    public var auth: Auth
     /// Logging (`[log]`).
     public var log: Log
 
@@ -31,24 +36,30 @@ public struct TernConfiguration: Sendable, Equatable {
     ///     of the process; ``ConfigLoader`` passes an absolute path.
     ///   - acceptMail: `true`.
     ///   - listeners: one `mx` listener on `127.0.0.1:2525`.
+    ///   - tls: none.
     ///   - limits: the defaults of ``Limits``.
     ///   - local: nil for ``defaultLocalRecipients(hostname:)``.
+    ///   - auth: the defaults of ``Auth``.
     ///   - log: level `info`, format `text`.
     public init(
         hostname: String,
         dataDirectory: String = "./tern-data",
         acceptMail: Bool = true,
         listeners: [Listener] = [Listener(role: .mx, host: "127.0.0.1", port: 2525)],
+        tls: TLS? = nil,
         limits: Limits = Limits(),
         local: LocalRecipients? = nil,
+        auth: Auth = Auth(),
         log: Log = Log()
     ) {
         self.hostname = hostname
         self.dataDirectory = dataDirectory
         self.acceptMail = acceptMail
         self.listeners = listeners
+        self.tls = tls
         self.limits = limits
         self.local = local ?? Self.defaultLocalRecipients(hostname: hostname)
+        self.auth = auth
         self.log = log
     }
 

@@ -30,16 +30,27 @@ public enum Daemon {
         let tracker = ConnectionTracker(
             maximum: configuration.limits.connections, maximumPerClient: configuration.limits.connectionsPerClient,
             isExempt: { address in exempt.contains { $0.contains(address: address) } })
-        let mta = MTA(configuration: configuration, spool: spool, runner: runner, tracker: tracker, logger: logger)
+        let authenticator = AccountAuthenticator(store: AccountStore(dataDirectory: data), threadPool: threadPool)
+        let mta = MTA(configuration: configuration, spool: spool, runner: runner, tracker: tracker,
+                      authenticator: authenticator, logger: logger)
         var services: [any Service] = [runner]
+        var tls: TLSContextHolder?
+        if let settings = configuration.tls {
+            let holder = TLSContextHolder(try settings.makeContext())
+            tls = holder
+            services.append(TLSReloader(tls: settings, holder: holder, logger: logger))
+        }
         for listener in configuration.listeners {
             let session = ServerSessionConfiguration(
                 hostname: configuration.hostname, role: listener.role, acceptMail: configuration.acceptMail,
                 messageSizeLimit: configuration.limits.messageSize, recipientLimit: configuration.limits.recipients,
-                badCommandLimit: configuration.limits.badCommands)
+                badCommandLimit: configuration.limits.badCommands, tlsAvailable: tls != nil,
+                authMechanisms: configuration.auth.mechanisms, authRequiresTLS: configuration.auth.requireTLS,
+                authFailureLimit: configuration.limits.authFailures)
             services.append(try await SMTPServer(
-                configuration: SMTPServerConfiguration(host: listener.host, port: listener.port, session: session,
-                                                       idleTimeout: configuration.limits.idleTimeout),
+                configuration: SMTPServerConfiguration(
+                    host: listener.host, port: listener.port, session: session,
+                    idleTimeout: configuration.limits.idleTimeout, tls: tls, authenticator: authenticator),
                 delegate: mta, tracker: tracker, logger: logger))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

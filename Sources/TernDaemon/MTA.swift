@@ -12,13 +12,18 @@ final class MTA: SMTPServerDelegate {
     let spool: any SpoolStore
     let runner: QueueRunner
     let tracker: ConnectionTracker
+    let authenticator: AccountAuthenticator
     let logger: Logger
 
-    init(configuration: TernConfiguration, spool: any SpoolStore, runner: QueueRunner, tracker: ConnectionTracker, logger: Logger) {
+    init(
+        configuration: TernConfiguration, spool: any SpoolStore, runner: QueueRunner, tracker: ConnectionTracker,
+        authenticator: AccountAuthenticator, logger: Logger
+    ) {
         self.configuration = configuration
         self.spool = spool
         self.runner = runner
         self.tracker = tracker
+        self.authenticator = authenticator
         self.logger = logger
     }
 

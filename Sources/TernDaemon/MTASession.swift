@@ -21,6 +21,10 @@ actor MTASession: SMTPSessionHandler {
     private let connection: ConnectionInfo
     private let logger: Logger
     private var recipients: [Recipient] = []
+    /// The account the client authenticated as: it may relay.
+    private var account: String?
+    /// The TLS version of the connection, for the trace field.
+    private var tls: String?
 
     init(mta: MTA, connection: ConnectionInfo, logger: Logger) {
         self.mta = mta
@@ -45,7 +49,7 @@ actor MTASession: SMTPSessionHandler {
 
     func recipient(_ path: ForwardPath, parameters: RcptParameters) async throws(Reply) -> Reply {
         let address = Self.text(of: path)
-        switch mta.configuration.local.resolve(path, relayAllowed: false) {
+        switch mta.configuration.local.resolve(path, relayAllowed: account != nil) {
         case .accept(let targets):
             recipients.append(Recipient(path: path, parameters: parameters, targets: targets))
             return .recipientOK
@@ -72,7 +76,7 @@ actor MTASession: SMTPSessionHandler {
         case .mailbox(let given): mailbox = given
         case .localPart(let name): mailbox = Mailbox(localPart: name, domain: local.primaryDomain)
         }
-        switch local.verify(mailbox, relayAllowed: false) {
+        switch local.verify(mailbox, relayAllowed: account != nil) {
         case .local(let found): return .verified(found)
         case .forward(let target): return .willForward(target)
         case .relocated(let target): return .relocated(target)
@@ -82,6 +86,32 @@ actor MTASession: SMTPSessionHandler {
         case .cannotVerify: return .cannotVerify
         case .relayDenied: return .verifyRelayDenied(mailbox.description)
         }
+    }
+
+    func checkSender(_ sender: ReversePath, account name: String) async throws(Reply) {
+        let owner: Account?
+        do {
+            owner = try await mta.authenticator.account(named: name)
+        } catch {
+            logger.error("account store unreadable", metadata: ["error": "\(error)"])
+            throw Reply.localError
+        }
+        guard let owner, let mailbox = sender.mailbox else { throw Reply.senderNotOwned(sender, account: name) }
+        let local = mta.configuration.local
+        let address = "\(mailbox.localPart.lowercased())@\(mailbox.domain.normalized)"
+        let ownsByName = mailbox.localPart.lowercased() == owner.name && local.isLocal(mailbox.domain)
+        guard ownsByName || owner.addresses.contains(address) else {
+            logger.info("sender not owned", metadata: ["account": "\(name)", "from": "\(sender)"])
+            throw Reply.senderNotOwned(sender, account: name)
+        }
+    }
+
+    func tlsEstablished(version: String) async {
+        tls = version
+    }
+
+    func authenticated(as account: String) async {
+        self.account = account
     }
 
     func beginMessage() async throws(Reply) -> any SMTPMessageSink {
@@ -112,7 +142,7 @@ actor MTASession: SMTPSessionHandler {
         let envelope = Envelope(
             id: writer.id, sender: summary.sender, recipients: envelopeRecipients, parameters: summary.parameters,
             clientName: summary.clientName, clientAddress: connection.remoteAddress,
-            protocolName: summary.protocolName, receivedAt: Date(), size: summary.size)
+            protocolName: summary.protocolName, tls: tls, receivedAt: Date(), size: summary.size)
         do {
             try await writer.commit(envelope)
         } catch {

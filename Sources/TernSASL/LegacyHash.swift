@@ -1,3 +1,4 @@
+import TernSMTPCore
 import Crypto
 
 /// A password hash imported from another server (`tern user import`, SPEC.md §13 "Password

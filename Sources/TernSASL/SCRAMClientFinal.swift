@@ -1,3 +1,5 @@
+import TernSMTPCore
+
 /// The client-final message of SCRAM (RFC 5802 §7):
 /// `"c=" base64 ",r=" nonce ["," extensions] ",p=" base64`.
 struct SCRAMClientFinal {

@@ -1,3 +1,4 @@
+import TernSMTPCore
 import Crypto
 
 /// A SCRAM-SHA-256 exchange after the server-first message: what checking the client-final

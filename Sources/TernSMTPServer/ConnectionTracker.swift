@@ -15,6 +15,7 @@ public final class ConnectionTracker: Sendable {
         var nextID: UInt64 = 1
         var open: [UInt64: (channel: any Channel, address: String)] = [:]
         var perClient: [String: Int] = [:]
+        var authFailures: [String: Int] = [:]
         var shuttingDown = false
     }
 
@@ -57,6 +58,20 @@ public final class ConnectionTracker: Sendable {
                 state.perClient[entry.address] = count > 1 ? count - 1 : nil
             }
         }
+    }
+
+    /// Counts a failed AUTH from `address`; returns its failures since its last success.
+    func recordAuthFailure(_ address: String) -> Int {
+        state.withLockedValue { state in
+            if state.authFailures.count > 10_000 { state.authFailures.removeAll() }
+            state.authFailures[address, default: 0] += 1
+            return state.authFailures[address]!
+        }
+    }
+
+    /// A successful AUTH from `address` clears its failures.
+    func clearAuthFailures(_ address: String) {
+        _ = state.withLockedValue { $0.authFailures.removeValue(forKey: address) }
     }
 
     /// Asks every open session to end with `421 4.3.2` after the command in progress.

@@ -1,6 +1,8 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
+import TernSASL
 import ServiceLifecycle
 import TernSMTPCore
 
@@ -17,6 +19,7 @@ public final class SMTPServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let serverChannel: NIOAsyncChannel<NIOAsyncChannel<ConnectionEvent, ByteBuffer>, Never>
+    private let secret: SASLServerSecret
 
     /// Binds the listening socket now, so that a taken port fails before anything runs.
     public init(
@@ -28,6 +31,9 @@ public final class SMTPServer: Service, Sendable {
         self.tracker = tracker
         self.group = group
         self.logger = logger
+        var random = SystemRandomSource()
+        secret = SASLServerSecret(random: &random)
+        let implicitTLS = configuration.session.role == .smtps ? configuration.tls : nil
         let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
             + configuration.idleTimeout.components.attoseconds / 1_000_000_000)
         serverChannel = try await ServerBootstrap(group: group)
@@ -38,6 +44,9 @@ public final class SMTPServer: Service, Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let implicitTLS {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: implicitTLS.context))
+                    }
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(ConnectionEventHandler())
                     return try NIOAsyncChannel<ConnectionEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -85,7 +94,7 @@ public final class SMTPServer: Service, Sendable {
             logger.info("connect", metadata: ["client": "\(address)"])
             let connection = SMTPConnection(
                 channel: channel, info: ConnectionInfo(id: id, remoteAddress: address, role: configuration.session.role),
-                configuration: configuration.session, delegate: delegate, logger: logger)
+                configuration: configuration, delegate: delegate, tracker: tracker, secret: secret, logger: logger)
             do {
                 try await connection.run()
             } catch {

@@ -10,11 +10,27 @@ public struct SMTPServerConfiguration: Sendable {
     public var session: ServerSessionConfiguration
     /// The longest wait for client input before `421 4.4.2`.
     public var idleTimeout: Duration
+    /// The TLS context for STARTTLS and `smtps`; required when the session offers TLS.
+    public var tls: TLSContextHolder?
+    /// The account store for AUTH; required when the session offers mechanisms.
+    public var authenticator: (any SMTPAuthenticator)?
+    /// The pause before answering a failed AUTH, times the client address's recent failures
+    /// (at most 8).
+    public var authFailureDelay: Duration
 
-    public init(host: String, port: Int, session: ServerSessionConfiguration, idleTimeout: Duration = .seconds(300)) {
+    public init(
+        host: String, port: Int, session: ServerSessionConfiguration, idleTimeout: Duration = .seconds(300),
+        tls: TLSContextHolder? = nil, authenticator: (any SMTPAuthenticator)? = nil,
+        authFailureDelay: Duration = .milliseconds(250)
+    ) {
+        precondition(!session.tlsAvailable && session.role != .smtps || tls != nil, "TLS needs a context")
+        precondition(session.authMechanisms.isEmpty || authenticator != nil, "AUTH needs an authenticator")
         self.host = host
         self.port = port
         self.session = session
         self.idleTimeout = idleTimeout
+        self.tls = tls
+        self.authenticator = authenticator
+        self.authFailureDelay = authFailureDelay
     }
 }

@@ -30,6 +30,22 @@ public protocol SMTPSessionHandler: Sendable {
     func verify(_ request: VerifyRequest) async -> Reply
     /// DATA or the first BDAT: open a place for the message text.
     func beginMessage() async throws(Reply) -> any SMTPMessageSink
+    /// On `submission`/`smtps`: whether `account` may use `sender` (return) or not (throw 553 5.7.1).
+    func checkSender(_ sender: ReversePath, account: String) async throws(Reply)
+    /// TLS is up; `version` is the protocol version, e.g. `TLSv1.3`.
+    func tlsEstablished(version: String) async
+    /// The client authenticated as `account`.
+    func authenticated(as account: String) async
+}
+
+extension SMTPSessionHandler {
+    /// By default every sender is refused for an authenticated account: an owner that offers
+    /// submission must say which senders an account owns.
+    public func checkSender(_ sender: ReversePath, account: String) async throws(Reply) {
+        throw Reply.senderNotOwned(sender, account: account)
+    }
+    public func tlsEstablished(version: String) async {}
+    public func authenticated(as account: String) async {}
 }
 
 /// Where the text of one message goes while it is received (maddy's delivery transaction).

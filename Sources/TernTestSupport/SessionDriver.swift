@@ -20,6 +20,12 @@ public struct SessionDriver {
     public var storeOpens = true
     /// Appends fail after this many octets (nil: never).
     public var storeFailsAfter: Int?
+    /// Plays the SASL mechanism: each step the session reports, in order.
+    public var authenticationSteps: [AuthenticationStep] = []
+    /// What the session asked the mechanism: the mechanism and initial response, then responses.
+    public private(set) var authenticationInput: [String] = []
+    /// STARTTLS switches happened.
+    public private(set) var tlsStarts = 0
 
     public init(_ configuration: ServerSessionConfiguration, answer: @escaping (Question) -> Reply = SessionDriver.acceptAll) {
         session = ServerSession(configuration: configuration)
@@ -34,6 +40,7 @@ public struct SessionDriver {
         case .recipient: .recipientOK
         case .verify: .cannotVerify
         case .status: .systemStatus("test", ServerStatus(acceptingMail: true, sessions: 1, queuedMessages: 0, heldMessages: 0))
+        case .senderOwnership: .senderOK
         }
     }
 
@@ -91,6 +98,17 @@ public struct SessionDriver {
                 next = session.committed(.success("Q\(committed.count)"))
             case .discardMessage:
                 storing = nil
+            case .startTLS(let reply):
+                output += reply.description
+                framer.discardBuffered()
+                tlsStarts += 1
+                next = session.tlsStarted()
+            case .authenticate(let mechanism, let initialResponse):
+                authenticationInput.append(mechanism + (initialResponse.map { " " + Base64.encode($0) } ?? ""))
+                next = session.authenticationStep(authenticationSteps.removeFirst())
+            case .authenticationResponse(let bytes):
+                authenticationInput.append(Base64.encode(bytes))
+                next = session.authenticationStep(authenticationSteps.removeFirst())
             }
             queue = next[...] + queue
         }

@@ -8,7 +8,7 @@ import TernDaemon
 struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tern, an SMTP mail server.",
-        subcommands: [Serve.self, CheckConfig.self])
+        subcommands: [Serve.self, CheckConfig.self, User.self])
 }
 
 /// Where the configuration comes from: `--config`, else `TERN_CONFIG`, else the embedded default.

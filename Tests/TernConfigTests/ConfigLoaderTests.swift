@@ -44,6 +44,10 @@ import Testing
         #expect(configuration.limits.idleTimeout == .seconds(300))
         #expect(configuration.limits.badCommands == 20)
         #expect(configuration.limits.minFreeDisk == 100 * 1_048_576)
+        #expect(configuration.limits.authFailures == 3)
+        #expect(configuration.tls == nil)
+        #expect(configuration.auth.mechanisms == ["SCRAM-SHA-256", "PLAIN", "LOGIN", "CRAM-MD5"])
+        #expect(configuration.auth.requireTLS)
         #expect(configuration.local.domains == [.name("localhost"), .name("mx.example.com")])
         #expect(configuration.local.vrfyMode == .verify)
         #expect(configuration.log == .init(level: .info, format: .text))
@@ -96,8 +100,10 @@ import Testing
             _ = try load("accept_mail = 1\n[limits]\nrecipients = 0\nbad_commands = 0\n[tls]\n")
             Issue.record("loaded a bad file")
         } catch {
-            #expect(error.errors.map(\.line) == [1, 3, 4, 5])
-            #expect(error.errors.map(\.key) == ["accept_mail", "limits.recipients", "limits.bad_commands", "tls"])
+            #expect(error.errors.map(\.line) == [1, 3, 4, 5, 5])
+            #expect(error.errors.map(\.key) == [
+                "accept_mail", "limits.recipients", "limits.bad_commands", "tls.certificate", "tls.private_key",
+            ])
             #expect(error.description == error.lines.joined(separator: "\n"))
         }
     }

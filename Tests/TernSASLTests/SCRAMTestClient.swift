@@ -1,3 +1,4 @@
+import TernSMTPCore
 import Crypto
 import _CryptoExtras
 import TernSASL

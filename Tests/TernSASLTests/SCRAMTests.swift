@@ -1,3 +1,4 @@
+import TernSMTPCore
 import Testing
 import TernSASL
 

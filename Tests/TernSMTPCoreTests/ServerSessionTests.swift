@@ -184,6 +184,7 @@ import TernTestSupport
     }
 
     @Test func authAndStartTLSWithoutTLS() {
+        // No certificate and no mechanisms configured: STARTTLS is unavailable, AUTH needs TLS.
         var d = Self.driver()
         #expect(Self.codes(&d, "AUTH PLAIN\r\nSTARTTLS\r\nSTARTTLS now\r\n") == ["503 5.5.1", "454 4.7.0", "454 4.7.0"])
         #expect(Self.codes(&d, "EHLO c\r\nAUTH\r\nAUTH X-FOO\r\nAUTH CRAM-MD5 abc\r\nAUTH PLAIN\r\n")

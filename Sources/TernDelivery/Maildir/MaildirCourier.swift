@@ -112,11 +112,12 @@ public struct MaildirCourier: Sendable {
     static func header(_ envelope: Envelope, mailbox: Mailbox, recipient: ForwardPath, hostname: String) -> [UInt8] {
         let address = envelope.clientAddress.contains(":") && !envelope.clientAddress.hasPrefix("IPv6:")
             ? "IPv6:\(envelope.clientAddress)" : envelope.clientAddress
+        let tls = envelope.tls.map { "\t(using \(headerSafe($0)))\n" } ?? ""
         let text = """
             Return-Path: \(headerSafe(envelope.sender.description))
             Delivered-To: \(headerSafe(mailbox.description))
             Received: from \(headerSafe(envelope.clientName)) ([\(headerSafe(address))])
-            \tby \(headerSafe(hostname)) (Tern) with \(headerSafe(envelope.protocolName)) id \(envelope.id)
+            \(tls)\tby \(headerSafe(hostname)) (Tern) with \(headerSafe(envelope.protocolName)) id \(envelope.id)
             \tfor \(headerSafe(recipient.description)); \(UTCTimestamp(envelope.receivedAt).rfc5322)
 
             """

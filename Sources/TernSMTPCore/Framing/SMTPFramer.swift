@@ -4,6 +4,8 @@ import NIOCore
 public enum InputMode: Hashable, Sendable {
     /// Command lines.
     case commands
+    /// SASL response lines (RFC 4954 §4: up to 12 288 octets).
+    case saslResponse
     /// DATA text up to `CRLF.CRLF`, un-stuffed.
     case messageData
     /// The next `n` octets of a BDAT chunk, as they are.
@@ -69,7 +71,9 @@ public struct SMTPFramer: Sendable {
         }
         switch mode {
         case .commands:
-            return nextLine()
+            return nextLine(limit: nil)
+        case .saslResponse:
+            return nextLine(limit: SMTPDefaults.authLineLimit)
         case .messageData:
             return nextData()
         case .chunk(let remaining):
@@ -79,7 +83,7 @@ public struct SMTPFramer: Sendable {
         }
     }
 
-    private mutating func nextLine() -> Frame? {
+    private mutating func nextLine(limit: Int?) -> Frame? {
         let view = buffer.readableBytesView
         guard let lf = view.firstIndex(of: UInt8(ascii: "\n")) else {
             if buffer.readableBytes > SMTPDefaults.authLineLimit {
@@ -96,9 +100,9 @@ public struct SMTPFramer: Sendable {
         var line = buffer.readSlice(length: length)!
         if skippingLongLine {
             skippingLongLine = false
-            return nextLine()
+            return nextLine(limit: limit)
         }
-        if length > Self.limit(of: line) { return .lineTooLong }
+        if length > limit ?? Self.limit(of: line) { return .lineTooLong }
         line.moveWriterIndex(to: line.writerIndex - 1)
         if line.readableBytesView.last == UInt8(ascii: "\r") { line.moveWriterIndex(to: line.writerIndex - 1) }
         return .line(line)

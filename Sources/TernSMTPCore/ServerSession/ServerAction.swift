@@ -16,6 +16,29 @@ public enum ServerAction: Sendable, Equatable {
     case commitMessage(MessageSummary)
     /// Throw away the open message store.
     case discardMessage
+    /// Send the reply, flush, drop every octet received but not yet framed, and start TLS;
+    /// report with `ServerSession.tlsStarted()`.
+    case startTLS(Reply)
+    /// Start a SASL exchange; report each step with `ServerSession.authenticationStep(_:)`.
+    case authenticate(mechanism: String, initialResponse: [UInt8]?)
+    /// The client's next SASL response, base64-decoded; report with `authenticationStep(_:)`.
+    case authenticationResponse([UInt8])
+}
+
+/// How a SASL exchange goes on, as the transport's mechanism reports it.
+public enum AuthenticationStep: Sendable, Hashable {
+    /// Send this challenge (334) and wait for the client's response.
+    case challenge([UInt8])
+    /// Authenticated as this account: 235.
+    case success(account: String)
+    /// Wrong credentials or a malformed exchange: 535, counted against the session's limit.
+    case invalidCredentials
+    /// The account allows only stronger mechanisms: 534.
+    case mechanismTooWeak
+    /// The account needs a password transition first: 432.
+    case transitionNeeded
+    /// The credential store can't be read: 454.
+    case temporaryFailure
 }
 
 /// A decision the protocol core leaves to the server's owner.
@@ -28,6 +51,9 @@ public enum Question: Sendable, Hashable {
     case verify(VerifyRequest)
     /// HELP STATUS; answer with `Reply.systemStatus`.
     case status
+    /// On `submission`/`smtps`: does the authenticated account own this sender? Answer
+    /// 250 2.1.0 or 553 5.7.1.
+    case senderOwnership(ReversePath, account: String)
 }
 
 /// The argument of VRFY.

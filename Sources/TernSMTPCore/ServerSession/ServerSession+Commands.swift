@@ -8,6 +8,9 @@ extension ServerSession {
         if line.isEmpty { return send(.emptyCommand) }
         guard let verb = line.verb else { return send(.unknownCommand(line.verbText)) }
         if verb.isRefused { return send(.notImplemented) }
+        if configuration.role == .submission && !tlsActive && !Self.beforeTLS.contains(verb) {
+            return send(.startTLSFirst)
+        }
         let argument = line.argument
         switch verb {
         case .ehlo, .helo: return hello(verb, argument)
@@ -26,14 +29,16 @@ extension ServerSession {
             return close(.closing(host))
         case .vrfy: return verify(argument)
         case .help: return help(argument)
-        case .startTLS:
-            return send(.tlsNotAvailable)
+        case .startTLS: return startTLS(argument)
         case .auth: return auth(argument)
         case .etrn: return etrn(argument)
         case .atrn: return send(.notImplemented)
         case .expn, .turn, .send, .soml, .saml: return send(.notImplemented)
         }
     }
+
+    /// What `submission` accepts before TLS (SPEC.md §0.3).
+    static let beforeTLS: Set<Verb> = [.ehlo, .helo, .startTLS, .noop, .rset, .quit]
 
     private mutating func hello(_ verb: Verb, _ argument: String) -> [ServerAction] {
         guard let name = argument.split(separator: " ").first else {
@@ -58,6 +63,7 @@ extension ServerSession {
         } catch {
             return send(error)
         }
+        if configuration.requiresAuthentication && account == nil { return send(.authenticationRequired) }
         let path: ReversePath
         switch command.path {
         case .success(let p): path = p
@@ -116,17 +122,95 @@ extension ServerSession {
         return [.ask(.verify(request))]
     }
 
+    // Order (SPEC.md §12): TLS unavailable, argument, already active.
+    private mutating func startTLS(_ argument: String) -> [ServerAction] {
+        guard configuration.tlsAvailable && configuration.role != .smtps else { return send(.tlsNotAvailable) }
+        guard argument.isEmpty else { return send(.noParametersAllowed) }
+        guard !tlsActive else { return send(.tlsAlreadyActive) }
+        transaction = nil
+        phase = .startingTLS
+        return [.startTLS(.readyToStartTLS)]
+    }
+
+    /// TLS is up: the session starts over as after the greeting, without a new greeting; the
+    /// count of failed AUTH attempts stays (SPEC.md §12).
+    public mutating func tlsStarted() -> [ServerAction] {
+        guard case .startingTLS = phase else { preconditionFailure("no STARTTLS outstanding") }
+        phase = .commands
+        tlsActive = true
+        hello = nil
+        transaction = nil
+        account = nil
+        return []
+    }
+
     // Order (SPEC.md §13): EHLO seen, syntax, already authenticated, transaction open,
-    // mechanism known, encryption. Without TLS on `mx` no mechanism gets further.
+    // mechanism known, encryption, failure limit, exchange.
     private mutating func auth(_ argument: String) -> [ServerAction] {
         guard hello?.extended == true else { return send(.authNeedsEHLO) }
         let words = argument.split(separator: " ")
         guard (1...2).contains(words.count) else { return send(.authSyntax) }
         let mechanism = words[0].uppercased()
         if mechanism == "CRAM-MD5" && words.count == 2 { return send(.authSyntax) }
+        guard account == nil else { return send(.alreadyAuthenticated) }
         guard transaction == nil else { return send(.authInTransaction) }
-        guard Self.knownMechanisms.contains(mechanism) else { return send(.unknownMechanism) }
-        return send(.encryptionRequired)
+        guard Self.knownMechanisms.contains(mechanism),
+              configuration.authMechanisms.isEmpty || configuration.authMechanisms.contains(mechanism) else {
+            return send(.unknownMechanism)
+        }
+        guard tlsActive || !configuration.authRequiresTLS, !configuration.authMechanisms.isEmpty else {
+            return send(.encryptionRequired)
+        }
+        guard authFailures < configuration.authFailureLimit else { return send(.temporaryAuthenticationFailure) }
+        var initialResponse: [UInt8]?
+        if words.count == 2 {
+            if words[1] == "=" {
+                initialResponse = []
+            } else {
+                guard let decoded = Base64.decode(words[1]) else { return send(.cannotDecodeResponse) }
+                initialResponse = decoded
+            }
+        }
+        phase = .authenticating
+        return [.authenticate(mechanism: mechanism, initialResponse: initialResponse)]
+    }
+
+    mutating func authenticationResponse(_ line: String) -> [ServerAction] {
+        if line == "*" {
+            phase = .commands
+            return send(.authenticationCancelled)
+        }
+        guard let decoded = Base64.decode(line) else {
+            phase = .commands
+            return send(.cannotDecodeResponse)
+        }
+        return [.authenticationResponse(decoded)]
+    }
+
+    /// The transport's mechanism moved the SASL exchange on.
+    public mutating func authenticationStep(_ step: AuthenticationStep) -> [ServerAction] {
+        guard case .authenticating = phase else { preconditionFailure("no AUTH exchange under way") }
+        switch step {
+        case .challenge(let bytes):
+            return [.send(.challenge(bytes))]
+        case .success(let name):
+            phase = .commands
+            account = name
+            return send(.authenticationSucceeded)
+        case .invalidCredentials:
+            phase = .commands
+            authFailures += 1
+            return send(.invalidCredentials)
+        case .mechanismTooWeak:
+            phase = .commands
+            return send(.mechanismTooWeak)
+        case .transitionNeeded:
+            phase = .commands
+            return send(.passwordTransitionNeeded)
+        case .temporaryFailure:
+            phase = .commands
+            return send(.temporaryAuthenticationFailure)
+        }
     }
 
     static let knownMechanisms: Set<String> = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"]
@@ -134,6 +218,7 @@ extension ServerSession {
     // Order (SPEC.md §14): listener, HELO, transaction, syntax, permission. No node is held
     // in this version, so every well-formed request is refused with 459.
     private mutating func etrn(_ argument: String) -> [ServerAction] {
+        guard configuration.role == .mx else { return send(.notImplemented) }
         guard hello != nil else { return send(.sendHelloFirst) }
         guard transaction == nil else { return send(.etrnInTransaction) }
         var node = Substring(argument)

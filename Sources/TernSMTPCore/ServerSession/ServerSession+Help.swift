@@ -1,9 +1,24 @@
 /// EHLO keywords and HELP texts, derived from what this session can do (SPEC.md §2.1, §3).
 extension ServerSession {
-    /// The EHLO keywords, in SPEC.md §2.1's order, of what works in this version.
+    /// The EHLO keywords, in SPEC.md §2.1's order, of what works in this version and state.
     var extensionKeywords: [String] {
-        ["PIPELINING", "SIZE \(configuration.messageSizeLimit)", "8BITMIME", "SMTPUTF8",
-         "ENHANCEDSTATUSCODES", "CHUNKING", "DSN", "HELP"]
+        var keywords = ["PIPELINING", "SIZE \(configuration.messageSizeLimit)", "8BITMIME", "SMTPUTF8",
+                        "ENHANCEDSTATUSCODES", "CHUNKING", "DSN"]
+        if offersStartTLS { keywords.append("STARTTLS") }
+        if offersAuth { keywords.append((["AUTH"] + offeredMechanisms).joined(separator: " ")) }
+        keywords.append("HELP")
+        return keywords
+    }
+
+    /// STARTTLS is offered with a certificate, on `mx` and `submission`, until TLS is active.
+    var offersStartTLS: Bool { configuration.tlsAvailable && configuration.role != .smtps && !tlsActive }
+
+    /// AUTH is offered inside TLS, or without it when the configuration allows.
+    var offersAuth: Bool { !configuration.authMechanisms.isEmpty && (tlsActive || !configuration.authRequiresTLS) }
+
+    /// The configured mechanisms in SPEC.md §2.1's order.
+    var offeredMechanisms: [String] {
+        ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"].filter(configuration.authMechanisms.contains)
     }
 
     /// The syntax of each command this listener accepts, for HELP.
@@ -19,18 +34,31 @@ extension ServerSession {
         (.quit, "QUIT"),
         (.vrfy, "VRFY <address>"),
         (.help, "HELP [<command> | STATUS]"),
+        (.startTLS, "STARTTLS"),
+        (.auth, "AUTH <mechanism> [<initial-response>]"),
     ]
+
+    /// The commands this listener accepts, with their syntax.
+    var acceptedCommands: [(Verb, String)] {
+        Self.commandSyntax.filter { verb, _ in
+            switch verb {
+            case .startTLS: configuration.tlsAvailable && configuration.role != .smtps
+            case .auth: !configuration.authMechanisms.isEmpty
+            default: true
+            }
+        }
+    }
 
     mutating func help(_ argument: String) -> [ServerAction] {
         let topic = argument.uppercased()
         if topic.isEmpty {
-            return send(.help(host, commands: Self.commandSyntax.map(\.0.rawValue)))
+            return send(.help(host, commands: acceptedCommands.map(\.0.rawValue)))
         }
         if topic == "STATUS" {
             phase = .awaiting(.reply)
             return [.ask(.status)]
         }
-        if let syntax = Self.commandSyntax.first(where: { $0.0.rawValue == topic })?.1 {
+        if let syntax = acceptedCommands.first(where: { $0.0.rawValue == topic })?.1 {
             return send(.helpTopic(syntax))
         }
         return send(.noHelp(argument))

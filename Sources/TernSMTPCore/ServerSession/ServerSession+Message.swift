@@ -165,6 +165,7 @@ extension ServerSession {
     /// The `with` keyword of the trace field (RFC 3848, RFC 6531 §4.3).
     var protocolName: String {
         guard hello?.extended == true else { return "SMTP" }
-        return transaction?.parameters.smtpUTF8 == true ? "UTF8SMTP" : "ESMTP"
+        return (transaction?.parameters.smtpUTF8 == true ? "UTF8SMTP" : "ESMTP")
+            + (tlsActive ? "S" : "") + (account != nil ? "A" : "")
     }
 }

@@ -34,6 +34,7 @@ public struct ServerSession: Sendable {
     /// What an outstanding action's answer is for.
     enum Pending: Sendable {
         case sender(MailParameters, ReversePath)
+        case ownership(MailParameters, ReversePath, accepted: Reply)
         case recipient(AcceptedRecipient)
         case reply
         case openForData
@@ -52,6 +53,10 @@ public struct ServerSession: Sendable {
         case awaiting(Pending)
         case messageData
         case chunk(remaining: Int, size: Int, target: ChunkTarget)
+        /// STARTTLS answered; waiting for the transport to switch.
+        case startingTLS
+        /// A SASL exchange is under way.
+        case authenticating
         case closed
     }
 
@@ -60,9 +65,16 @@ public struct ServerSession: Sendable {
     var hello: Hello?
     var transaction: Transaction?
     var errorReplies = 0
+    /// TLS protects the connection (after STARTTLS, or from the start on `smtps`).
+    var tlsActive: Bool
+    /// The account the client authenticated as.
+    var account: String?
+    /// Failed AUTH attempts; kept across STARTTLS (SPEC.md §12).
+    var authFailures = 0
 
     public init(configuration: ServerSessionConfiguration) {
         self.configuration = configuration
+        tlsActive = configuration.role == .smtps
     }
 
     var host: String { configuration.hostname }
@@ -72,7 +84,8 @@ public struct ServerSession: Sendable {
         switch phase {
         case .messageData: .messageData
         case .chunk(let remaining, _, _): .chunk(remaining)
-        case .commands, .awaiting, .closed: .commands
+        case .authenticating: .saslResponse
+        case .commands, .awaiting, .startingTLS, .closed: .commands
         }
     }
 
@@ -87,6 +100,9 @@ public struct ServerSession: Sendable {
         if case .awaiting = phase { return true }
         return false
     }
+
+    /// True once TLS protects the connection.
+    public var isTLSActive: Bool { tlsActive }
 
     /// True while a message store is open (DATA or BDAT in progress).
     public var isReceivingMessage: Bool { transaction?.storeOpen ?? false }
@@ -103,6 +119,11 @@ public struct ServerSession: Sendable {
             return command(String(decoding: line.readableBytesView, as: UTF8.self))
         case (.commands, .lineTooLong):
             return send(.lineTooLong)
+        case (.authenticating, .line(let line)):
+            return authenticationResponse(String(decoding: line.readableBytesView, as: UTF8.self))
+        case (.authenticating, .lineTooLong):
+            phase = .commands
+            return send(.authLineTooLong)
         case (.messageData, .messageData(let text)):
             return messageText(text)
         case (.messageData, .endOfData):
@@ -122,9 +143,14 @@ public struct ServerSession: Sendable {
         case .sender(let parameters, let path):
             guard reply.isPositive else { return send(reply) }
             if let size = parameters.size, size > configuration.messageSizeLimit { return send(.messageTooBig) }
-            transaction = Transaction(sender: path, parameters: parameters,
-                                      inspector: ContentInspector(sizeLimit: configuration.messageSizeLimit))
-            return send(reply)
+            if configuration.requiresAuthentication, let account {
+                phase = .awaiting(.ownership(parameters, path, accepted: reply))
+                return [.ask(.senderOwnership(path, account: account))]
+            }
+            return startTransaction(path, parameters, reply)
+        case .ownership(let parameters, let path, let accepted):
+            guard reply.isPositive else { return send(reply) }
+            return startTransaction(path, parameters, accepted)
         case .recipient(let recipient):
             if reply.isPositive { transaction?.recipients.append(recipient) }
             return send(reply)
@@ -135,9 +161,15 @@ public struct ServerSession: Sendable {
         }
     }
 
+    private mutating func startTransaction(_ path: ReversePath, _ parameters: MailParameters, _ reply: Reply) -> [ServerAction] {
+        transaction = Transaction(sender: path, parameters: parameters,
+                                  inspector: ContentInspector(sizeLimit: configuration.messageSizeLimit))
+        return send(reply)
+    }
+
     /// Sends a reply, counting error replies against the session's limit (SPEC.md §8).
     mutating func send(_ reply: Reply) -> [ServerAction] {
-        if (500...504).contains(reply.code) || reply.code == 555 {
+        if ((500...504).contains(reply.code) || reply.code == 555) && reply != .authenticationCancelled {
             if errorReplies >= configuration.badCommandLimit {
                 return close(.tooManyErrors(host))
             }

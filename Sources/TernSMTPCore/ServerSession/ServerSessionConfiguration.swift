@@ -1,7 +1,11 @@
-/// The role of a listener (SPEC.md §0.3). This version serves `mx`.
-public enum ListenerRole: String, Hashable, Sendable {
+/// The role of a listener (SPEC.md §0.3).
+public enum ListenerRole: String, Hashable, Sendable, CaseIterable {
     /// Port 25: mail for local domains from anyone; relay only for authorised clients.
     case mx
+    /// Port 587: STARTTLS, then AUTH, before any mail.
+    case submission
+    /// Port 465: implicit TLS, then as `submission`.
+    case smtps
 }
 
 /// What a server session needs to know about its server; no I/O, only values.
@@ -18,10 +22,20 @@ public struct ServerSessionConfiguration: Sendable, Hashable {
     public var recipientLimit: Int
     /// Error replies (500-504, 555) a session may receive before it is closed with 421.
     public var badCommandLimit: Int
+    /// A certificate is configured: STARTTLS works (on `mx` and `submission`).
+    public var tlsAvailable: Bool
+    /// The SASL mechanisms AUTH accepts, by their wire names; empty: AUTH is not offered.
+    public var authMechanisms: [String]
+    /// AUTH before TLS gets 538 5.7.11.
+    public var authRequiresTLS: Bool
+    /// Failed AUTH attempts in one session before every further AUTH gets 454 4.7.0.
+    public var authFailureLimit: Int
 
     public init(
         hostname: String, role: ListenerRole = .mx, acceptMail: Bool = true,
-        messageSizeLimit: Int = 35 * 1_048_576, recipientLimit: Int = 100, badCommandLimit: Int = 20
+        messageSizeLimit: Int = 35 * 1_048_576, recipientLimit: Int = 100, badCommandLimit: Int = 20,
+        tlsAvailable: Bool = false, authMechanisms: [String] = [], authRequiresTLS: Bool = true,
+        authFailureLimit: Int = 3
     ) {
         self.hostname = hostname
         self.role = role
@@ -29,5 +43,12 @@ public struct ServerSessionConfiguration: Sendable, Hashable {
         self.messageSizeLimit = messageSizeLimit
         self.recipientLimit = recipientLimit
         self.badCommandLimit = badCommandLimit
+        self.tlsAvailable = tlsAvailable
+        self.authMechanisms = authMechanisms.map { $0.uppercased() }
+        self.authRequiresTLS = authRequiresTLS
+        self.authFailureLimit = authFailureLimit
     }
+
+    /// `submission` and `smtps` take mail only from authenticated clients that own the sender.
+    var requiresAuthentication: Bool { role != .mx }
 }

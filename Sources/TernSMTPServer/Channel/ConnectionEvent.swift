@@ -1,10 +1,16 @@
 import NIOCore
+import NIOSSL
+import NIOTLS
 
 /// What a connection's task reads: client octets, or an event that ends the wait for them.
 enum ConnectionEvent: Sendable {
     case bytes(ByteBuffer)
     case idleTimeout
     case shutdown
+    /// The TLS handler is in place: every later octet was decrypted.
+    case tlsStarted
+    /// The TLS handshake finished with this protocol version.
+    case tlsEstablished(String)
 }
 
 /// Turns reads, idle timeouts and shutdown requests into one ordered stream of
@@ -23,8 +29,35 @@ final class ConnectionEventHandler: ChannelInboundHandler, Sendable {
             deliver(.idleTimeout, context: context)
         case is ShutdownRequested:
             deliver(.shutdown, context: context)
+        case TLSUserEvent.handshakeCompleted:
+            let version = (try? context.pipeline.syncOperations.nioSSL_tlsVersion()).flatMap { $0 }
+            deliver(.tlsEstablished(version.map(Self.name) ?? "TLS"), context: context)
+            context.fireUserInboundEventTriggered(event)
         default:
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// Writes the STARTTLS reply in plaintext, then puts TLS in front of everything: octets
+    /// read after this point go through TLS; those before are dropped by the connection task,
+    /// which skips input until `.tlsStarted` (CVE-2011-0411).
+    static func startTLS(on channel: any Channel, reply: ByteBuffer, context sslContext: NIOSSLContext) async throws {
+        try await channel.eventLoop.submit {
+            let operations = channel.pipeline.syncOperations
+            let handler = try operations.handler(type: ConnectionEventHandler.self)
+            let context = try operations.context(handlerType: ConnectionEventHandler.self)
+            context.writeAndFlush(NIOAny(reply), promise: nil)
+            try operations.addHandler(NIOSSLServerHandler(context: sslContext), position: .first)
+            handler.deliver(.tlsStarted, context: context)
+        }.get()
+    }
+
+    private static func name(_ version: TLSVersion) -> String {
+        switch version {
+        case .tlsv1: "TLSv1"
+        case .tlsv11: "TLSv1.1"
+        case .tlsv12: "TLSv1.2"
+        case .tlsv13: "TLSv1.3"
         }
     }
 

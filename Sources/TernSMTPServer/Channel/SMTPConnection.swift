@@ -1,5 +1,7 @@
 import Logging
 import NIOCore
+import NIOSSL
+import TernSASL
 import TernSMTPCore
 
 /// Runs one connection: frames the input, drives its `ServerSession`, performs the actions
@@ -7,95 +9,116 @@ import TernSMTPCore
 struct SMTPConnection {
     let channel: NIOAsyncChannel<ConnectionEvent, ByteBuffer>
     let info: ConnectionInfo
-    let configuration: ServerSessionConfiguration
+    let configuration: SMTPServerConfiguration
     let delegate: any SMTPServerDelegate
+    let tracker: ConnectionTracker
+    let secret: SASLServerSecret
     let logger: Logger
 
     func run() async throws {
         try await channel.executeThenClose { inbound, outbound in
-            var io = SessionIO(outbound: outbound, delegate: delegate, hostname: configuration.hostname, logger: logger)
             let handler: any SMTPSessionHandler
             do throws(Reply) {
                 handler = try await delegate.session(for: info)
             } catch {
-                try await io.finish(with: error)
+                var buffer = ByteBuffer()
+                error.write(into: &buffer)
+                try await outbound.write(buffer)
                 return
             }
-            var session = ServerSession(configuration: configuration)
-            var framer = SMTPFramer()
-            var sink: (any SMTPMessageSink)?
+            var io = SessionIO(
+                channel: channel.channel, outbound: outbound, delegate: delegate, handler: handler,
+                configuration: configuration, logger: logger,
+                sasl: configuration.authenticator.map {
+                    SASLDriver(authenticator: $0, hostname: configuration.session.hostname, secret: secret,
+                               clientAddress: info.remoteAddress, tracker: tracker,
+                               failureDelay: configuration.authFailureDelay)
+                })
             do {
-                try await serve(&io, &session, &framer, handler, &sink, inbound)
+                try await io.serve(inbound)
             } catch {
-                if let sink { await sink.abort() }
+                await io.discardMessage()
                 throw error
             }
         }
     }
-
-    private func serve(
-        _ io: inout SessionIO, _ session: inout ServerSession, _ framer: inout SMTPFramer,
-        _ handler: any SMTPSessionHandler, _ sink: inout (any SMTPMessageSink)?,
-        _ inbound: NIOAsyncChannelInboundStream<ConnectionEvent>
-    ) async throws {
-            try await io.perform(session.connected(), session: &session, handler: handler, sink: &sink)
-            try await io.flush()
-            events: for try await event in inbound {
-                switch event {
-                case .bytes(let bytes):
-                    framer.append(bytes)
-                case .idleTimeout:
-                    logger.info("idle timeout")
-                    try await io.perform(session.terminate(.idleTimeout(configuration.hostname)),
-                                         session: &session, handler: handler, sink: &sink)
-                case .shutdown:
-                    try await io.perform(session.terminate(.shuttingDown(configuration.hostname)),
-                                         session: &session, handler: handler, sink: &sink)
-                }
-                while session.isOpen, let frame = framer.next(session.inputMode) {
-                    try await io.perform(session.received(frame), session: &session, handler: handler, sink: &sink)
-                }
-                try await io.flush()
-                if !session.isOpen { break events }
-            }
-            try await io.perform(session.disconnected(), session: &session, handler: handler, sink: &sink)
-            try await io.flush()
-    }
 }
 
-/// The I/O half of a connection: the reply buffer and the execution of session actions.
+/// The I/O half of a connection: the session, its framer, the reply buffer, and the
+/// execution of session actions.
 private struct SessionIO {
+    let channel: any Channel
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     let delegate: any SMTPServerDelegate
-    let hostname: String
+    let handler: any SMTPSessionHandler
+    let configuration: SMTPServerConfiguration
     let logger: Logger
+    var sasl: SASLDriver?
+    private var session: ServerSession
+    private var framer = SMTPFramer()
+    private var sink: (any SMTPMessageSink)?
     private var pending = ByteBuffer()
+    /// STARTTLS was answered: input is plaintext sent before the switch until `.tlsStarted`.
+    private var awaitingTLS = false
 
-    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, delegate: any SMTPServerDelegate, hostname: String, logger: Logger) {
+    init(channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, delegate: any SMTPServerDelegate,
+         handler: any SMTPSessionHandler, configuration: SMTPServerConfiguration, logger: Logger, sasl: SASLDriver?) {
+        self.channel = channel
         self.outbound = outbound
         self.delegate = delegate
-        self.hostname = hostname
+        self.handler = handler
+        self.configuration = configuration
         self.logger = logger
+        self.sasl = sasl
+        session = ServerSession(configuration: configuration.session)
     }
 
-    mutating func flush() async throws {
+    mutating func serve(_ inbound: NIOAsyncChannelInboundStream<ConnectionEvent>) async throws {
+        try await perform(session.connected())
+        try await flush()
+        for try await event in inbound {
+            switch event {
+            case .bytes(let bytes):
+                if !awaitingTLS { framer.append(bytes) }
+            case .tlsStarted:
+                awaitingTLS = false
+                try await perform(session.tlsStarted())
+            case .tlsEstablished(let version):
+                logger.info("tls", metadata: ["version": "\(version)"])
+                await handler.tlsEstablished(version: version)
+            case .idleTimeout:
+                logger.info("idle timeout")
+                try await perform(session.terminate(.idleTimeout(configuration.session.hostname)))
+            case .shutdown:
+                try await perform(session.terminate(.shuttingDown(configuration.session.hostname)))
+            }
+            while session.isOpen && !awaitingTLS, let frame = framer.next(session.inputMode) {
+                try await perform(session.received(frame))
+            }
+            try await flush()
+            if !session.isOpen { break }
+        }
+        try await perform(session.disconnected())
+        try await flush()
+    }
+
+    mutating func discardMessage() async {
+        if let open = sink {
+            sink = nil
+            await open.abort()
+        }
+    }
+
+    private mutating func flush() async throws {
         guard pending.readableBytes > 0 else { return }
         let bytes = pending
         pending.clear()
         try await outbound.write(bytes)
     }
 
-    mutating func finish(with reply: Reply) async throws {
-        reply.write(into: &pending)
-        try await flush()
-    }
-
     /// Performs actions in order; an action that gets an answer continues with the actions
     /// the answer produces.
-    mutating func perform(
-        _ actions: [ServerAction], session: inout ServerSession,
-        handler: any SMTPSessionHandler, sink: inout (any SMTPMessageSink)?
-    ) async throws {
+    private mutating func perform(_ actions: [ServerAction]) async throws {
         var queue = actions[...]
         while let action = queue.popFirst() {
             var next: [ServerAction] = []
@@ -107,7 +130,7 @@ private struct SessionIO {
                 reply.write(into: &pending)
                 try await flush()
             case .ask(let question):
-                next = session.answered(await answer(question, handler: handler))
+                next = session.answered(await answer(question))
             case .openMessage:
                 do throws(Reply) {
                     sink = try await handler.beginMessage()
@@ -132,20 +155,55 @@ private struct SessionIO {
                     next = session.committed(.failure(error))
                 }
             case .discardMessage:
-                if let open = sink {
-                    sink = nil
-                    await open.abort()
-                }
+                await discardMessage()
+            case .startTLS(let reply):
+                try await flush()
+                var bytes = ByteBuffer()
+                reply.write(into: &bytes)
+                guard let tls = configuration.tls else { preconditionFailure("STARTTLS offered without a context") }
+                framer.discardBuffered()
+                awaitingTLS = true
+                try await ConnectionEventHandler.startTLS(on: channel, reply: bytes, context: tls.context)
+            case .authenticate(let mechanism, let initialResponse):
+                guard var driver = sasl else { preconditionFailure("AUTH offered without an authenticator") }
+                let step = await driver.start(mechanism, initialResponse: initialResponse, tlsActive: session.isTLSActive)
+                sasl = driver
+                next = await authenticationStep(step)
+            case .authenticationResponse(let bytes):
+                guard var driver = sasl else { preconditionFailure("AUTH offered without an authenticator") }
+                let step = await driver.respond(bytes)
+                sasl = driver
+                next = await authenticationStep(step)
             }
             queue = next[...] + queue
         }
     }
 
-    private func answer(_ question: Question, handler: any SMTPSessionHandler) async -> Reply {
+    private mutating func authenticationStep(_ step: AuthenticationStep) async -> [ServerAction] {
+        switch step {
+        case .success(let account):
+            logger.info("authenticated", metadata: ["account": "\(account)"])
+            await handler.authenticated(as: account)
+        case .invalidCredentials, .mechanismTooWeak, .transitionNeeded, .temporaryFailure:
+            logger.info("authentication failed", metadata: ["outcome": "\(step)"])
+        case .challenge:
+            break
+        }
+        return session.authenticationStep(step)
+    }
+
+    private func answer(_ question: Question) async -> Reply {
         switch question {
         case .sender(let path, let parameters):
             do throws(Reply) {
                 try await handler.mail(from: path, parameters: parameters)
+                return .senderOK
+            } catch {
+                return error
+            }
+        case .senderOwnership(let path, let account):
+            do throws(Reply) {
+                try await handler.checkSender(path, account: account)
                 return .senderOK
             } catch {
                 return error
@@ -159,7 +217,7 @@ private struct SessionIO {
         case .verify(let request):
             return await handler.verify(request)
         case .status:
-            return .systemStatus(hostname, await delegate.status())
+            return .systemStatus(configuration.session.hostname, await delegate.status())
         }
     }
 }

@@ -23,6 +23,8 @@ public struct Envelope: Sendable, Hashable {
     /// The protocol keyword for `Received:` (RFC 3848, RFC 6531): `SMTP`, `ESMTP`, `ESMTPS`,
     /// `ESMTPA`, `UTF8SMTP`, ...
     public var protocolName: String
+    /// The TLS protocol version the message came over, such as `TLSv1.3`; nil in clear text.
+    public var tls: String?
     /// When the message was accepted.
     public var receivedAt: Date
     /// Octets of the stored body.
@@ -36,7 +38,8 @@ public struct Envelope: Sendable, Hashable {
     public init(
         id: QueueID, sender: ReversePath, recipients: [EnvelopeRecipient],
         parameters: MailParameters = MailParameters(), clientName: String, clientAddress: String,
-        protocolName: String, receivedAt: Date, size: Int = 0, attempts: Int = 0, nextAttempt: Date? = nil
+        protocolName: String, tls: String? = nil, receivedAt: Date, size: Int = 0, attempts: Int = 0,
+        nextAttempt: Date? = nil
     ) {
         self.id = id
         self.sender = sender
@@ -45,6 +48,7 @@ public struct Envelope: Sendable, Hashable {
         self.clientName = clientName
         self.clientAddress = clientAddress
         self.protocolName = protocolName
+        self.tls = tls
         self.receivedAt = receivedAt
         self.size = size
         self.attempts = attempts

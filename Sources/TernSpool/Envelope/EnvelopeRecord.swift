@@ -24,7 +24,7 @@ package enum EnvelopeRecord {
     package static let versionLine = "TERN-ENVELOPE 1"
 
     private static let messageKeys: Set<String> = [
-        "id", "received-at", "client-name", "client-address", "protocol", "sender", "mail-size", "mail-body",
+        "id", "received-at", "client-name", "client-address", "protocol", "tls", "sender", "mail-size", "mail-body",
         "mail-smtputf8", "mail-ret", "mail-envid", "mail-auth", "mail-transid", "size", "attempts",
         "next-attempt",
     ]
@@ -47,6 +47,7 @@ package enum EnvelopeRecord {
         field("client-name", RecordEscaping.escape(envelope.clientName, .text))
         field("client-address", RecordEscaping.escape(envelope.clientAddress, .text))
         field("protocol", RecordEscaping.escape(envelope.protocolName, .text))
+        field("tls", envelope.tls.map { RecordEscaping.escape($0, .text) })
         field("sender", envelope.sender.mailbox.map { "<\(encode($0))>" } ?? "<>")
         field("mail-size", parameters.size.map(String.init))
         field("mail-body", parameters.body?.rawValue)
@@ -164,6 +165,7 @@ package enum EnvelopeRecord {
             clientName: try message.required("client-name", RecordEscaping.unescape),
             clientAddress: try message.required("client-address", RecordEscaping.unescape),
             protocolName: try message.required("protocol", RecordEscaping.unescape),
+            tls: try message.optional("tls", RecordEscaping.unescape),
             receivedAt: try message.required("received-at", date),
             size: try message.required("size", nonNegativeInteger),
             attempts: try message.required("attempts", nonNegativeInteger),

@@ -1,5 +1,5 @@
 import Testing
-import TernSASL
+import TernSMTPCore
 
 @Suite("Base64")
 struct Base64Tests {
@@ -8,8 +8,8 @@ struct Base64Tests {
         ("foobar", "Zm9vYmFy"),
     ])
     func vectors(plain: String, encoded: String) {
-        #expect(Base64.encode([UInt8](plain)) == encoded)
-        #expect(Base64.decode(encoded) == [UInt8](plain))
+        #expect(Base64.encode(Array(plain.utf8)) == encoded)
+        #expect(Base64.decode(encoded) == Array(plain.utf8))
     }
 
     @Test("all octet values round-trip")

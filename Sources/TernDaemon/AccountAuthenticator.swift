@@ -1,0 +1,32 @@
+import NIOPosix
+import TernSASL
+import TernSMTPServer
+
+/// AUTH's view of the account store; file access runs on the blocking thread pool.
+struct AccountAuthenticator: SMTPAuthenticator {
+    let store: AccountStore
+    let threadPool: NIOThreadPool
+
+    func credentials(for username: String) async throws -> StoredCredentials? {
+        let store = store
+        return try await threadPool.runIfActive {
+            guard let name = try? Account.normalizedName(username) else { return nil }
+            return try store.account(named: name)?.credentials
+        }
+    }
+
+    func upgrade(_ username: String, to credentials: StoredCredentials) async throws {
+        let store = store
+        try await threadPool.runIfActive {
+            guard var account = try store.account(named: username) else { return }
+            account.credentials = credentials
+            try store.replace(account)
+        }
+    }
+
+    /// The account itself, for sender ownership.
+    func account(named name: String) async throws -> Account? {
+        let store = store
+        return try await threadPool.runIfActive { try store.account(named: name) }
+    }
+}

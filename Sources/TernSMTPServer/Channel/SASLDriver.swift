@@ -1,0 +1,92 @@
+import NIOPosix
+import TernSASL
+import TernSMTPCore
+
+/// Runs one connection's SASL exchanges: the mechanism machine, the account lookups, the
+/// password transition, and the pause after a failure.
+struct SASLDriver {
+    let authenticator: any SMTPAuthenticator
+    let hostname: String
+    let secret: SASLServerSecret
+    let clientAddress: String
+    let tracker: ConnectionTracker
+    let failureDelay: Duration
+    private var machine: SASLServer?
+
+    init(authenticator: any SMTPAuthenticator, hostname: String, secret: SASLServerSecret, clientAddress: String,
+         tracker: ConnectionTracker, failureDelay: Duration) {
+        self.authenticator = authenticator
+        self.hostname = hostname
+        self.secret = secret
+        self.clientAddress = clientAddress
+        self.tracker = tracker
+        self.failureDelay = failureDelay
+    }
+
+    /// Starts an exchange; the session has checked that the mechanism is offered.
+    mutating func start(_ name: String, initialResponse: [UInt8]?, tlsActive: Bool) async -> AuthenticationStep {
+        guard let mechanism = SASLMechanism(name: name) else { return .invalidCredentials }
+        var server = SASLServer(mechanism: mechanism, hostname: hostname, tlsActive: tlsActive, secret: secret,
+                                random: SystemRandomSource())
+        let step = server.start(initialResponse: initialResponse)
+        machine = server
+        return await follow(step)
+    }
+
+    /// The client's next response.
+    mutating func respond(_ response: [UInt8]) async -> AuthenticationStep {
+        guard var server = machine else { return .invalidCredentials }
+        let step = server.respond(response)
+        machine = server
+        return await follow(step)
+    }
+
+    /// Resolves look-ups and transitions until the step is one for the session.
+    private mutating func follow(_ first: SASLStep) async -> AuthenticationStep {
+        var step = first
+        while true {
+            switch step {
+            case .challenge(let bytes):
+                return .challenge(bytes)
+            case .lookUp(let username):
+                let credentials: StoredCredentials?
+                do {
+                    credentials = try await authenticator.credentials(for: username)
+                } catch {
+                    machine = nil
+                    return .temporaryFailure
+                }
+                guard let server = machine else { return .invalidCredentials }
+                // Key derivation and SHA-crypt take milliseconds: off the cooperative pool.
+                let (next, after) = await Self.offload { () -> (SASLStep, SASLServer) in
+                    var server = server
+                    let next = server.credentialsFound(credentials)
+                    return (next, server)
+                }
+                machine = after
+                step = next
+            case .success(let username, let upgrade):
+                machine = nil
+                tracker.clearAuthFailures(clientAddress)
+                if let upgrade {
+                    try? await authenticator.upgrade(username, to: upgrade)
+                }
+                return .success(account: username)
+            case .failure(let failure):
+                machine = nil
+                switch failure {
+                case .mechanismTooWeak: return .mechanismTooWeak
+                case .transitionNeeded: return .transitionNeeded
+                case .invalidCredentials, .malformed:
+                    let recent = tracker.recordAuthFailure(clientAddress)
+                    try? await Task.sleep(for: failureDelay * min(recent, 8))
+                    return .invalidCredentials
+                }
+            }
+        }
+    }
+
+    private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        (try? await NIOThreadPool.singleton.runIfActive(work)) ?? work()
+    }
+}
