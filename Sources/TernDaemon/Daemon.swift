@@ -13,6 +13,9 @@ import UnixSignals
 /// `tern serve`: the spool, the queue runner and one SMTP server per listener in one
 /// `ServiceGroup`, stopped gracefully by SIGTERM or SIGINT.
 public enum Daemon {
+    /// Threads for blocking file work (writes, fsync, renames, Maildir delivery).
+    static let blockingThreads = 32
+
     /// Runs until a shutdown signal; throws when something can't start (a taken port, an
     /// unwritable data directory).
     public static func run(_ configuration: TernConfiguration) async throws {
@@ -21,7 +24,11 @@ public enum Daemon {
         let data = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let threadPool = NIOThreadPool.singleton
+        // fsync waits on the disk, not the CPU: enough threads that many sessions and
+        // deliveries sync at once (the disk merges them), instead of one per core.
+        let threadPool = NIOThreadPool(numberOfThreads: blockingThreads)
+        threadPool.start()
+        defer { threadPool.shutdownGracefully { _ in } }
         let spool = FileSpool(root: data + "/spool", threadPool: threadPool, logger: logger)
         _ = try await spool.recover()
         let courier = MaildirCourier(mailRoot: data + "/mail", threadPool: threadPool)

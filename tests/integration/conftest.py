@@ -15,7 +15,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import smtp_client  # noqa: E402
 import tern_server  # noqa: E402
-from tern_server import TernServer, base_config, merge  # noqa: E402
+from tern_server import (BOB, BOB_PASSWORD, TLS_CONFIG, TernServer, base_config,  # noqa: E402
+                         listen_config, make_certificate, merge)
+
+# Listeners of `tls_server` and of `tern_factory(..., tls=True)`, in order.
+TLS_ROLES = ("mx", "submission", "smtps")
 
 
 @pytest.fixture(scope="session")
@@ -23,11 +27,34 @@ def tern_bin() -> Path:
     return tern_server.tern_binary()
 
 
-def _new_server(workdir: Path, overrides: dict | None = None, **kw) -> TernServer:
-    port = smtp_client.free_port()
+def _free_ports(n: int) -> list[int]:
+    ports: list[int] = []
+    for _ in range(50):
+        p = smtp_client.free_port()
+        if p not in ports:
+            ports.append(p)
+        if len(ports) == n:
+            return ports
+    raise AssertionError("no distinct free ports")
+
+
+def _new_server(workdir: Path, overrides: dict | None = None, tls: bool = False,
+                roles: tuple[str, ...] | None = None, **kw) -> TernServer:
+    """The example configuration on free loopback ports.  `roles`: one
+    listener per role (default: one `mx`; with tls: mx, submission, smtps).
+    `tls`: a self-signed certificate for mx.example.com in the work
+    directory and `[tls]` naming it relative to the config file."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    roles = tuple(roles or (TLS_ROLES if tls else ("mx",)))
+    ports = _free_ports(len(roles))
     data_dir = workdir / "data"
-    cfg = merge(base_config(port, data_dir), overrides or {})
-    return TernServer(workdir, cfg, port=port, **kw)
+    cfg = base_config(ports[0], data_dir)
+    cfg["listen"] = listen_config(dict(zip(roles, ports)))
+    if tls:
+        make_certificate(workdir)
+        cfg = merge(cfg, TLS_CONFIG)
+    cfg = merge(cfg, overrides or {})
+    return TernServer(workdir, cfg, port=ports[0], **kw)
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +67,29 @@ def server(tmp_path_factory, tern_bin) -> TernServer:
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory, tern_bin) -> TernServer:
+    """The example configuration plus `[tls]` (self-signed mx.example.com)
+    and three listeners: mx, submission, smtps (`srv.port_of(role)`).  The
+    account bob (password secret-pw, --allow-cram-md5) is created with
+    `tern user add` while the server runs."""
+    srv = _new_server(tmp_path_factory.mktemp("tern-tls"), tls=True)
+    srv.start()
+    try:
+        srv.add_user(BOB, BOB_PASSWORD, "--allow-cram-md5")
+    except BaseException:
+        srv.stop()
+        raise
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture
 def tern_factory(tmp_path, tern_bin):
     """make(overrides) -> started TernServer with the example configuration
     deep-merged with `overrides` (None deletes a key).  Pass start=False to
-    get it unstarted."""
+    get it unstarted; tls=True for a certificate and `[tls]`, roles=(...)
+    for the listeners (with tls: mx, submission, smtps)."""
     made: list[TernServer] = []
 
     def make(overrides: dict | None = None, start: bool = True, **kw) -> TernServer:

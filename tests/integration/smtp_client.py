@@ -7,10 +7,16 @@ speak to the server only over loopback.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import re
+import secrets
 import smtplib
 import socket
+import ssl
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +41,27 @@ MX_PLAINTEXT_KEYWORDS = [
     "DSN",
     "HELP",
 ]
+
+# SPEC.md §2.1 with a certificate configured ([tls], issue 3): STARTTLS before
+# TLS; after it (and on `smtps`) AUTH with the mechanisms in SPEC's order,
+# filtered by `[auth] mechanisms`.  This version has no CHECKPOINT/ETRN, so
+# `submission` advertises what `mx` does.
+AUTH_MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"]
+
+
+def ehlo_keywords(tls: bool, certificate: bool = True, mechanisms=None) -> list[str]:
+    """The keyword lines of EHLO for `mx`/`submission` (plaintext or TLS)
+    and `smtps` (always TLS).  `mechanisms`: the `[auth] mechanisms` value
+    (any order, SPEC's order is used); None = all."""
+    words = MX_PLAINTEXT_KEYWORDS[:-1]  # without HELP
+    if tls:
+        allowed = {m.upper() for m in (mechanisms if mechanisms is not None else AUTH_MECHANISMS)}
+        offered = [m for m in AUTH_MECHANISMS if m in allowed]
+        if offered:
+            words = words + ["AUTH " + " ".join(offered)]
+    elif certificate:
+        words = words + ["STARTTLS"]
+    return words + ["HELP"]
 
 QUEUED_RE = re.compile(r"queued as (\S+)$")
 ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
@@ -143,7 +170,10 @@ class Session:
     """A raw SMTP client: send exact octets, read and parse replies."""
 
     def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = SOCKET_TIMEOUT,
-                 source: str | None = None, read_greeting: bool = True):
+                 source: str | None = None, read_greeting: bool = True, tls: bool = False,
+                 tls_context: ssl.SSLContext | None = None):
+        """`tls=True`: implicit TLS (`smtps`), the handshake comes before the
+        greeting."""
         self.timeout = timeout
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
@@ -152,6 +182,8 @@ class Session:
         self.sock.connect((host, port))
         self.buf = b""
         self.greeting: Reply | None = None
+        if tls:
+            self.wrap_tls(tls_context)
         if read_greeting:
             self.greeting = self.read_reply()
 
@@ -249,7 +281,7 @@ class Session:
             try:
                 if not self._fill(deadline):
                     return
-            except ConnectionResetError:
+            except (ConnectionResetError, ssl.SSLEOFError):
                 return
             except TimeoutError as e:
                 raise AssertionError("server did not close the connection") from e
@@ -290,11 +322,134 @@ class Session:
         self.send(wire_body + b".\r\n")
         return self.read_reply(timeout=30)
 
+    def send_mail(self, marker: str, sender: str = "sender@other.example",
+                  rcpts=("user@example.com",), params: str = "",
+                  body: bytes = b"Hello.\r\n") -> str:
+        """One transaction (EHLO already done): MAIL, RCPT (250/251 each),
+        DATA with a message whose Subject is `marker`; returns the queue id."""
+        check(self.cmd(f"MAIL FROM:<{sender}>{(' ' + params) if params else ''}"), 250, "2.1.0")
+        for r in rcpts:
+            rep = self.cmd(f"RCPT TO:<{r}>")
+            assert rep.code in (250, 251), f"RCPT TO:<{r}>: {rep}"
+        msg = make_message(marker, body, sender=sender or "mailer-daemon@other.example",
+                           to=rcpts[0])
+        return check_queued(self.data(dot_stuff(msg)))
+
+    def read_until_close(self, timeout: float = SOCKET_TIMEOUT) -> bytes:
+        """Everything the server sends until it closes (≤ timeout, else
+        AssertionError); a reset counts as a close."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if not self._fill(deadline):
+                    break
+            except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+                break
+            except TimeoutError as e:
+                raise AssertionError(f"server did not close the connection; got {self.buf[:300]!r}") from e
+        data, self.buf = self.buf, b""
+        return data
+
     def quit(self) -> None:
         try:
             check(self.cmd("QUIT"), 221, "2.0.0")
         finally:
             self.close()
+
+    # -- TLS (SPEC.md §12)
+    @property
+    def tls(self) -> bool:
+        return isinstance(self.sock, ssl.SSLSocket)
+
+    def wrap_tls(self, context: ssl.SSLContext | None = None) -> None:
+        """TLS handshake on the connection (certificate not verified).  No
+        plaintext may be pending: what the server sent before the handshake
+        would be a protocol error (SPEC.md §12)."""
+        assert not self.buf, f"plaintext left before the TLS handshake: {self.buf!r}"
+        self.sock = (context or tls_client_context()).wrap_socket(self.sock, server_hostname=HOST)
+
+    def starttls(self, context: ssl.SSLContext | None = None) -> Reply:
+        """`STARTTLS` → `220 2.0.0 Ready to start TLS`, then the handshake."""
+        rep = check(self.cmd("STARTTLS"), 220, "2.0.0", text="Ready to start TLS")
+        self.wrap_tls(context)
+        return rep
+
+    def tls_version(self) -> str:
+        assert self.tls, "no TLS on this session"
+        return self.sock.version()
+
+    def peer_subject(self) -> str:
+        """The subject of the server's certificate (`CN = mx.example.com`)."""
+        assert self.tls, "no TLS on this session"
+        return cert_subject(self.sock.getpeercert(binary_form=True))
+
+    # -- AUTH (SPEC.md §13); each returns the final reply, unchecked
+    def auth_plain(self, user: str, password: str, authzid: str = "",
+                   initial: bool = True) -> Reply:
+        resp = b64e(sasl_plain(user, password, authzid))
+        if initial:
+            return self.cmd(f"AUTH PLAIN {resp}")
+        rep = self.cmd("AUTH PLAIN")
+        if rep.code != 334:
+            return rep
+        assert rep.text == "", f"PLAIN challenge must be empty: {rep}"
+        return self.cmd(resp)
+
+    def auth_login(self, user: str, password: str, initial: bool = False) -> Reply:
+        if initial:
+            rep = self.cmd(f"AUTH LOGIN {b64e(user)}")
+        else:
+            rep = self.cmd("AUTH LOGIN")
+            if rep.code != 334:
+                return rep
+            assert b64d(rep.text) == b"Username:", f"LOGIN must ask Username: {rep}"
+            rep = self.cmd(b64e(user))
+        if rep.code != 334:
+            return rep
+        assert b64d(rep.text) == b"Password:", f"LOGIN must ask Password: {rep}"
+        return self.cmd(b64e(password))
+
+    def auth_cram_md5(self, user: str, password: str) -> Reply:
+        rep = self.cmd("AUTH CRAM-MD5")
+        if rep.code != 334:
+            return rep
+        challenge = b64d(rep.text)
+        assert re.fullmatch(rb"<[^<>@\s]+@[^<>@\s]+>", challenge), \
+            f"CRAM-MD5 challenge must look like <random.time@host>: {challenge!r}"
+        return self.cmd(b64e(cram_md5_response(user, password, challenge)))
+
+    def auth_scram(self, user: str, password: str, initial: bool = True,
+                   tamper: str | None = None, gs2_header: str = "n,,") -> Reply:
+        """SCRAM-SHA-256 (RFC 5802/7677).  The server signature is verified;
+        `tamper` = "proof" or "nonce" sends a wrong one.  The client state is
+        left in `self.scram`."""
+        sc = self.scram = ScramClient(user, password)
+        sc.gs2_header = gs2_header
+        first = b64e(sc.client_first())
+        if initial:
+            rep = self.cmd(f"AUTH SCRAM-SHA-256 {first}")
+        else:
+            rep = self.cmd("AUTH SCRAM-SHA-256")
+            if rep.code != 334:
+                return rep
+            assert rep.text == "", f"SCRAM's first challenge must be empty: {rep}"
+            rep = self.cmd(first)
+        if rep.code != 334:
+            return rep
+        final = sc.client_final(b64d(rep.text).decode("utf-8"), tamper=tamper)
+        rep = self.cmd(b64e(final))
+        if rep.code != 334:
+            return rep
+        sc.verify_server_final(b64d(rep.text).decode("utf-8"))
+        return self.cmd("")
+
+    def auth(self, mechanism: str, user: str, password: str) -> Reply:
+        return {
+            "PLAIN": self.auth_plain,
+            "LOGIN": self.auth_login,
+            "CRAM-MD5": self.auth_cram_md5,
+            "SCRAM-SHA-256": self.auth_scram,
+        }[mechanism.upper()](user, password)
 
 
 def connect_ready(port: int, attempts: int = 40, **kw) -> Session:
@@ -325,6 +480,42 @@ def smtp(port: int, ehlo: bool = False) -> smtplib.SMTP:
         code, msg = client.ehlo("client.example.net")
         assert code == 250, f"EHLO: {code} {msg!r}"
     return client
+
+
+def smtp_starttls(port: int) -> smtplib.SMTP:
+    """smtplib: greeting, EHLO, STARTTLS (certificate not verified), EHLO."""
+    client = smtp(port, ehlo=True)
+    client._host = HOST  # smtplib takes the TLS server name from the constructor's host
+    code, msg = client.starttls(context=tls_client_context())
+    assert code == 220, f"STARTTLS: {code} {msg!r}"
+    code, msg = client.ehlo("client.example.net")
+    assert code == 250, f"EHLO after STARTTLS: {code} {msg!r}"
+    return client
+
+
+def smtp_ssl(port: int) -> smtplib.SMTP_SSL:
+    """smtplib over implicit TLS (`smtps`), greeting read, EHLO sent."""
+    client = smtplib.SMTP_SSL(timeout=SOCKET_TIMEOUT, context=tls_client_context())
+    client._host = HOST  # smtplib takes the TLS server name from the constructor's host
+    client.command_encoding = "utf-8"
+    code, msg = client.connect("127.0.0.1", port)
+    assert code == 220, f"greeting: {code} {msg!r}"
+    code, msg = client.ehlo("client.example.net")
+    assert code == 250, f"EHLO: {code} {msg!r}"
+    return client
+
+
+def smtp_auth(client: smtplib.SMTP, mechanism: str, user: str, password: str,
+              initial_response_ok: bool = True):
+    """Force one SASL mechanism through smtplib; returns (code, text) also
+    when it fails."""
+    client.user, client.password = user, password
+    authobject = {"PLAIN": client.auth_plain, "LOGIN": client.auth_login,
+                  "CRAM-MD5": client.auth_cram_md5}[mechanism.upper()]
+    try:
+        return client.auth(mechanism, authobject, initial_response_ok=initial_response_ok)
+    except smtplib.SMTPAuthenticationError as e:
+        return (e.smtp_code, e.smtp_error)
 
 
 def smtp_close(client: smtplib.SMTP) -> None:
@@ -491,3 +682,144 @@ def free_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+# --------------------------------------------------------------------------
+# TLS and SASL client side (SPEC.md §12, §13)
+# --------------------------------------------------------------------------
+
+def tls_client_context(minimum: ssl.TLSVersion | None = None,
+                       maximum: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+    """A client context that does not verify the (self-signed) certificate."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if minimum is not None:
+        ctx.minimum_version = minimum
+    if maximum is not None:
+        ctx.maximum_version = maximum
+    return ctx
+
+
+def cert_subject(der: bytes) -> str:
+    """Subject of a DER certificate as `openssl x509 -subject` prints it,
+    without the `subject=` prefix (e.g. `CN = mx.example.com`)."""
+    res = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject"],
+                         input=der, capture_output=True, timeout=20)
+    assert res.returncode == 0, res.stderr.decode("utf-8", "replace")
+    return res.stdout.decode().strip().removeprefix("subject=").strip()
+
+
+def s_client(port: int, commands: str = "QUIT\n", starttls: bool = True,
+             extra: list[str] | None = None, timeout: float = 20.0) -> subprocess.CompletedProcess:
+    """`openssl s_client [-starttls smtp] -connect 127.0.0.1:PORT`, sending
+    `commands` (LF lines, sent as CRLF) once the session is up; the session
+    ends when the server closes (send QUIT).  Output as text in .stdout."""
+    args = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-crlf", "-ign_eof",
+            "-nocommands", "-servername", HOST]
+    if starttls:
+        args += ["-starttls", "smtp", "-name", "client.example.net"]
+    args += extra or []
+    res = subprocess.run(args, input=commands.encode(), capture_output=True, timeout=timeout)
+    res.stdout = res.stdout.decode("utf-8", "replace")
+    res.stderr = res.stderr.decode("utf-8", "replace")
+    return res
+
+
+def swaks(port: int, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
+    """`swaks --server 127.0.0.1:PORT --helo client.example.net ARGS...`;
+    .stdout/.stderr as text."""
+    res = subprocess.run(["swaks", "--server", f"127.0.0.1:{port}", "--helo", "client.example.net",
+                          "--timeout", "20", *args],
+                         capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    res.stdout = res.stdout.decode("utf-8", "replace")
+    res.stderr = res.stderr.decode("utf-8", "replace")
+    return res
+
+
+def b64e(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64d(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def sasl_plain(user: str, password: str, authzid: str = "") -> bytes:
+    """RFC 4616: authzid NUL authcid NUL passwd."""
+    return f"{authzid}\0{user}\0{password}".encode("utf-8")
+
+
+def cram_md5_response(user: str, password: str, challenge: bytes) -> str:
+    """RFC 2195: user SP hex(HMAC-MD5(password, challenge))."""
+    return f"{user} " + hmac.new(password.encode("utf-8"), challenge, hashlib.md5).hexdigest()
+
+
+def _saslname(user: str) -> str:
+    return user.replace("=", "=3D").replace(",", "=2C")
+
+
+class ScramClient:
+    """The client side of SCRAM-SHA-256 without channel binding (RFC 5802,
+    RFC 7677)."""
+
+    def __init__(self, user: str, password: str, nonce: str | None = None):
+        self.user = user
+        self.password = password
+        self.cnonce = nonce or b64e(secrets.token_bytes(18))
+        self.gs2_header = "n,,"
+        self.server_first = ""
+        self.salt = b""
+        self.iterations = 0
+        self.auth_message = ""
+        self.salted = b""
+        self.server_verified = False
+
+    def client_first_bare(self) -> str:
+        return f"n={_saslname(self.user)},r={self.cnonce}"
+
+    def client_first(self) -> str:
+        return self.gs2_header + self.client_first_bare()
+
+    @staticmethod
+    def _attrs(message: str) -> dict:
+        out = {}
+        for part in message.split(","):
+            assert len(part) >= 2 and part[1] == "=", f"bad SCRAM attribute {part!r} in {message!r}"
+            out[part[0]] = part[2:]
+        return out
+
+    def client_final(self, server_first: str, tamper: str | None = None) -> str:
+        self.server_first = server_first
+        attrs = self._attrs(server_first)
+        nonce = attrs["r"]
+        assert nonce.startswith(self.cnonce) and len(nonce) > len(self.cnonce), \
+            f"server nonce must extend the client nonce: {server_first!r}"
+        self.salt = base64.b64decode(attrs["s"])
+        self.iterations = int(attrs["i"])
+        if tamper == "nonce":
+            nonce = self.cnonce + "forged"
+        without_proof = f"c={b64e(self.gs2_header)},r={nonce}"
+        self.auth_message = f"{self.client_first_bare()},{server_first},{without_proof}"
+        self.salted = hashlib.pbkdf2_hmac("sha256", self.password.encode("utf-8"), self.salt,
+                                          self.iterations)
+        client_key = hmac.new(self.salted, b"Client Key", hashlib.sha256).digest()
+        stored_key = hashlib.sha256(client_key).digest()
+        signature = hmac.new(stored_key, self.auth_message.encode("utf-8"), hashlib.sha256).digest()
+        proof = bytes(a ^ b for a, b in zip(client_key, signature))
+        if tamper == "proof":
+            proof = bytes([proof[0] ^ 1]) + proof[1:]
+        return f"{without_proof},p={b64e(proof)}"
+
+    def server_signature(self) -> str:
+        server_key = hmac.new(self.salted, b"Server Key", hashlib.sha256).digest()
+        return b64e(hmac.new(server_key, self.auth_message.encode("utf-8"), hashlib.sha256).digest())
+
+    def verify_server_final(self, server_final: str) -> None:
+        attrs = self._attrs(server_final)
+        assert "e" not in attrs, f"SCRAM server-final reports an error: {server_final!r}"
+        assert hmac.compare_digest(attrs.get("v", ""), self.server_signature()), \
+            f"wrong SCRAM server signature: {server_final!r}"
+        self.server_verified = True

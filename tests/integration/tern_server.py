@@ -12,12 +12,13 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from pathlib import Path
 
 import smtp_client
-from smtp_client import Session
+from smtp_client import Session, check
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
@@ -75,6 +76,37 @@ def base_config(port: int, data_dir: Path) -> dict:
             "disabled": ["gone@example.com"],
         },
     }
+
+
+def listen_config(ports: dict[str, int]) -> list[dict]:
+    """`[[listen]]` tables, one per role → port, in the given order."""
+    return [{"role": role, "address": f"127.0.0.1:{port}"} for role, port in ports.items()]
+
+
+# The account the TLS/AUTH tests use (issue 3): `tern user add bob
+# --password-stdin --allow-cram-md5`, the password on stdin.
+BOB, BOB_PASSWORD = "bob", "secret-pw"
+
+# `[tls]` with paths relative to the config file (CONFIG.md), next to which
+# `make_certificate` writes the pair.
+TLS_CONFIG = {"tls": {"certificate": "cert.pem", "private_key": "key.pem"}}
+
+
+def make_certificate(directory: Path, cn: str = "mx.example.com",
+                     cert: str = "cert.pem", key: str = "key.pem") -> tuple[Path, Path]:
+    """A self-signed RSA certificate and its key (PEM) in `directory`,
+    written atomically (new files renamed over old ones)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp_cert, tmp_key = directory / f".{cert}.new", directory / f".{key}.new"
+    res = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", f"/CN={cn}", "-keyout", str(tmp_key), "-out", str(tmp_cert)],
+        stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert res.returncode == 0, f"openssl req failed: {res.stderr.decode('utf-8', 'replace')}"
+    os.replace(tmp_key, directory / key)
+    os.replace(tmp_cert, directory / cert)
+    return directory / cert, directory / key
 
 
 def merge(base: dict, overrides: dict) -> dict:
@@ -185,6 +217,22 @@ class TernServer:
         return self.cwd / "tern-data"
 
     @property
+    def listeners(self) -> list[tuple[str, int]]:
+        """(role, port) of every `[[listen]]` in the configuration."""
+        out = []
+        for item in (self.config or {}).get("listen", []):
+            out.append((item.get("role", "mx"), int(item["address"].rsplit(":", 1)[1])))
+        if not out and self.port is not None:
+            out.append(("mx", self.port))
+        return out
+
+    def port_of(self, role: str) -> int:
+        for r, port in self.listeners:
+            if r == role:
+                return port
+        raise AssertionError(f"no {role} listener in {self.listeners}")
+
+    @property
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
@@ -206,17 +254,28 @@ class TernServer:
         return self
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
-        """Poll-connect until the listener answers with a greeting (≤ timeout)."""
+        """Poll-connect until every listener answers with a greeting (`smtps`
+        after a TLS handshake), ≤ timeout in all."""
         assert self.port is not None
         deadline = time.monotonic() + timeout
+        listeners = [(r, p) for r, p in self.listeners if r != "odmr"] or [("mx", self.port)]
+        for role, port in listeners:
+            self._wait_listener(port, role == "smtps", deadline, timeout)
+
+    def _wait_listener(self, port: int, implicit_tls: bool, deadline: float,
+                       timeout: float) -> None:
         last_error = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(
                     f"tern exited with {self.proc.returncode} before listening\n{self.log()}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as s:
-                    s.settimeout(2.0)
+                with socket.create_connection(("127.0.0.1", port), timeout=1.0) as raw:
+                    raw.settimeout(2.0)
+                    s = raw
+                    if implicit_tls:
+                        s = smtp_client.tls_client_context().wrap_socket(
+                            raw, server_hostname=smtp_client.HOST)
                     greeting = s.recv(1024)
                     if greeting:
                         s.sendall(b"QUIT\r\n")
@@ -226,11 +285,11 @@ class TernServer:
                                 break
                         return
             except (ConnectionRefusedError, ConnectionResetError, socket.timeout, TimeoutError,
-                    OSError) as e:
+                    ssl.SSLError, OSError) as e:
                 last_error = e
             time.sleep(0.05)
         raise AssertionError(
-            f"tern did not answer on 127.0.0.1:{self.port} within {timeout}s ({last_error})\n{self.log()}")
+            f"tern did not answer on 127.0.0.1:{port} within {timeout}s ({last_error})\n{self.log()}")
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -293,8 +352,31 @@ class TernServer:
         return None
 
     # -- clients
-    def session(self, **kw) -> Session:
-        return Session(self.port, **kw)
+    def session(self, role: str | None = None, **kw) -> Session:
+        """A raw session on the first listener, or on the listener of `role`
+        (`smtps`: implicit TLS)."""
+        if role is None:
+            return Session(self.port, **kw)
+        if role == "smtps":
+            kw.setdefault("tls", True)
+        return Session(self.port_of(role), **kw)
+
+    def tls_session(self, role: str = "mx", ehlo: bool = True, **kw) -> Session:
+        """A session inside TLS: STARTTLS on `mx`/`submission`, implicit on
+        `smtps`; then EHLO unless ehlo=False."""
+        s = self.session(role, **kw)
+        try:
+            check(s.greeting, 220)
+            if role != "smtps":
+                if ehlo:
+                    s.ehlo()
+                s.starttls()
+            if ehlo:
+                s.ehlo()
+        except BaseException:
+            s.close()
+            raise
+        return s
 
     def ready_session(self, **kw) -> Session:
         return smtp_client.connect_ready(self.port, **kw)
@@ -302,13 +384,44 @@ class TernServer:
     def smtp(self, ehlo: bool = False):
         return smtp_client.smtp(self.port, ehlo=ehlo)
 
+    # -- accounts (CONFIG.md `tern user ...`, with this server's --config)
+    def user(self, *args: str, password: str | None = None,
+             stdin: bytes | None = None) -> subprocess.CompletedProcess:
+        """`tern user ARGS --config <this config>`; `password` is written to
+        stdin followed by a newline (for --password-stdin)."""
+        assert self.config_path is not None, "server without a config file"
+        if password is not None:
+            stdin = (password + "\n").encode("utf-8")
+        return run_tern(["user", *args, "--config", str(self.config_path)], cwd=self.cwd,
+                        input=stdin)
+
+    def add_user(self, name: str, password: str, *flags: str) -> None:
+        """`tern user add NAME --password-stdin FLAGS...`, which must succeed."""
+        res = self.user("add", name, "--password-stdin", *flags, password=password)
+        assert res.returncode == 0, f"tern user add {name} failed ({res.returncode}):\n{output(res)}"
+
+    def import_user(self, name: str, legacy_hash: str) -> None:
+        res = self.user("import", name, legacy_hash)
+        assert res.returncode == 0, f"tern user import {name} failed ({res.returncode}):\n{output(res)}"
+
 
 def run_tern(args: list[str], cwd: Path | None = None, env: dict | None = None,
-             timeout: float = 20.0) -> subprocess.CompletedProcess:
-    """Run a short tern command (check-config), output captured."""
+             timeout: float = 20.0, input: bytes | None = None) -> subprocess.CompletedProcess:
+    """Run a short tern command (check-config, user ...), output captured;
+    `input` is its stdin (else /dev/null)."""
     e = dict(os.environ)
     e.pop("TERN_CONFIG", None)
     if env:
         e.update(env)
-    return subprocess.run([str(tern_binary()), *args], cwd=cwd, env=e, stdin=subprocess.DEVNULL,
+    if input is None:
+        return subprocess.run([str(tern_binary()), *args], cwd=cwd, env=e,
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    return subprocess.run([str(tern_binary()), *args], cwd=cwd, env=e, input=input,
                           capture_output=True, timeout=timeout)
+
+
+def output(res: subprocess.CompletedProcess) -> str:
+    """stdout + stderr of a finished command, as text."""
+    def text(b):
+        return b.decode("utf-8", "replace") if isinstance(b, bytes) else (b or "")
+    return text(res.stdout) + text(res.stderr)

@@ -30,7 +30,7 @@ public final class QueueRunner: Service {
     /// A runner for `spool`, delivering with `courier`; `hostname` goes into `Received:`.
     public convenience init(
         spool: any SpoolStore, courier: MaildirCourier, hostname: String, logger: Logger,
-        retry: RetryPolicy = .standard, concurrency: Int = 8
+        retry: RetryPolicy = .standard, concurrency: Int = 32
     ) {
         self.init(
             spool: spool, courier: courier, hostname: hostname, logger: logger, retry: retry,
