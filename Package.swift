@@ -145,7 +145,7 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ], swiftSettings: strict),
         .testTarget(name: "TernPolicyTests", dependencies: ["TernPolicy"], swiftSettings: strict),
-        .testTarget(name: "TernDaemonTests", dependencies: ["TernDaemon", "TernSASL", "TernTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TernDaemonTests", dependencies: ["TernDaemon", "TernSASL", "TernSpool", "TernTestSupport"], swiftSettings: strict),
         .testTarget(name: "TernConfigTests", dependencies: ["TernConfig"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -15,13 +15,9 @@ struct AccountAuthenticator: SMTPAuthenticator {
         }
     }
 
-    func upgrade(_ username: String, to credentials: StoredCredentials) async throws {
+    func upgrade(_ username: String, from old: StoredCredentials, to new: StoredCredentials) async throws {
         let store = store
-        try await threadPool.runIfActive {
-            guard var account = try store.account(named: username) else { return }
-            account.credentials = credentials
-            try store.replace(account)
-        }
+        _ = try await threadPool.runIfActive { try store.upgrade(named: username, from: old, to: new) }
     }
 
     /// The account itself, for sender ownership.

@@ -1,7 +1,8 @@
 import Crypto
 
 // CRAM-MD5 (RFC 2195): the client answers a unique challenge with its user name and
-// HMAC-MD5(secret, challenge) in lowercase hex.
+// HMAC-MD5(password, challenge) in lowercase hex. The server holds the password's HMAC-MD5
+// context (`StoredCredentials.cramMD5Secret`) and resumes MD5 from it.
 extension SASLServer {
     /// Sends `<n.n@hostname>`, the two numbers from the random source (the machine has no clock
     /// to supply RFC 2195's timestamp; uniqueness is what matters).
@@ -30,9 +31,11 @@ extension SASLServer {
                                 credentials: StoredCredentials?) -> SASLStep {
         guard let credentials else { return fail(.invalidCredentials) }
         if let failure = policyFailure(credentials) { return fail(failure) }
-        guard let secret = credentials.cramMD5Secret else { return fail(.invalidCredentials) }
-        let expected = HMAC<Insecure.MD5>.authenticationCode(for: challenge, using: SymmetricKey(data: secret))
-        return ConstantTime.equal(Array(expected), digest) ? succeed(username, upgrade: nil) : fail(.invalidCredentials)
+        guard let secret = credentials.cramMD5Secret, let context = HMACMD5Context(octets: secret) else {
+            return fail(.invalidCredentials)
+        }
+        let expected = context.authenticationCode(for: challenge)
+        return ConstantTime.equal(expected, digest) ? succeed(username, upgrade: nil) : fail(.invalidCredentials)
     }
 
     private static func hexOctets(_ text: ArraySlice<UInt8>) -> [UInt8]? {

@@ -43,3 +43,10 @@ enum AccountFixtures {
         }
     }
 }
+
+/// The CRAM-MD5 secret `tern user add --allow-cram-md5` stores for `password` (it does not
+/// depend on the random salt of the SCRAM keys).
+func cramSecret(_ password: String) -> [UInt8]? {
+    var random = SystemRandomSource()
+    return StoredCredentials.create(password: password, allowCRAMMD5: true, strongOnly: false, random: &random).cramMD5Secret
+}

@@ -35,7 +35,7 @@ import Testing
         #expect(crypt.credentials.legacy?.verify("Hello world!") == true)
         #expect(crypt.credentials.scram == nil && crypt.credentials.strongOnly)
         let cram = try #require(try reread.account(named: "cram"))
-        #expect(cram.credentials.cramMD5Secret == Array(AccountFixtures.password.utf8))
+        #expect(cram.credentials.cramMD5Secret == cramSecret(AccountFixtures.password))
         #expect(cram.credentials.scram?.verify(AccountFixtures.password) == true)
     }
 

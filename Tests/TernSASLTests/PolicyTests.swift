@@ -88,8 +88,12 @@ struct PolicyTests {
             return
         }
         let upgraded = try #require(upgrade)
-        #expect(upgraded.cramMD5Secret == [UInt8]("correct horse"))
+        #expect(upgraded.cramMD5Secret?.count == StoredCredentials.cramMD5SecretByteCount)
         #expect(upgraded.legacy == nil && upgraded.scram != nil)
+        #expect(CRAMMD5Tests.login("tim", password: [UInt8]("correct horse"), credentials: upgraded)
+            == .success(username: "tim", upgrade: nil))
+        #expect(CRAMMD5Tests.login("tim", password: [UInt8]("correct horse"), credentials: account)
+            == .failure(.transitionNeeded))
     }
 
     @Test("legacy-only accounts: a wrong password fails as invalid credentials", arguments: 0..<2)

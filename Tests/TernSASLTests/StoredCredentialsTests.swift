@@ -1,3 +1,4 @@
+import TernSMTPCore
 import Testing
 import TernSASL
 
@@ -16,7 +17,10 @@ struct StoredCredentialsTests {
 
     @Test("the CRAM-MD5 secret is kept only when allowed and not strong-only")
     func cramSecret() {
-        #expect(Fixtures.account("pencil", allowCRAMMD5: true).cramMD5Secret == [UInt8]("pencil"))
+        #expect(Fixtures.account("pencil", allowCRAMMD5: true).cramMD5Secret?.count == 32)
+        #expect(Fixtures.account("pencil", allowCRAMMD5: true).cramMD5Secret
+            == Fixtures.account("pencil", allowCRAMMD5: true, strongOnly: false).cramMD5Secret)
+        #expect(Fixtures.account("pencil", allowCRAMMD5: true).cramMD5Secret != Fixtures.account("pencil2", allowCRAMMD5: true).cramMD5Secret)
         #expect(Fixtures.account("pencil", allowCRAMMD5: true, strongOnly: true).cramMD5Secret == nil)
         #expect(Fixtures.account("pencil", allowCRAMMD5: false).cramMD5Secret == nil)
     }
@@ -29,7 +33,10 @@ struct StoredCredentialsTests {
         let upgraded = imported.upgraded(password: "correct horse", random: &random)
         #expect(upgraded.legacy == nil)
         #expect(upgraded.scram?.verify("correct horse") == true)
-        #expect(upgraded.cramMD5Secret == [UInt8]("correct horse"))
+        #expect(upgraded.cramMD5Secret == Fixtures.account("correct horse", allowCRAMMD5: true).cramMD5Secret)
+        #expect(upgraded.cramMD5Secret?.count == 32 && upgraded.cramMD5Secret != [UInt8]("correct horse"))
+        #expect(CRAMMD5Tests.login("tim", password: [UInt8]("correct horse"), credentials: upgraded)
+            == .success(username: "tim", upgrade: nil))
         #expect(upgraded.allowCRAMMD5 && !upgraded.strongOnly)
     }
 
@@ -49,8 +56,9 @@ struct StoredCredentialsTests {
         let described = ["\(credentials)", String(reflecting: credentials), "\(credentials.scram!)"]
         var dumped = ""
         dump(credentials, to: &dumped)
+        let secretBase64 = Base64.encode(credentials.cramMD5Secret!)
         for text in described + [dumped] {
-            #expect(!text.contains("pencil") && !text.contains("112"))
+            #expect(!text.contains("pencil") && !text.contains("112") && !text.contains(secretBase64))
         }
         #expect("\(credentials)" == "StoredCredentials(scram: yes, cramMD5: yes, legacy: no, strongOnly: false)")
         var server = Fixtures.server(.plain)

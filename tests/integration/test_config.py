@@ -108,8 +108,6 @@ def test_unknown_key_in_limits(tmp_path):
 
 
 @pytest.mark.parametrize("section,body", [
-    ("tls", 'certificate = "cert.pem"\nprivate_key = "key.pem"'),
-    ("auth", 'mechanisms = ["PLAIN"]'),
     ("relay", 'networks = ["127.0.0.1"]'),
     ("routes", '"example.net" = "maildir"'),
     ("dns", 'servers = ["127.0.0.1:53"]'),

@@ -12,6 +12,8 @@ struct SASLDriver {
     let tracker: ConnectionTracker
     let failureDelay: Duration
     private var machine: SASLServer?
+    /// The credentials the exchange checks against, for a password transition.
+    private var found: StoredCredentials?
 
     init(authenticator: any SMTPAuthenticator, hostname: String, secret: SASLServerSecret, clientAddress: String,
          tracker: ConnectionTracker, failureDelay: Duration) {
@@ -56,6 +58,7 @@ struct SASLDriver {
                     machine = nil
                     return .temporaryFailure
                 }
+                found = credentials
                 guard let server = machine else { return .invalidCredentials }
                 // Key derivation and SHA-crypt take milliseconds: off the cooperative pool.
                 let (next, after) = await Self.offload { () -> (SASLStep, SASLServer) in
@@ -68,8 +71,8 @@ struct SASLDriver {
             case .success(let username, let upgrade):
                 machine = nil
                 tracker.clearAuthFailures(clientAddress)
-                if let upgrade {
-                    try? await authenticator.upgrade(username, to: upgrade)
+                if let upgrade, let found {
+                    try? await authenticator.upgrade(username, from: found, to: upgrade)
                 }
                 return .success(account: username)
             case .failure(let failure):
