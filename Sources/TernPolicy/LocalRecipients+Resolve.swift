@@ -55,24 +55,14 @@ extension LocalRecipients {
             return relayAllowed ? .cannotVerify : .relayDenied
         }
         guard vrfyMode == .verify else { return .cannotVerify }
-        let key = MailboxKey(mailbox)
-        switch entry(for: key, allowingAlias: true) {
-        case .relocated(let target):
-            return .relocated(target)
-        case .disabled:
-            return .disabled
-        case .unavailable:
-            return .unavailable
-        case .forward(let target):
-            return .forward(target)
-        case .alias(let members):
-            let expansion = AliasExpansion(root: key, members: members, in: self)
-            if !expansion.targets.isEmpty || key.isPostmaster { return .local(mailbox.deliveryForm) }
-            return expansion.sawUnavailable ? .unavailable : .unknown
-        case .mailbox, .postmaster:
-            return .local(mailbox.deliveryForm)
-        case .unknown:
-            return .unknown
+        switch resolve(.mailbox(mailbox), relayAllowed: relayAllowed) {
+        case .accept: return .local(mailbox.deliveryForm)
+        case .forward(let target): return .forward(target)
+        case .relocated(let target): return .relocated(target)
+        case .unknown: return .unknown
+        case .unavailable: return .unavailable
+        case .disabled: return .disabled
+        case .relayDenied: return .relayDenied
         }
     }
 }
