@@ -75,6 +75,12 @@ import TernSMTPCore
         }
     }
 
+    @Test func xtextEscapesAreOctets() throws {
+        #expect(try TransactionCommandParser.mail("FROM:<a@b> ENVID=a+C3+A9").parameters.envelopeID == "aé")
+        #expect(throws: Reply.self) { try TransactionCommandParser.mail("FROM:<a@b> ENVID=a+c3") }
+        #expect(throws: Reply.self) { try TransactionCommandParser.mail("FROM:<a@b> ENVID=a+C3") }
+    }
+
     @Test func hugeSizeIsASizeNotASyntaxError() throws {
         #expect(try TransactionCommandParser.mail("FROM:<a@b> SIZE=99999999999999999999999").parameters.size == Int.max)
     }

@@ -51,19 +51,29 @@ enum ParameterParser {
     ///     xchar = any ASCII CHAR between "!" (33) and "~" (126) inclusive, except for "+" and "="
     ///     hexchar = "+" 2(%x30-39 / %x41-46)
     static func xtext(_ text: Substring) -> String? {
-        var out = ""
-        var scalars = text.unicodeScalars.makeIterator()
-        while let c = scalars.next() {
-            if c == "+" {
-                guard let h = scalars.next(), let l = scalars.next(),
-                      let value = UInt8(String([Character(h), Character(l)]), radix: 16),
-                      String([Character(h), Character(l)]).uppercased() == String([Character(h), Character(l)]) else { return nil }
-                out.unicodeScalars.append(Unicode.Scalar(value))
+        var octets: [UInt8] = []
+        var input = text.utf8.makeIterator()
+        while let c = input.next() {
+            if c == UInt8(ascii: "+") {
+                guard let high = input.next().flatMap(upperHexValue), let low = input.next().flatMap(upperHexValue) else {
+                    return nil
+                }
+                octets.append(high << 4 | low)
             } else {
-                guard (33...126).contains(c.value), c != "=" else { return nil }
-                out.unicodeScalars.append(c)
+                guard (33...126).contains(c), c != UInt8(ascii: "=") else { return nil }
+                octets.append(c)
             }
         }
-        return out
+        // `+XX` escapes are octets: a UTF-8 value arrives as several of them.
+        return String(validating: octets, as: UTF8.self)
     }
+
+    private static func upperHexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
 }

@@ -1,0 +1,170 @@
+import NIOCore
+
+/// Mail transactions: the checks before MAIL, the commands, and what each reply decides.
+extension ClientSession {
+    /// Nothing is outstanding: go on with the current message, start the next, or QUIT.
+    mutating func proceed() -> [ClientAction] {
+        guard case .ready(let capabilities) = state else { preconditionFailure("not greeted") }
+        if transaction != nil { return continueTransaction(capabilities) }
+        var actions: [ClientAction] = []
+        while !waiting.isEmpty {
+            let message = waiting.removeFirst()
+            if let refusal = Self.refusal(of: message, by: capabilities) {
+                var refused = Transaction(message, useBDAT: false)
+                refused.decideRest(.failed(refusal))
+                actions.append(.messageResult(refused.result))
+                continue
+            }
+            transaction = Transaction(message, useBDAT: capabilities.chunking)
+            return actions + start(capabilities)
+        }
+        if quitRequested {
+            state = .quitting
+            var buffer = ByteBuffer()
+            CommandEncoder.quit(into: &buffer)
+            actions.append(.send(buffer))
+        }
+        return actions
+    }
+
+    /// Why the peer can't take `message` at all, found before anything is sent.
+    static func refusal(of message: OutboundMessage, by peer: PeerCapabilities) -> ReceivedReply? {
+        if message.requiresSMTPUTF8 && !peer.smtpUTF8 { return .smtpUTF8NotOffered }
+        if message.needs8bit && !peer.eightBitMIME { return .eightBitMIMENotOffered }
+        if let limit = peer.maximumSize, message.size > limit { return .tooBigForPeer(limit) }
+        return nil
+    }
+
+    /// The first commands of the transaction: all of them in one group when pipelining.
+    private mutating func start(_ capabilities: PeerCapabilities) -> [ClientAction] {
+        guard capabilities.pipelining else {
+            guard resetNeeded else { return continueTransaction(capabilities) }
+            var buffer = ByteBuffer()
+            CommandEncoder.rset(into: &buffer)
+            expected = [.reset]
+            return [.send(buffer)]
+        }
+        var current = transaction!
+        var buffer = ByteBuffer()
+        if resetNeeded {
+            CommandEncoder.rset(into: &buffer)
+            expected.append(.reset)
+        }
+        CommandEncoder.mail(from: current.message.sender, current.message.mailParameters, peer: capabilities, into: &buffer)
+        expected.append(.mail)
+        for (index, recipient) in current.message.recipients.enumerated() {
+            CommandEncoder.rcpt(to: recipient.path, recipient.parameters, peer: capabilities, into: &buffer)
+            expected.append(.recipient(index))
+        }
+        current.mailSent = true
+        current.recipientsSent = current.message.recipients.count
+        if !current.useBDAT {
+            CommandEncoder.data(into: &buffer)
+            expected.append(.data)
+            current.dataSent = true
+        }
+        transaction = current
+        return [.send(buffer)]
+    }
+
+    /// The next command of an undecided transaction, once every reply is in.
+    private mutating func continueTransaction(_ capabilities: PeerCapabilities) -> [ClientAction] {
+        var current = transaction!
+        defer { transaction = current }
+        var buffer = ByteBuffer()
+        if !current.mailSent {
+            CommandEncoder.mail(from: current.message.sender, current.message.mailParameters, peer: capabilities, into: &buffer)
+            current.mailSent = true
+            expected = [.mail]
+        } else if current.recipientsSent < current.message.recipients.count {
+            let recipient = current.message.recipients[current.recipientsSent]
+            CommandEncoder.rcpt(to: recipient.path, recipient.parameters, peer: capabilities, into: &buffer)
+            expected = [.recipient(current.recipientsSent)]
+            current.recipientsSent += 1
+        } else if current.useBDAT {
+            CommandEncoder.bdat(size: current.message.size, last: true, into: &buffer)
+            expected = messageEnds(current)
+            return [.send(buffer), .sendBody(messageID: current.message.id, useBDAT: true)]
+        } else {
+            precondition(!current.dataSent, "DATA's reply decides the transaction")
+            CommandEncoder.data(into: &buffer)
+            current.dataSent = true
+            expected = [.data]
+        }
+        return [.send(buffer)]
+    }
+
+    /// The replies that follow the text: one, or under LMTP one per accepted recipient.
+    private func messageEnds(_ current: Transaction) -> [Expectation] {
+        configuration.lmtp ? current.accepted.map { .messageEnd($0) } : [.messageEnd(nil)]
+    }
+
+    /// Applies the reply to the command it answers.
+    mutating func answer(_ expectation: Expectation, _ reply: ReceivedReply, _ capabilities: PeerCapabilities) -> [ClientAction] {
+        switch expectation {
+        case .leftover:
+            return []
+        case .leftoverData:
+            guard reply.code == 354 else { return [] }
+            var empty = DotStuffer()
+            expected.insert(.leftover, at: 0)
+            return [.send(empty.finish())]
+        case .reset:
+            guard reply.code / 100 == 2 else { return unexpected(reply) }
+            resetNeeded = false
+            return []
+        case .mail, .recipient, .data, .messageEnd:
+            break
+        }
+        guard var current = transaction else { preconditionFailure("transaction replies without a transaction") }
+        var actions: [ClientAction] = []
+        switch expectation {
+        case .mail:
+            guard reply.code / 100 != 3 else { return unexpected(reply) }
+            if reply.isPositive {
+                current.peerTransactionOpen = true
+            } else {
+                current.decideRest(RecipientOutcome(reply))
+            }
+        case .recipient(let index):
+            guard reply.code / 100 != 3 else { return unexpected(reply) }
+            if reply.isPositive {
+                current.accepted.append(index)
+            } else {
+                current.outcomes[index] = RecipientOutcome(reply)
+            }
+        case .data:
+            if reply.code == 354 {
+                expected = messageEnds(current) + expected
+                actions.append(.sendBody(messageID: current.message.id, useBDAT: false))
+            } else if reply.isPositive {
+                return unexpected(reply)
+            } else {
+                current.decideRest(RecipientOutcome(reply))
+            }
+        case .messageEnd(let index):
+            guard reply.code / 100 != 3 else { return unexpected(reply) }
+            if let index {
+                current.outcomes[index] = RecipientOutcome(reply)
+            } else {
+                current.decideRest(RecipientOutcome(reply))
+            }
+            // DATA's final reply ends the peer's transaction either way; a refused BDAT may not.
+            current.peerTransactionOpen = current.useBDAT && !reply.isPositive
+        case .leftover, .leftoverData, .reset:
+            preconditionFailure("handled above")
+        }
+        transaction = current
+        if current.isDecided { actions += finish() }
+        return actions
+    }
+
+    /// Reports the decided transaction; replies still due for it become leftovers.
+    private mutating func finish() -> [ClientAction] {
+        let current = transaction!
+        transaction = nil
+        resetNeeded = current.peerTransactionOpen
+        expected = expected.map { $0 == .data ? .leftoverData : .leftover }
+        return [.messageResult(current.result)]
+    }
+}

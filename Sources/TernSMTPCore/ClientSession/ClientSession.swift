@@ -1,0 +1,285 @@
+import NIOCore
+
+/// The client side of one SMTP or LMTP connection as a pure state machine (ARCHITECTURE.md §2.3).
+///
+/// The transport feeds it the peer's replies (cut by `ReplyParser`), the messages to send and
+/// what happened to the connection; every call returns the actions to perform, in order. It
+/// does no I/O, keeps no clock and never blocks. Messages go one after another over the same
+/// connection; each ends with a `.messageResult` giving every recipient an outcome.
+///
+/// Decisions, where the RFCs leave room:
+/// - A greeting other than 220, a refused EHLO (and HELO), or a missing STARTTLS when TLS is
+///   required says something about the host, not the message: every recipient is deferred,
+///   also after a 5yz (RFC 5321 §3.1's 554 refuses this host only; the caller may try another).
+/// - EHLO refused with 5yz falls back to HELO, where no extension is used; LMTP has no fallback.
+/// - STARTTLS is used whenever offered and the transport can do it; when the peer then refuses
+///   it, the session goes on in plain text unless TLS is required.
+/// - A message is checked before MAIL: SMTPUTF8 needed and not offered fails it with 5.6.7,
+///   8-bit text without 8BITMIME with 5.6.3 (RFC 6152 §3 forbids sending it; Tern does not
+///   downgrade), a size over the peer's SIZE with 5.3.4.
+/// - With PIPELINING, RSET (when due), MAIL, every RCPT and DATA go as one group (RFC 2920
+///   §3.1); without it, one command at a time. BDAT is used whenever CHUNKING is offered, as
+///   one `BDAT <size> LAST` chunk sent once some RCPT was accepted (RFC 3030 §4.1).
+/// - No recipient accepted: no DATA (or the pipelined DATA's reply is awaited, and a 354 is
+///   answered with a lone `.`, RFC 2920 §3.1); the transaction still open at the peer is reset
+///   with RSET before the next MAIL, not right away, since QUIT ends it anyway.
+/// - 421 at any time, a reply that doesn't fit, a malformed reply or a broken connection
+///   defers every recipient not yet decided, the waiting messages included, and closes
+///   without QUIT.
+///
+/// SeeAlso: RFC 5321 §3, §4, RFC 2920, RFC 3030, RFC 2033, RFC 3207, RFC 6152, RFC 6531, RFC 1870.
+public struct ClientSession: Sendable {
+    enum HelloVerb: Sendable {
+        case ehlo, helo, lhlo
+    }
+
+    enum State: Sendable {
+        /// Connected; waiting for the greeting.
+        case greeting
+        /// EHLO, LHLO or HELO sent.
+        case hello(HelloVerb)
+        /// STARTTLS sent; the capabilities are kept in case the peer refuses it.
+        case startTLS(PeerCapabilities)
+        /// The transport is starting TLS.
+        case tlsHandshake
+        /// Greeted: messages go out.
+        case ready(PeerCapabilities)
+        /// QUIT sent.
+        case quitting
+        /// Nothing more to do.
+        case closed
+    }
+
+    /// A reply outstanding under `.ready`, in the order the commands went out.
+    enum Expectation: Sendable, Equatable {
+        case reset
+        case mail
+        case recipient(Int)
+        case data
+        /// The reply after the text: for every accepted recipient (nil), or under LMTP for this one.
+        case messageEnd(Int?)
+        /// A reply to a command of a transaction already decided.
+        case leftover
+        /// A pipelined DATA of a transaction already decided: a 354 gets a lone `.`.
+        case leftoverData
+    }
+
+    /// One message on its way (OpenSMTPD's `smtp_tx` on the client side).
+    struct Transaction: Sendable {
+        var message: OutboundMessage
+        var useBDAT: Bool
+        var outcomes: [RecipientOutcome?]
+        /// Indices of the recipients whose RCPT was accepted, in order.
+        var accepted: [Int] = []
+        var mailSent = false
+        var recipientsSent = 0
+        var dataSent = false
+        /// The peer holds an open transaction (MAIL accepted, not ended by a final reply).
+        var peerTransactionOpen = false
+
+        init(_ message: OutboundMessage, useBDAT: Bool) {
+            self.message = message
+            self.useBDAT = useBDAT
+            outcomes = Array(repeating: nil, count: message.recipients.count)
+        }
+
+        var isDecided: Bool { !outcomes.contains(nil) }
+
+        var result: MessageResult {
+            MessageResult(messageID: message.id, recipients: zip(message.recipients, outcomes).map {
+                RecipientResult(recipient: $0, outcome: $1!)
+            })
+        }
+
+        /// Every recipient not decided yet gets `outcome`.
+        mutating func decideRest(_ outcome: RecipientOutcome) {
+            for index in outcomes.indices where outcomes[index] == nil { outcomes[index] = outcome }
+        }
+    }
+
+    let configuration: ClientSessionConfiguration
+    var state: State = .greeting
+    /// Messages handed over and not started.
+    var waiting: [OutboundMessage] = []
+    var transaction: Transaction?
+    var expected: [Expectation] = []
+    /// The last transaction left the peer's open: RSET before the next MAIL.
+    var resetNeeded = false
+    var quitRequested = false
+    var tlsActive = false
+
+    public init(configuration: ClientSessionConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// False once the session has closed or is closing.
+    public var isOpen: Bool {
+        switch state {
+        case .quitting, .closed: false
+        default: true
+        }
+    }
+
+    /// True once TLS protects the connection.
+    public var isTLSActive: Bool { tlsActive }
+
+    /// What the peer offered, once it is greeted.
+    public var peerCapabilities: PeerCapabilities? {
+        if case .ready(let capabilities) = state { return capabilities }
+        return nil
+    }
+
+    /// Hands over a message; it goes out when the ones before it are done. A session that has
+    /// ended (or is ending) defers it at once; an open one must not have been asked to quit.
+    public mutating func send(_ message: OutboundMessage) -> [ClientAction] {
+        precondition(!message.recipients.isEmpty, "a message needs a recipient")
+        guard isOpen else {
+            return [.messageResult(MessageResult(messageID: message.id, recipients: message.recipients.map {
+                RecipientResult(recipient: $0, outcome: .deferred(.sessionClosed))
+            }))]
+        }
+        precondition(!quitRequested, "no message after quit()")
+        waiting.append(message)
+        return isIdle ? proceed() : []
+    }
+
+    /// No more messages: QUIT once the ones handed over are done.
+    public mutating func quit() -> [ClientAction] {
+        guard isOpen, !quitRequested else { return [] }
+        quitRequested = true
+        return isIdle ? proceed() : []
+    }
+
+    /// Greeted, and no command outstanding.
+    private var isIdle: Bool {
+        if case .ready = state { return transaction == nil && expected.isEmpty }
+        return false
+    }
+
+    /// A reply from the peer.
+    public mutating func received(_ reply: ReceivedReply) -> [ClientAction] {
+        switch state {
+        case .closed:
+            return []
+        case .quitting:
+            state = .closed
+            return [.close]
+        default:
+            break
+        }
+        if reply.code == 421 { return abandon(reply, quit: false) }
+        switch state {
+        case .greeting:
+            guard reply.code == 220 else { return reply.isPositive ? unexpected(reply) : abandon(reply, quit: true) }
+            return hello(configuration.lmtp ? .lhlo : .ehlo)
+        case .hello(let verb):
+            if reply.code / 100 == 2 {
+                return greeted(verb == .helo ? PeerCapabilities() : EHLOResponse(reply).capabilities)
+            }
+            if reply.isPositive { return unexpected(reply) }
+            if verb == .ehlo && reply.isPermanent { return hello(.helo) }
+            return abandon(reply, quit: true)
+        case .startTLS(let capabilities):
+            if reply.code == 220 {
+                state = .tlsHandshake
+                return [.startTLS]
+            }
+            if reply.isPositive { return unexpected(reply) }
+            if configuration.requireTLS { return abandon(.startTLSRefused(reply.code), quit: true) }
+            state = .ready(capabilities)
+            return proceed()
+        case .tlsHandshake:
+            // Octets read before the handshake are plaintext an attacker may have injected.
+            return unexpected(reply)
+        case .ready(let capabilities):
+            guard !expected.isEmpty else { return unexpected(reply) }
+            var actions = answer(expected.removeFirst(), reply, capabilities)
+            if isReady && expected.isEmpty { actions += proceed() }
+            return actions
+        case .quitting, .closed:
+            preconditionFailure("handled above")
+        }
+    }
+
+    private var isReady: Bool {
+        if case .ready = state { return true }
+        return false
+    }
+
+    /// TLS is up after `.startTLS`: the session starts over with EHLO (RFC 3207 §4.2).
+    public mutating func tlsStarted() -> [ClientAction] {
+        guard case .tlsHandshake = state else { preconditionFailure("no STARTTLS outstanding") }
+        tlsActive = true
+        return hello(configuration.lmtp ? .lhlo : .ehlo)
+    }
+
+    /// The transport lost the connection, timed out, failed TLS or couldn't parse a reply:
+    /// everything not decided is deferred.
+    public mutating func failed(_ failure: ConnectionFailure) -> [ClientAction] {
+        switch state {
+        case .closed:
+            return []
+        case .quitting:
+            state = .closed
+            return [.close]
+        default:
+            return abandon(failure.reply, quit: false)
+        }
+    }
+
+    private mutating func hello(_ verb: HelloVerb) -> [ClientAction] {
+        state = .hello(verb)
+        var buffer = ByteBuffer()
+        switch verb {
+        case .ehlo: CommandEncoder.ehlo(configuration.hostname, into: &buffer)
+        case .helo: CommandEncoder.helo(configuration.hostname, into: &buffer)
+        case .lhlo: CommandEncoder.lhlo(configuration.hostname, into: &buffer)
+        }
+        return [.send(buffer)]
+    }
+
+    private mutating func greeted(_ capabilities: PeerCapabilities) -> [ClientAction] {
+        if !tlsActive && capabilities.startTLS && configuration.tlsAvailable {
+            state = .startTLS(capabilities)
+            var buffer = ByteBuffer()
+            CommandEncoder.startTLS(into: &buffer)
+            return [.send(buffer)]
+        }
+        if configuration.requireTLS && !tlsActive { return abandon(.tlsNotOffered, quit: true) }
+        state = .ready(capabilities)
+        return proceed()
+    }
+
+    /// A reply that fits no command: the peer can't be followed any more.
+    mutating func unexpected(_ reply: ReceivedReply) -> [ClientAction] {
+        abandon(.unexpectedReply(reply.code), quit: false)
+    }
+
+    /// Ends the session: every recipient not decided, of the current and the waiting messages,
+    /// is deferred with `reason`; then QUIT, or close at once.
+    mutating func abandon(_ reason: ReceivedReply, quit: Bool) -> [ClientAction] {
+        var actions: [ClientAction] = []
+        if var current = transaction {
+            current.decideRest(.deferred(reason))
+            actions.append(.messageResult(current.result))
+        }
+        for message in waiting {
+            var pending = Transaction(message, useBDAT: false)
+            pending.decideRest(.deferred(reason))
+            actions.append(.messageResult(pending.result))
+        }
+        transaction = nil
+        waiting = []
+        expected = []
+        if quit {
+            state = .quitting
+            var buffer = ByteBuffer()
+            CommandEncoder.quit(into: &buffer)
+            actions.append(.send(buffer))
+        } else {
+            state = .closed
+            actions.append(.close)
+        }
+        return actions
+    }
+}

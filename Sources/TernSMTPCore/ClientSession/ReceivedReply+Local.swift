@@ -1,0 +1,36 @@
+/// Replies the client makes up for failures found on its own side: they stand where a peer's
+/// reply would, so every recipient outcome has a code to act on and a text to log and quote.
+/// None is ever sent on the wire.
+extension ReceivedReply {
+    /// `454 4.7.4`: TLS is required and the peer doesn't offer STARTTLS.
+    public static let tlsNotOffered = ReceivedReply(454, StatusCode(4, 7, 4),
+                                                    "TLS is required, but the peer does not offer STARTTLS")
+    /// `454 4.7.4`: TLS is required and the peer refused STARTTLS.
+    public static func startTLSRefused(_ code: Int) -> ReceivedReply {
+        ReceivedReply(454, StatusCode(4, 7, 4), "TLS is required, but the peer refused STARTTLS with \(code)")
+    }
+    /// `552 5.3.4`: the message is bigger than the peer's declared SIZE.
+    public static func tooBigForPeer(_ limit: Int) -> ReceivedReply {
+        ReceivedReply(552, StatusCode(5, 3, 4), "Message is larger than the peer's limit of \(limit) octets")
+    }
+    /// `550 5.6.7`: the message needs SMTPUTF8 and the peer doesn't offer it (RFC 6531 §3.2).
+    public static let smtpUTF8NotOffered = ReceivedReply(550, StatusCode(5, 6, 7),
+                                                         "Message needs SMTPUTF8, which the peer does not offer")
+    /// `554 5.6.3`: the text is 8-bit and the peer doesn't offer 8BITMIME (RFC 6152 §3).
+    public static let eightBitMIMENotOffered = ReceivedReply(554, StatusCode(5, 6, 3),
+                                                             "Message has 8-bit text, but the peer does not offer 8BITMIME")
+    /// `421 4.4.2`: the connection broke.
+    public static let connectionLost = ReceivedReply(421, StatusCode(4, 4, 2), "Connection to the peer was lost")
+    /// `421 4.4.2`: the peer was too slow.
+    public static let timedOut = ReceivedReply(421, StatusCode(4, 4, 2), "Timed out waiting for the peer")
+    /// `421 4.5.0`: the peer's octets are not a reply.
+    public static let malformedReply = ReceivedReply(421, StatusCode(4, 5, 0), "The peer sent a malformed reply")
+    /// `421 4.7.5`: the TLS handshake failed.
+    public static let tlsHandshakeFailed = ReceivedReply(421, StatusCode(4, 7, 5), "TLS handshake with the peer failed")
+    /// `421 4.5.0`: a reply that doesn't fit the command it answers, or answers none.
+    public static func unexpectedReply(_ code: Int) -> ReceivedReply {
+        ReceivedReply(421, StatusCode(4, 5, 0), "Unexpected reply \(code) from the peer")
+    }
+    /// `421 4.4.2`: a message handed to a session that has ended.
+    public static let sessionClosed = ReceivedReply(421, StatusCode(4, 4, 2), "The connection to the peer is closed")
+}
