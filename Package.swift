@@ -56,6 +56,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "TernSMTPClient",
+            dependencies: [
+                "TernSMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TernSpool",
             dependencies: [
                 "TernSMTPCore",
@@ -124,6 +135,11 @@ let package = Package(
         .testTarget(name: "TernSMTPCoreTests", dependencies: ["TernSMTPCore", "TernTestSupport"], swiftSettings: strict),
         .testTarget(name: "TernSMTPServerTests", dependencies: ["TernSMTPServer", "TernTestSupport",
             .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(name: "TernSMTPClientTests", dependencies: [
+            "TernSMTPClient", "TernSMTPCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
         .testTarget(name: "TernSpoolTests", dependencies: [
             "TernSpool", "TernTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

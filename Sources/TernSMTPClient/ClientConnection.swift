@@ -1,0 +1,203 @@
+import Logging
+import NIOCore
+import NIOSSL
+import TernSMTPCore
+
+/// The message text could not be sent as the session announced it.
+enum BodyError: Error {
+    /// BDAT announced `expected` octets; the body provider gave a different count.
+    case sizeMismatch(expected: Int, found: Int)
+}
+
+/// One connection's I/O: the session, its reply parser, and the execution of session actions.
+struct ClientConnection {
+    private var session: ClientSession
+    private let channel: any Channel
+    private let deadline: Deadline
+    private let tls: NIOSSLContext?
+    private let tlsServerName: String?
+    /// Each message's `OutboundMessage.size` by id: the octet count a BDAT announced.
+    private let sizes: [String: Int]
+    private let logger: Logger
+    private var parser = ReplyParser()
+    /// The messages decided so far.
+    private(set) var results: [MessageResult] = []
+    /// `.startTLS` performed and its marker not read yet: octets read are plaintext to drop.
+    private var awaitingTLSMarker = false
+    /// TLS inserted and no reply read since: a read error is the handshake failing.
+    private var handshakePending = false
+    /// The session said `.close`, or gave up.
+    private var closed = false
+
+    init(session: ClientSession, channel: any Channel, deadline: Deadline, tls: NIOSSLContext?,
+         tlsServerName: String?, sizes: [String: Int], logger: Logger) {
+        self.session = session
+        self.channel = channel
+        self.deadline = deadline
+        self.tls = tls
+        self.tlsServerName = tlsServerName
+        self.sizes = sizes
+        self.logger = logger
+    }
+
+    /// Reads replies and performs the session's actions until it closes or the connection ends.
+    mutating func run<Body: AsyncSequence>(
+        inbound: NIOAsyncChannelInboundStream<PeerInput>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        body: (String) async throws -> Body
+    ) async where Body.Element == ByteBuffer {
+        var iterator = inbound.makeAsyncIterator()
+        while !closed {
+            let input: PeerInput?
+            do {
+                input = try await deadline.run { try await iterator.next() }
+            } catch {
+                await perform(session.failed(failure(reading: error)), outbound, body)
+                return
+            }
+            switch input {
+            case nil:
+                logger.debug("peer closed the connection")
+                await perform(session.failed(handshakePending ? .tlsHandshakeFailed : .connectionLost), outbound, body)
+                return
+            case .bytes(let bytes):
+                guard !awaitingTLSMarker else { continue }
+                parser.append(bytes)
+                await performReplies(outbound, body)
+            case .tlsInserted:
+                awaitingTLSMarker = false
+                handshakePending = true
+                await perform(session.tlsStarted(), outbound, body)
+            }
+        }
+    }
+
+    /// Hands every complete reply to the session, until TLS starts or the session closes.
+    private mutating func performReplies<Body: AsyncSequence>(
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ body: (String) async throws -> Body
+    ) async where Body.Element == ByteBuffer {
+        while !closed && !awaitingTLSMarker {
+            let reply: ReceivedReply?
+            do {
+                reply = try parser.next()
+            } catch {
+                logger.info("malformed reply", metadata: ["error": "\(error)"])
+                await perform(session.failed(.malformedReply), outbound, body)
+                return
+            }
+            guard let reply else { return }
+            handshakePending = false
+            logger.trace("reply", metadata: ["reply": "\(reply)"])
+            await perform(session.received(reply), outbound, body)
+        }
+    }
+
+    /// The failure a read error means.
+    private func failure(reading error: any Error) -> ConnectionFailure {
+        if error is PeerTimedOut {
+            logger.info("peer timed out")
+            return .timedOut
+        }
+        logger.info("read failed", metadata: ["error": "\(error)"])
+        return handshakePending ? .tlsHandshakeFailed : .connectionLost
+    }
+
+    /// Performs actions in order; a failure while performing one continues with the actions the
+    /// session gives for it.
+    private mutating func perform<Body: AsyncSequence>(
+        _ actions: [ClientAction], _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        _ body: (String) async throws -> Body
+    ) async where Body.Element == ByteBuffer {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            var next: [ClientAction] = []
+            switch action {
+            case .send(let bytes):
+                do {
+                    try await deadline.run { try await outbound.write(bytes) }
+                } catch {
+                    next = session.failed(failure(writing: error))
+                }
+            case .startTLS:
+                parser = ReplyParser()
+                awaitingTLSMarker = true
+                do {
+                    try await insertTLS()
+                } catch {
+                    logger.info("TLS could not start", metadata: ["error": "\(error)"])
+                    awaitingTLSMarker = false
+                    next = session.failed(.tlsHandshakeFailed)
+                }
+            case .sendBody(let messageID, let useBDAT):
+                do {
+                    let text = try await body(messageID)
+                    if useBDAT {
+                        guard let size = sizes[messageID] else { preconditionFailure("BDAT for a message not handed over") }
+                        try await sendChunk(text, size: size, outbound)
+                    } else {
+                        try await sendData(text, outbound)
+                    }
+                } catch {
+                    logger.error("message text not sent", metadata: ["message": "\(messageID)", "error": "\(error)"])
+                    // The text is cut short: drop the connection so the peer never takes it.
+                    channel.close(promise: nil)
+                    next = session.failed(failure(writing: error))
+                }
+            case .messageResult(let result):
+                logger.debug("message done", metadata: [
+                    "message": "\(result.messageID)",
+                    "outcomes": "\(result.recipients.map { "\($0.recipient.path) \($0.outcome.reply.code)" })",
+                ])
+                results.append(result)
+            case .close:
+                closed = true
+            }
+            queue = next[...] + queue
+        }
+    }
+
+    /// The failure a write (or body) error means.
+    private func failure(writing error: any Error) -> ConnectionFailure {
+        error is PeerTimedOut ? .timedOut : .connectionLost
+    }
+
+    /// Streams the text through a `DotStuffer` and ends it with the terminator.
+    private func sendData<Body: AsyncSequence>(
+        _ text: Body, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws where Body.Element == ByteBuffer {
+        var stuffer = DotStuffer()
+        for try await chunk in text {
+            let stuffed = stuffer.stuff(chunk)
+            try await deadline.run { try await outbound.write(stuffed) }
+        }
+        let terminator = stuffer.finish()
+        try await deadline.run { try await outbound.write(terminator) }
+    }
+
+    /// Streams exactly `size` octets of the text as stored, after `BDAT <size> LAST`.
+    private func sendChunk<Body: AsyncSequence>(
+        _ text: Body, size: Int, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws where Body.Element == ByteBuffer {
+        var written = 0
+        for try await chunk in text {
+            written += chunk.readableBytes
+            guard written <= size else { throw BodyError.sizeMismatch(expected: size, found: written) }
+            try await deadline.run { try await outbound.write(chunk) }
+        }
+        guard written == size else { throw BodyError.sizeMismatch(expected: size, found: written) }
+    }
+
+    /// Puts a TLS client handler at the front of the pipeline and marks, among the octets read,
+    /// where decrypted input starts. The handshake runs in the background; the EHLO that
+    /// follows waits in the handler until it is done.
+    private func insertTLS() async throws {
+        guard let tls else { preconditionFailure("STARTTLS without a TLS context") }
+        try await channel.eventLoop.submit { [channel, tlsServerName] in
+            let operations = channel.pipeline.syncOperations
+            try operations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: tlsServerName), position: .first)
+            let marker = try operations.context(handlerType: PeerInputHandler.self)
+            marker.fireChannelRead(NIOAny(PeerInput.tlsInserted))
+            marker.fireChannelReadComplete()
+        }.get()
+    }
+}

@@ -1,0 +1,31 @@
+import NIOCore
+
+/// The peer made no progress within the timeout; the channel has been closed.
+struct PeerTimedOut: Error {}
+
+/// Bounds each wait on the peer (a reply, or room to write): when `timeout` passes first, the
+/// channel is closed, which ends the wait, and the wait throws `PeerTimedOut`.
+struct Deadline {
+    let timeout: Duration
+    let channel: any Channel
+
+    func run<Result>(_ operation: () async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { [timeout, channel] in
+                try await Task.sleep(for: timeout)
+                channel.close(promise: nil)
+                return true
+            }
+            let outcome: Swift.Result<Result, any Error>
+            do {
+                outcome = .success(try await operation())
+            } catch {
+                outcome = .failure(error)
+            }
+            group.cancelAll()
+            let fired = (try? await group.next()) == true
+            if fired { throw PeerTimedOut() }
+            return try outcome.get()
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import TernSMTPCore
+
+/// Delivers messages to one SMTP or LMTP peer over one connection (ARCHITECTURE.md §2.2).
+///
+/// The protocol is `ClientSession`'s; this is its transport: it connects, feeds the peer's
+/// replies through `ReplyParser` into the session and performs the session's actions in order
+/// on a `NIOAsyncChannel`, in the calling task.
+public enum SMTPClient {
+    /// Delivers `messages`, one after another, to the peer at `host`:`port`, then QUITs.
+    ///
+    /// Every message gets exactly one `MessageResult`, in the order the session decides them,
+    /// also when the connection can't be made or breaks (its undecided recipients are then
+    /// deferred with a local 421 reply). Never throws: failures are outcomes.
+    ///
+    /// - Parameters:
+    ///   - messages: The messages, each with at least one recipient.
+    ///   - host: The peer's address or name.
+    ///   - port: The peer's port.
+    ///   - configuration: The session's side of the connection; `tlsAvailable` needs `tls`.
+    ///   - tls: The client TLS context for STARTTLS (its verification settings apply), or nil.
+    ///   - tlsServerName: The name for SNI and certificate checks, or nil to send none.
+    ///   - timeout: The longest wait for the connection, for each reply and for room to write.
+    ///   - group: The event loops to connect on.
+    ///   - logger: Where connection events go.
+    ///   - body: The stored text of the message with this `OutboundMessage.id`: CRLF line
+    ///     endings, not dot-stuffed, exactly `OutboundMessage.size` octets. Called when the
+    ///     peer is ready for it; an error (or a BDAT text of another size) drops the connection
+    ///     before the text ends, so the peer never takes a partial message.
+    public static func deliver<Body: AsyncSequence>(
+        _ messages: [OutboundMessage],
+        host: String,
+        port: Int,
+        configuration: ClientSessionConfiguration,
+        tls: NIOSSLContext? = nil,
+        tlsServerName: String? = nil,
+        timeout: Duration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "tern.smtp.client"),
+        body: (String) async throws -> Body
+    ) async -> [MessageResult] where Body.Element == ByteBuffer {
+        precondition(!configuration.tlsAvailable || tls != nil, "tlsAvailable needs a TLS context")
+        var session = ClientSession(configuration: configuration)
+        let queued = messages.flatMap { session.send($0) } + session.quit()
+        assert(queued.isEmpty, "before the greeting the session only queues")
+
+        let channel: NIOAsyncChannel<PeerInput, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(TimeAmount(timeout))
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(PeerInputHandler())
+                        return try NIOAsyncChannel<PeerInput, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            logger.info("connection failed", metadata: ["host": "\(host)", "port": "\(port)", "error": "\(error)"])
+            return session.failed(.connectionLost).compactMap {
+                if case .messageResult(let result) = $0 { return result }
+                return nil
+            }
+        }
+        logger.debug("connected", metadata: ["host": "\(host)", "port": "\(port)"])
+
+        var connection = ClientConnection(
+            session: session, channel: channel.channel, deadline: Deadline(timeout: timeout, channel: channel.channel),
+            tls: tls, tlsServerName: tlsServerName,
+            sizes: Dictionary(messages.map { ($0.id, $0.size) }, uniquingKeysWith: { first, _ in first }), logger: logger)
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                await connection.run(inbound: inbound, outbound: outbound, body: body)
+            }
+        } catch {
+            logger.debug("close failed", metadata: ["error": "\(error)"])
+        }
+        return connection.results
+    }
+}
