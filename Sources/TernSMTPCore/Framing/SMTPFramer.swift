@@ -41,18 +41,7 @@ public struct SMTPFramer: Sendable {
 
     /// Adds received octets.
     public mutating func append(_ bytes: ByteBuffer) {
-        if buffer.readableBytes == 0 {
-            buffer = bytes
-        } else {
-            // A fresh buffer holding only the unframed rest: writing into the old one would
-            // keep every octet already framed (its storage never shrinks).
-            var combined = ByteBuffer()
-            combined.reserveCapacity(buffer.readableBytes + bytes.readableBytes)
-            combined.writeBuffer(&buffer)
-            var bytes = bytes
-            combined.writeBuffer(&bytes)
-            buffer = combined
-        }
+        buffer.appendUnread(bytes)
     }
 
     /// Drops every octet not yet framed (STARTTLS: plaintext after the command is never read).

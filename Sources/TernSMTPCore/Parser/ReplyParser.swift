@@ -48,17 +48,7 @@ public struct ReplyParser: Sendable {
 
     /// Adds received octets.
     public mutating func append(_ bytes: ByteBuffer) {
-        if buffer.readableBytes == 0 {
-            buffer = bytes
-        } else {
-            // A fresh buffer holding only the unparsed rest, so parsed octets are not kept.
-            var combined = ByteBuffer()
-            combined.reserveCapacity(buffer.readableBytes + bytes.readableBytes)
-            combined.writeBuffer(&buffer)
-            var bytes = bytes
-            combined.writeBuffer(&bytes)
-            buffer = combined
-        }
+        buffer.appendUnread(bytes)
     }
 
     /// The next complete reply, or nil when more octets are needed.
