@@ -6,7 +6,7 @@
 /// reply to log and to quote in a DSN.
 ///
 /// SeeAlso: RFC 5321 §4.2, RFC 2034, RFC 3463.
-public struct ReceivedReply: Hashable, Sendable, CustomStringConvertible {
+public struct ReceivedReply: ReplyCodeClass, Hashable, Sendable, CustomStringConvertible {
     /// The three-digit reply code.
     public var code: Int
     /// The enhanced status code that started the text, if any.
@@ -27,12 +27,6 @@ public struct ReceivedReply: Hashable, Sendable, CustomStringConvertible {
         self.init(code, enhanced, [text])
     }
 
-    /// 2yz and 3yz replies.
-    public var isPositive: Bool { code < 400 }
-    /// 4yz replies: try again later.
-    public var isTransient: Bool { code >= 400 && code < 500 }
-    /// 5yz replies: do not try again.
-    public var isPermanent: Bool { code >= 500 }
 
     /// The reply as it looked on the wire, lines joined by CRLF (for logs and DSNs).
     public var description: String {

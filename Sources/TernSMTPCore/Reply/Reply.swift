@@ -6,7 +6,7 @@ import NIOCore
 /// A reply is also an `Error`, so a delegate can refuse a command by throwing the reply to send.
 ///
 /// SeeAlso: RFC 5321 §4.2, RFC 2034.
-public struct Reply: Error, Hashable, Sendable, CustomStringConvertible {
+public struct Reply: ReplyCodeClass, Error, Hashable, Sendable, CustomStringConvertible {
     /// The three-digit reply code.
     public var code: Int
     /// The enhanced status code that starts each line, if the reply carries one.
@@ -27,12 +27,6 @@ public struct Reply: Error, Hashable, Sendable, CustomStringConvertible {
         self.init(code, enhanced, [text])
     }
 
-    /// 2yz and 3yz replies.
-    public var isPositive: Bool { code < 400 }
-    /// 4yz replies.
-    public var isTransient: Bool { code >= 400 && code < 500 }
-    /// 5yz replies.
-    public var isPermanent: Bool { code >= 500 }
 
     /// The wire form, each line `NNN-` or `NNN ` then the enhanced code, ending in CRLF.
     public var description: String {
