@@ -82,14 +82,18 @@ let package = Package(
             dependencies: ["TernSMTPCore"],
             swiftSettings: strict
         ),
+        .systemLibrary(name: "CResolv"),
         .target(
             name: "TernDelivery",
             dependencies: [
+                "CResolv",
                 "TernSpool",
                 "TernSMTPCore",
+                "TernSMTPClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -100,6 +104,7 @@ let package = Package(
             dependencies: [
                 "TernSMTPCore",
                 "TernPolicy",
+                "TernDelivery",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict
@@ -129,6 +134,7 @@ let package = Package(
             dependencies: [
                 "TernSMTPCore", "TernSpool",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -136,7 +142,7 @@ let package = Package(
         .testTarget(name: "TernSMTPServerTests", dependencies: ["TernSMTPServer", "TernTestSupport",
             .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "TernSMTPClientTests", dependencies: [
-            "TernSMTPClient", "TernSMTPCore",
+            "TernSMTPClient", "TernSMTPCore", "TernTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
@@ -162,7 +168,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "TernPolicyTests", dependencies: ["TernPolicy"], swiftSettings: strict),
         .testTarget(name: "TernDaemonTests", dependencies: ["TernDaemon", "TernSASL", "TernSpool", "TernTestSupport"], swiftSettings: strict),
-        .testTarget(name: "TernConfigTests", dependencies: ["TernConfig"], swiftSettings: strict),
+        .testTarget(name: "TernConfigTests", dependencies: ["TernConfig", "TernDelivery"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import TernDelivery
 import TernPolicy
 import TernSMTPCore
 
@@ -31,7 +32,8 @@ struct ConfigDecoder {
     /// The configuration, or nil when an error was reported.
     mutating func decode(_ root: TOMLTableNode) -> TernConfiguration? {
         checkKeys(root, at: .root, allowed: [
-            "hostname", "data_dir", "accept_mail", "listen", "tls", "limits", "local", "auth", "log",
+            "hostname", "data_dir", "accept_mail", "listen", "tls", "limits", "local", "auth", "log", "relay",
+            "routes", "dns", "delivery",
         ])
         let hostname = root["hostname"].flatMap { hostName($0, at: ConfigKeyPath.root.appending("hostname")) }
             ?? machineHostname
@@ -45,6 +47,10 @@ struct ConfigDecoder {
         let local = decodeLocal(root["local"], at: ConfigKeyPath.root.appending("local"), hostname: hostname)
         let auth = decodeAuth(root["auth"], at: ConfigKeyPath.root.appending("auth"))
         let log = decodeLog(root["log"], at: ConfigKeyPath.root.appending("log"))
+        let relay = decodeRelay(root["relay"], at: ConfigKeyPath.root.appending("relay"))
+        let routes = decodeRoutes(root["routes"], at: ConfigKeyPath.root.appending("routes"), localDomains: local?.domains)
+        let dnsServers = decodeDNS(root["dns"], at: ConfigKeyPath.root.appending("dns"))
+        var delivery = decodeDelivery(root["delivery"], at: ConfigKeyPath.root.appending("delivery"))
         guard errors.isEmpty, let local else { return nil }
         var configuration = TernConfiguration(hostname: hostname, dataDirectory: dataDirectory, local: local)
         if let acceptMail { configuration.acceptMail = acceptMail }
@@ -53,6 +59,11 @@ struct ConfigDecoder {
         configuration.limits = limits
         configuration.auth = auth
         configuration.log = log
+        delivery.smarthost = relay.smarthost
+        delivery.routes = routes
+        configuration.relayNetworks = relay.networks
+        configuration.delivery = delivery
+        configuration.dnsServers = dnsServers
         return configuration
     }
 
@@ -60,6 +71,15 @@ struct ConfigDecoder {
     mutating func report(_ path: ConfigKeyPath, _ message: String) {
         let line = lineIndex.line(for: path) ?? 1
         errors.append(ConfigError(file: fileName, line: line, key: path.description, message: message))
+    }
+
+    /// The entries of `table` in the order of their lines in the file (TOMLKit gives them
+    /// sorted by key), so that of two clashing keys the later one is reported.
+    func entriesInFileOrder(_ table: TOMLTableNode, at path: ConfigKeyPath) -> [TOMLTableNode.Entry] {
+        table.entries.enumerated()
+            .map { (line: lineIndex.line(for: path.appending($0.element.key)) ?? 0, offset: $0.offset, entry: $0.element) }
+            .sorted { ($0.line, $0.offset) < ($1.line, $1.offset) }
+            .map(\.entry)
     }
 
     /// Reports every key of `table` that is not in `allowed` as unknown.

@@ -12,19 +12,12 @@ enum ListenAddressSyntax {
             hostText = text[text.index(after: text.startIndex)..<close]
             portText = text[text.index(close, offsetBy: 2)...]
             guard let host = IPAddress(ipv6: hostText) else { return nil }
-            return port(portText).map { (host, $0) }
+            return HostPortSyntax.port(portText).map { (host, $0) }
         }
         guard let colon = text.lastIndex(of: ":") else { return nil }
         hostText = text[..<colon]
         portText = text[text.index(after: colon)...]
         guard let host = IPAddress(ipv4: hostText) else { return nil }
-        return port(portText).map { (host, $0) }
-    }
-
-    private static func port(_ text: Substring) -> Int? {
-        guard (1...5).contains(text.count), text.allSatisfy({ $0.isASCII && $0.isWholeNumber }),
-              let port = Int(text), (1...65_535).contains(port)
-        else { return nil }
-        return port
+        return HostPortSyntax.port(portText).map { (host, $0) }
     }
 }

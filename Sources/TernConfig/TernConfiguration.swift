@@ -1,3 +1,4 @@
+public import TernDelivery
 public import TernPolicy
 public import TernSMTPCore
 
@@ -27,6 +28,15 @@ public struct TernConfiguration: Sendable, Equatable {
     public var auth: Auth
     /// Logging (`[log]`).
     public var log: Log
+    /// Clients that may relay through `mx` listeners without AUTH (`[relay] networks`); empty
+    /// by default.
+    public var relayNetworks: [Network]
+    /// How mail for other hosts is delivered: `[delivery]`, with `[relay] smarthost` in
+    /// ``DeliverySettings/smarthost`` and `[routes]` in ``DeliverySettings/routes``.
+    public var delivery: DeliverySettings
+    /// The DNS servers asked for MX, A and AAAA records (`[dns] servers`); empty for the
+    /// system resolver (`/etc/resolv.conf`).
+    public var dnsServers: [NameServer]
 
     /// A configuration; every argument but `hostname` defaults to CONFIG.md's default.
     ///
@@ -41,6 +51,10 @@ public struct TernConfiguration: Sendable, Equatable {
     ///   - local: nil for ``defaultLocalRecipients(hostname:)``.
     ///   - auth: the defaults of ``Auth``.
     ///   - log: level `info`, format `text`.
+    ///   - relayNetworks: none.
+    ///   - delivery: the defaults of ``DeliverySettings``: MX lookup on port 25, no smarthost,
+    ///     no routes.
+    ///   - dnsServers: none, for the system resolver.
     public init(
         hostname: String,
         dataDirectory: String = "./tern-data",
@@ -50,7 +64,10 @@ public struct TernConfiguration: Sendable, Equatable {
         limits: Limits = Limits(),
         local: LocalRecipients? = nil,
         auth: Auth = Auth(),
-        log: Log = Log()
+        log: Log = Log(),
+        relayNetworks: [Network] = [],
+        delivery: DeliverySettings = DeliverySettings(),
+        dnsServers: [NameServer] = []
     ) {
         self.hostname = hostname
         self.dataDirectory = dataDirectory
@@ -61,6 +78,9 @@ public struct TernConfiguration: Sendable, Equatable {
         self.local = local ?? Self.defaultLocalRecipients(hostname: hostname)
         self.auth = auth
         self.log = log
+        self.relayNetworks = relayNetworks
+        self.delivery = delivery
+        self.dnsServers = dnsServers
     }
 
     /// The local domains `localhost` and `hostname`, every local part of each accepted

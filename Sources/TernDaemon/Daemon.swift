@@ -32,7 +32,11 @@ public enum Daemon {
         let spool = FileSpool(root: data + "/spool", threadPool: threadPool, logger: logger)
         _ = try await spool.recover()
         let courier = MaildirCourier(mailRoot: data + "/mail", threadPool: threadPool)
-        let runner = QueueRunner(spool: spool, courier: courier, hostname: configuration.hostname, logger: logger)
+        let local = configuration.local
+        let runner = try QueueRunner(
+            spool: spool, courier: courier, hostname: configuration.hostname, settings: configuration.delivery,
+            resolver: SystemResolver(servers: configuration.dnsServers, threadPool: threadPool),
+            reportTargets: { DeliveryTarget.targets(of: $0, in: local) }, logger: logger)
         let exempt = configuration.limits.exemptNetworks
         let tracker = ConnectionTracker(
             maximum: configuration.limits.connections, maximumPerClient: configuration.limits.connectionsPerClient,

@@ -23,6 +23,9 @@ actor MTASession: SMTPSessionHandler {
     private var recipients: [Recipient] = []
     /// The account the client authenticated as: it may relay.
     private var account: String?
+    /// The client is in `[relay] networks` and connected to an `mx` listener: it may relay
+    /// without AUTH.
+    private let trustedNetwork: Bool
     /// The TLS version of the connection, for the trace field.
     private var tls: String?
 
@@ -30,6 +33,13 @@ actor MTASession: SMTPSessionHandler {
         self.mta = mta
         self.connection = connection
         self.logger = logger
+        trustedNetwork = connection.role == .mx
+            && mta.configuration.relayNetworks.contains { $0.contains(address: connection.remoteAddress) }
+    }
+
+    /// Whether mail for other domains is taken from this client.
+    private var relayAllowed: Bool {
+        account != nil || trustedNetwork
     }
 
     func mail(from path: ReversePath, parameters: MailParameters) async throws(Reply) {
@@ -49,7 +59,7 @@ actor MTASession: SMTPSessionHandler {
 
     func recipient(_ path: ForwardPath, parameters: RcptParameters) async throws(Reply) -> Reply {
         let address = Self.text(of: path)
-        switch mta.configuration.local.resolve(path, relayAllowed: account != nil) {
+        switch mta.configuration.local.resolve(path, relayAllowed: relayAllowed) {
         case .accept(let targets):
             recipients.append(Recipient(path: path, parameters: parameters, targets: targets))
             return .recipientOK
@@ -76,7 +86,7 @@ actor MTASession: SMTPSessionHandler {
         case .mailbox(let given): mailbox = given
         case .localPart(let name): mailbox = Mailbox(localPart: name, domain: local.primaryDomain)
         }
-        switch local.verify(mailbox, relayAllowed: account != nil) {
+        switch local.verify(mailbox, relayAllowed: relayAllowed) {
         case .local(let found): return .verified(found)
         case .forward(let target): return .willForward(target)
         case .relocated(let target): return .relocated(target)
@@ -129,11 +139,7 @@ actor MTASession: SMTPSessionHandler {
         var seen = Set<DeliveryTarget>()
         for recipient in recipients {
             for target in recipient.targets {
-                let deliveryTarget: DeliveryTarget
-                switch target {
-                case .local(let mailbox): deliveryTarget = .local(mailbox)
-                case .remote(let mailbox): deliveryTarget = .remote(mailbox)
-                }
+                let deliveryTarget = DeliveryTarget(target)
                 guard seen.insert(deliveryTarget).inserted else { continue }
                 envelopeRecipients.append(EnvelopeRecipient(
                     original: recipient.path, parameters: recipient.parameters, target: deliveryTarget, status: .pending))

@@ -10,7 +10,7 @@ import TernSMTPCore
 /// replies through `ReplyParser` into the session and performs the session's actions in order
 /// on a `NIOAsyncChannel`, in the calling task.
 public enum SMTPClient {
-    /// Delivers `messages`, one after another, to the peer at `host`:`port`, then QUITs.
+    /// Delivers `messages`, one after another, to the peer at `peer`, then QUITs.
     ///
     /// Every message gets exactly one `MessageResult`, in the order the session decides them,
     /// also when the connection can't be made or breaks (its undecided recipients are then
@@ -18,8 +18,7 @@ public enum SMTPClient {
     ///
     /// - Parameters:
     ///   - messages: The messages, each with at least one recipient.
-    ///   - host: The peer's address or name.
-    ///   - port: The peer's port.
+    ///   - peer: Where the peer listens.
     ///   - configuration: The session's side of the connection; `tlsAvailable` needs `tls`.
     ///   - tls: The client TLS context for STARTTLS (its verification settings apply), or nil.
     ///   - tlsServerName: The name for SNI and certificate checks, or nil to send none.
@@ -32,8 +31,7 @@ public enum SMTPClient {
     ///     before the text ends, so the peer never takes a partial message.
     public static func deliver<Body: AsyncSequence>(
         _ messages: [OutboundMessage],
-        host: String,
-        port: Int,
+        to peer: PeerAddress,
         configuration: ClientSessionConfiguration,
         tls: NIOSSLContext? = nil,
         tlsServerName: String? = nil,
@@ -49,22 +47,28 @@ public enum SMTPClient {
 
         let channel: NIOAsyncChannel<PeerInput, ByteBuffer>
         do {
-            channel = try await ClientBootstrap(group: group)
-                .connectTimeout(TimeAmount(timeout))
-                .connect(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(PeerInputHandler())
-                        return try NIOAsyncChannel<PeerInput, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
+            let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout))
+            let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<PeerInput, ByteBuffer>> = {
+                channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(PeerInputHandler())
+                    return try NIOAsyncChannel<PeerInput, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
+            }
+            switch peer {
+            case .tcp(let host, let port):
+                channel = try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
+            case .unixSocket(let path):
+                channel = try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
+            }
         } catch {
-            logger.info("connection failed", metadata: ["host": "\(host)", "port": "\(port)", "error": "\(error)"])
+            logger.info("connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
             return session.failed(.connectionLost).compactMap {
                 if case .messageResult(let result) = $0 { return result }
                 return nil
             }
         }
-        logger.debug("connected", metadata: ["host": "\(host)", "port": "\(port)"])
+        logger.debug("connected", metadata: ["peer": "\(peer)"])
 
         var connection = ClientConnection(
             session: session, channel: channel.channel, deadline: Deadline(timeout: timeout, channel: channel.channel),

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import TernDelivery
+import TernSMTPCore
 import TernSpool
 import TernTestSupport
 
@@ -120,4 +121,38 @@ final class ManualTime: Sendable {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         current.withLockedValue { $0 += seconds }
     }
+}
+
+/// A resolver answering from tables, for tests that need no DNS server: an unknown name does
+/// not exist.
+struct TableResolver: MXResolving {
+    var exchangers: [String: MXAnswer] = [:]
+    var hosts: [String: [String]] = [:]
+
+    func mailExchangers(for domain: String) async throws(DNSFailure) -> MXAnswer {
+        guard let answer = exchangers[domain] else { throw .nonexistentDomain(domain) }
+        return answer
+    }
+
+    func addresses(for host: String) async throws(DNSFailure) -> [String] {
+        guard let found = hosts[host] else { throw .nonexistentDomain(host) }
+        return found
+    }
+}
+
+/// A queue runner on `fixture` with no jitter, a short peer timeout, and `time` as its clock
+/// when given; reports go to the sender's local Maildir unless `reportTargets` says otherwise.
+func makeRunner(
+    _ fixture: DeliveryFixture, spool: (any SpoolStore)? = nil, settings: DeliverySettings = DeliverySettings(),
+    resolver: any MXResolving = TableResolver(), time: ManualTime? = nil,
+    reportTargets: @escaping @Sendable (Mailbox) -> [DeliveryTarget] = { [.local($0)] }
+) throws -> QueueRunner {
+    try QueueRunner(
+        spool: spool ?? fixture.spool, courier: fixture.courier, hostname: testHost, settings: settings,
+        resolver: resolver, reportTargets: reportTargets, logger: quietLogger, concurrency: 8,
+        peerTimeout: .seconds(5), now: { time?.now ?? Date() },
+        sleep: { duration in
+            if let time { try await time.sleep(duration) } else { try await Task.sleep(for: duration) }
+        },
+        jitter: { $0 })
 }

@@ -11,19 +11,14 @@ import TernTestSupport
 import Testing
 
 @Suite struct QueueRunnerTests {
-    private func runner(_ fixture: DeliveryFixture, time: ManualTime? = nil) -> QueueRunner {
-        guard let time else {
-            return QueueRunner(spool: fixture.spool, courier: fixture.courier, hostname: testHost, logger: quietLogger)
-        }
-        return QueueRunner(
-            spool: fixture.spool, courier: fixture.courier, hostname: testHost, logger: quietLogger, retry: .standard,
-            concurrency: 8, now: { time.now }, sleep: { try await time.sleep($0) })
+    private func runner(_ fixture: DeliveryFixture, time: ManualTime? = nil) throws -> QueueRunner {
+        try makeRunner(fixture, time: time)
     }
 
     @Test func submittedMessageIsDeliveredAndRemoved() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
-        let runner = runner(fixture)
+        let runner = try runner(fixture)
         try await fixture.running(runner) {
             let recipients = [SpoolFixtures.localRecipient("bob"), SpoolFixtures.localRecipient("carol")]
             let id = try await fixture.store(SpoolFixtures.envelope(recipients: recipients))
@@ -39,7 +34,7 @@ import Testing
     @Test func manyMessagesAreAllDelivered() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
-        let runner = runner(fixture)
+        let runner = try runner(fixture)
         try await fixture.running(runner) {
             for index in 0..<30 {
                 let id = try await fixture.store(
@@ -55,7 +50,7 @@ import Testing
     @Test func remoteRecipientsKeepTheMessageInTheSpool() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
-        let runner = runner(fixture)
+        let runner = try runner(fixture)
         let remote = EnvelopeRecipient(
             original: .mailbox(SpoolFixtures.mailbox("dave", "example.net")),
             target: .remote(SpoolFixtures.mailbox("dave", "example.net")))
@@ -83,7 +78,7 @@ import Testing
     @Test func permanentFailureIsFinal() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
-        let runner = runner(fixture)
+        let runner = try runner(fixture)
         let unusable = SpoolFixtures.localRecipient(String(repeating: "/", count: 100))
         try await fixture.running(runner) {
             let id = try await fixture.store(
@@ -108,7 +103,7 @@ import Testing
 
         let restarted = FileSpool(root: fixture.directory.path + "/spool", threadPool: .singleton, logger: quietLogger)
         #expect(try await restarted.recover().messages == 3)
-        let runner = QueueRunner(spool: restarted, courier: fixture.courier, hostname: testHost, logger: quietLogger)
+        let runner = try makeRunner(fixture, spool: restarted)
         try await fixture.running(runner) {
             let emptied = try await eventually { try await restarted.all().isEmpty }
             #expect(emptied)
@@ -125,7 +120,7 @@ import Testing
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
         let time = ManualTime(start: SpoolFixtures.receivedAt)
-        let runner = runner(fixture, time: time)
+        let runner = try runner(fixture, time: time)
         let blocker = fixture.mailRoot + "/example.com"
         try FileManager.default.createDirectory(atPath: fixture.mailRoot, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: blocker, contents: Data())
@@ -154,7 +149,7 @@ import Testing
         defer { fixture.directory.remove() }
         let time = ManualTime(start: SpoolFixtures.receivedAt)
         time.allow(1_000)
-        let runner = runner(fixture, time: time)
+        let runner = try runner(fixture, time: time)
         try FileManager.default.createDirectory(atPath: fixture.mailRoot, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: fixture.mailRoot + "/example.com", contents: Data())
         try await fixture.running(runner) {
@@ -162,7 +157,7 @@ import Testing
             runner.submitted(id)
             #expect(try await eventually { try await fixture.spool.all().isEmpty })
         }
-        #expect(Array(time.requested.prefix(7)) == [60, 300, 900, 3_600, 7_200, 14_400, 14_400].map { .seconds($0) })
+        #expect(Array(time.requested.prefix(7)) == [60, 300, 900, 3_600, 14_400, 14_400, 14_400].map { .seconds($0) })
         #expect(time.now.timeIntervalSince(SpoolFixtures.receivedAt) >= 5 * 86_400)
     }
 
@@ -171,7 +166,7 @@ import Testing
         defer { fixture.directory.remove() }
         let stalled = NIOLockedValueBox(false)
         let spool = StallingSpool(base: fixture.spool, stalled: stalled)
-        let runner = QueueRunner(spool: spool, courier: fixture.courier, hostname: testHost, logger: quietLogger)
+        let runner = try makeRunner(fixture, spool: spool)
         let id = try await fixture.store(SpoolFixtures.envelope())
         let group = ServiceGroup(services: [runner], logger: quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in

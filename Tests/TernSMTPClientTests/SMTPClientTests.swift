@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import TernSMTPClient
 import TernSMTPCore
+import TernTestSupport
 import Testing
 
 /// The client over real loopback sockets, against Postfix's `smtp-sink` and a few fixed peers.
@@ -29,7 +30,7 @@ import Testing
             try message("two", from: "alice@example.org", to: ["dave@example.net"], text: texts["two"]!),
         ]
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: sink.port, configuration: configuration, timeout: .seconds(10)
+            messages, to: .tcp(host: "127.0.0.1", port: sink.port), configuration: configuration, timeout: .seconds(10)
         ) { stream(texts[$0]!) }
 
         #expect(results.map(\.messageID) == ["one", "two"])
@@ -53,7 +54,7 @@ import Testing
             try message("two", from: "alice@example.org", to: ["dave@example.net"], text: "y\r\n"),
         ]
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: sink.port, configuration: configuration, timeout: .seconds(10)
+            messages, to: .tcp(host: "127.0.0.1", port: sink.port), configuration: configuration, timeout: .seconds(10)
         ) { stream($0) }
 
         #expect(codes(results) == ["one": [500, 500], "two": [500]])
@@ -67,7 +68,7 @@ import Testing
         defer { sink.stop() }
         let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net"], text: "x\r\n")]
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: sink.port, configuration: configuration, timeout: .seconds(10)
+            messages, to: .tcp(host: "127.0.0.1", port: sink.port), configuration: configuration, timeout: .seconds(10)
         ) { stream($0) }
 
         #expect(codes(results) == ["one": [450]])
@@ -81,7 +82,7 @@ import Testing
             try message("two", from: "alice@example.org", to: ["dave@example.net"], text: "y\r\n"),
         ]
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: port, configuration: configuration, timeout: .seconds(5)
+            messages, to: .tcp(host: "127.0.0.1", port: port), configuration: configuration, timeout: .seconds(5)
         ) { stream($0) }
 
         #expect(results.map(\.messageID) == ["one", "two"])
@@ -97,7 +98,7 @@ import Testing
             try message("two", from: "alice@example.org", to: ["dave@example.net"], text: "y\r\n"),
         ]
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: sink.port, configuration: configuration, timeout: .seconds(10)
+            messages, to: .tcp(host: "127.0.0.1", port: sink.port), configuration: configuration, timeout: .seconds(10)
         ) { stream($0) }
 
         #expect(results.map(\.messageID) == ["one", "two"])
@@ -110,7 +111,7 @@ import Testing
         struct Unreadable: Error {}
         let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net"], text: "x\r\ny\r\n")]
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: sink.port, configuration: configuration, timeout: .seconds(10)
+            messages, to: .tcp(host: "127.0.0.1", port: sink.port), configuration: configuration, timeout: .seconds(10)
         ) { _ in
             AsyncThrowingStream<ByteBuffer, any Error> { continuation in
                 continuation.yield(ByteBuffer(string: "x\r\n"))
@@ -130,7 +131,7 @@ import Testing
         let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net"], text: "x\r\n")]
         let started = ContinuousClock.now
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: peer.port, configuration: configuration, timeout: .milliseconds(300)
+            messages, to: .tcp(host: "127.0.0.1", port: peer.port), configuration: configuration, timeout: .milliseconds(300)
         ) { stream($0) }
         try await peer.stop()
 
@@ -142,7 +143,7 @@ import Testing
         let peer = try await ScriptedPeer(greeting: "hello there\r\n")
         let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net"], text: "x\r\n")]
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: peer.port, configuration: configuration, timeout: .seconds(5)
+            messages, to: .tcp(host: "127.0.0.1", port: peer.port), configuration: configuration, timeout: .seconds(5)
         ) { stream($0) }
         try await peer.stop()
 
@@ -159,7 +160,7 @@ import Testing
         ])
         let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net"], text: text)]
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: peer.port, configuration: configuration, timeout: .seconds(5)
+            messages, to: .tcp(host: "127.0.0.1", port: peer.port), configuration: configuration, timeout: .seconds(5)
         ) { _ in stream(text) }
         let transcript = try await peer.transcript()
         try await peer.stop()
@@ -175,7 +176,7 @@ import Testing
         let text = "Subject: lmtp\r\n\r\nbody\r\n"
         let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net", "carol@example.net"], text: text)]
         let results = await SMTPClient.deliver(
-            messages, host: "127.0.0.1", port: sink.port,
+            messages, to: .tcp(host: "127.0.0.1", port: sink.port),
             configuration: ClientSessionConfiguration(hostname: "client.example.org", lmtp: true), timeout: .seconds(10)
         ) { _ in stream(text) }
 

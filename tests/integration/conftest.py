@@ -119,3 +119,68 @@ def pytest_runtest_makereport(item, call):
         for srv in tern_server.REGISTRY:
             if srv.running() or srv.started_at >= since:
                 rep.sections.append((f"tern server log ({srv.log_path})", srv.log()))
+
+
+# --------------------------------------------------------------------------
+# Real peers for outbound delivery (tests/integration/peers): smtp-sink,
+# dnsmasq and a private Postfix, each stopped by PID when the test ends.
+# --------------------------------------------------------------------------
+
+from peers import report as peer_report  # noqa: E402
+from peers.dns import DnsServer  # noqa: E402
+from peers.postfix import PostfixInstance  # noqa: E402
+from peers.sink import Sink  # noqa: E402
+
+
+def pytest_configure(config):
+    """Failing tests also show the logs of the peers they used."""
+    if not config.pluginmanager.is_registered(peer_report):
+        config.pluginmanager.register(peer_report, "tern-peer-report")
+
+
+@pytest.fixture
+def sink_factory(tmp_path):
+    """make(mode="accept", lmtp=False, unix_path=None, **kw) -> started Sink
+    (smtp-sink on a free 127.0.0.1 port; modes in peers/sink.py)."""
+    made: list[Sink] = []
+
+    def make(mode: str = "accept", **kw) -> Sink:
+        sink = Sink(tmp_path / f"sink{len(made)}", mode=mode, name=f"smtp-sink{len(made)}", **kw)
+        made.append(sink)
+        return sink.start()
+
+    yield make
+    for sink in made:
+        sink.stop()
+
+
+@pytest.fixture
+def dns_factory(tmp_path):
+    """make(mx={...}, a={...}, aaaa={...}, null_mx=[...]) -> started
+    DnsServer (dnsmasq on a free 127.0.0.1 port; `.server` for `[dns]`)."""
+    made: list[DnsServer] = []
+
+    def make(**kw) -> DnsServer:
+        dns = DnsServer(tmp_path / f"dns{len(made)}", name=f"dnsmasq{len(made)}", **kw)
+        made.append(dns)
+        return dns.start()
+
+    yield make
+    for dns in made:
+        dns.stop()
+
+
+@pytest.fixture
+def postfix_factory(tmp_path):
+    """make(relayhost="[127.0.0.1]:PORT", domain="pf.test", users=(...),
+    main_cf={...}) -> started private PostfixInstance."""
+    made: list[PostfixInstance] = []
+
+    def make(**kw) -> PostfixInstance:
+        pf = PostfixInstance(tmp_path / f"postfix{len(made)}", name=f"postfix{len(made)}", **kw)
+        made.append(pf)
+        return pf.start()
+
+    yield make
+    for pf in made:
+        pf.stop()

@@ -110,22 +110,9 @@ public struct MaildirCourier: Sendable {
 
     /// The trace fields put before the body (SPEC.md §11, RFC 5321 §4.4).
     static func header(_ envelope: Envelope, mailbox: Mailbox, recipient: ForwardPath, hostname: String) -> [UInt8] {
-        let address = envelope.clientAddress.contains(":") && !envelope.clientAddress.hasPrefix("IPv6:")
-            ? "IPv6:\(envelope.clientAddress)" : envelope.clientAddress
-        let tls = envelope.tls.map { "\t(using \(headerSafe($0)))\n" } ?? ""
-        let text = """
-            Return-Path: \(headerSafe(envelope.sender.description))
-            Delivered-To: \(headerSafe(mailbox.description))
-            Received: from \(headerSafe(envelope.clientName)) ([\(headerSafe(address))])
-            \(tls)\tby \(headerSafe(hostname)) (Tern) with \(headerSafe(envelope.protocolName)) id \(envelope.id)
-            \tfor \(headerSafe(recipient.description)); \(UTCTimestamp(envelope.receivedAt).rfc5322)
-
-            """
+        let text = "Return-Path: \(TraceFields.headerSafe(envelope.sender.description))\n"
+            + "Delivered-To: \(TraceFields.headerSafe(mailbox.description))\n"
+            + TraceFields.received(envelope, for: recipient, hostname: hostname, lineEnding: "\n")
         return Array(text.utf8)
-    }
-
-    // Values from the client or the configuration must not break a header line.
-    private static func headerSafe(_ value: String) -> String {
-        String(String.UnicodeScalarView(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
     }
 }

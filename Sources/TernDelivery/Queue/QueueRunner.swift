@@ -1,57 +1,102 @@
 import Foundation
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import TernSMTPCore
 import TernSpool
 
-/// Delivers spooled messages to their local recipients and retries temporary failures.
+/// The queue manager: delivers spooled messages to local Maildirs and to other hosts, retries
+/// temporary failures, and reports to senders.
 ///
 /// At start it loads every envelope from the spool; afterwards the daemon announces each new
-/// message with `submitted(_:)`. Up to `concurrency` messages are delivered at once. After
-/// each attempt the envelope is updated with every recipient's status, and the message is
-/// removed once all recipients are final. Recipients with a `.remote` target are left for the
-/// outbound relay, which comes later: their messages stay in the spool.
+/// message with `submitted(_:)`. Up to `concurrency` messages are worked on at once. In one
+/// attempt a message's local recipients are written to their Maildirs, and its other
+/// recipients are grouped by destination (`[routes]`, the smarthost, or MX) and handed to the
+/// `OutboundDispatcher`, which keeps the connection limits and sends messages for one
+/// destination over shared connections. After each attempt the envelope is rewritten with
+/// every recipient's status, so a recipient recorded as delivered is never sent again after a
+/// restart.
 ///
-/// A deferred delivery is retried after the `RetryPolicy` delay; past its maximum age it fails.
-/// On graceful shutdown the runner stops between chunks: a partly written Maildir file is
-/// removed, and what was delivered so far is recorded.
+/// Deferred recipients are tried again after the `[delivery] retry` waits, each stretched or
+/// shortened by up to a tenth at random so retries spread out; past `max_lifetime` they fail.
+/// Failure, delay (after `warn_after`) and success reports go to the sender as RFC 3464
+/// messages through the spool, as its recipients' `NOTIFY=` asks, never to `<>`. On graceful
+/// shutdown the runner stops between chunks and records what was delivered so far.
 public final class QueueRunner: Service {
-    private let spool: any SpoolStore
-    private let courier: MaildirCourier
-    private let hostname: String
-    private let logger: Logger
-    private let retry: RetryPolicy
+    let spool: any SpoolStore
+    let courier: MaildirCourier
+    let hostname: String
+    let logger: Logger
+    let settings: DeliverySettings
+    let dispatcher: OutboundDispatcher
+    let dsn: DSNBuilder
+    /// Where a report to `mailbox` goes: its local or remote targets, none if nobody takes it.
+    let reportTargets: @Sendable (Mailbox) -> [DeliveryTarget]
+    let locks = MessageLocks()
+    let now: @Sendable () -> Date
     private let concurrency: Int
-    private let now: @Sendable () -> Date
     private let sleep: @Sendable (Duration) async throws -> Void
+    private let jitter: @Sendable (Duration) -> Duration
     private let events: AsyncStream<QueueEvent>
-    private let eventSink: AsyncStream<QueueEvent>.Continuation
+    let eventSink: AsyncStream<QueueEvent>.Continuation
 
-    /// A runner for `spool`, delivering with `courier`; `hostname` goes into `Received:`.
+    /// A queue manager for `spool`.
+    ///
+    /// - Parameters:
+    ///   - spool: The queue.
+    ///   - courier: Writes local copies.
+    ///   - hostname: This server's name, for `Received:`, EHLO and reports.
+    ///   - settings: `[delivery]`, `[routes]` and the smarthost.
+    ///   - resolver: Finds mail exchangers.
+    ///   - reportTargets: Where a report to a sender goes (local Maildir, or relayed).
+    ///   - logger: One line per delivery, deferral, failure and report.
     public convenience init(
-        spool: any SpoolStore, courier: MaildirCourier, hostname: String, logger: Logger,
-        retry: RetryPolicy = .standard, concurrency: Int = 32
-    ) {
-        self.init(
-            spool: spool, courier: courier, hostname: hostname, logger: logger, retry: retry,
-            concurrency: concurrency, now: { Date() }, sleep: { try await Task.sleep(for: $0) })
+        spool: any SpoolStore, courier: MaildirCourier, hostname: String, settings: DeliverySettings,
+        resolver: any MXResolving, reportTargets: @escaping @Sendable (Mailbox) -> [DeliveryTarget], logger: Logger
+    ) throws {
+        try self.init(
+            spool: spool, courier: courier, hostname: hostname, settings: settings, resolver: resolver,
+            reportTargets: reportTargets, logger: logger,
+            concurrency: 2 * settings.concurrency, peerTimeout: .seconds(300), now: { Date() },
+            sleep: { try await Task.sleep(for: $0) },
+            jitter: { $0 * Double.random(in: 0.9...1.1) })
     }
 
-    /// A runner with its clock and its sleep injected, so tests need not wait for retries.
+    /// A runner with its clock, sleep, jitter and peer timeout injected, for tests.
     package init(
-        spool: any SpoolStore, courier: MaildirCourier, hostname: String, logger: Logger, retry: RetryPolicy,
-        concurrency: Int, now: @escaping @Sendable () -> Date, sleep: @escaping @Sendable (Duration) async throws -> Void
-    ) {
+        spool: any SpoolStore, courier: MaildirCourier, hostname: String, settings: DeliverySettings,
+        resolver: any MXResolving, reportTargets: @escaping @Sendable (Mailbox) -> [DeliveryTarget],
+        logger: Logger, concurrency: Int, peerTimeout: Duration, now: @escaping @Sendable () -> Date,
+        sleep: @escaping @Sendable (Duration) async throws -> Void, jitter: @escaping @Sendable (Duration) -> Duration
+    ) throws {
+        let tls = try NIOSSLContext(configuration: Self.clientTLS)
         precondition(concurrency > 0, "the queue runner needs at least one delivery slot")
         self.spool = spool
         self.courier = courier
         self.hostname = hostname
         self.logger = logger
-        self.retry = retry
+        self.settings = settings
+        self.dispatcher = OutboundDispatcher(
+            transport: OutboundTransport(
+                finder: PeerFinder(resolver: resolver, smtpPort: settings.smtpPort), hostname: hostname, tls: tls,
+                requireTLS: settings.requireTLS, timeout: peerTimeout, logger: logger),
+            concurrency: settings.concurrency, perDestination: settings.perDestination)
+        self.dsn = DSNBuilder(reportingHost: hostname)
+        self.reportTargets = reportTargets
         self.concurrency = concurrency
         self.now = now
         self.sleep = sleep
+        self.jitter = jitter
         (events, eventSink) = AsyncStream.makeStream(of: QueueEvent.self)
+    }
+
+    /// TLS for STARTTLS to peers: TLS 1.2 or later, certificates not verified (RFC 3207 §4.1,
+    /// opportunistic encryption as mail exchangers practise it).
+    private static var clientTLS: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.certificateVerification = .none
+        return configuration
     }
 
     /// Announces a message just committed to the spool. Never blocks.
@@ -64,6 +109,11 @@ public final class QueueRunner: Service {
         try await cancelWhenGracefulShutdown {
             try await self.schedule()
         }
+    }
+
+    /// The wait before the next attempt after `attempts` attempts, with jitter.
+    func retryDelay(afterAttempt attempts: Int) -> Duration {
+        jitter(settings.retry.delay(afterAttempt: attempts))
     }
 
     // MARK: Scheduling
@@ -92,7 +142,7 @@ public final class QueueRunner: Service {
             repeat {
                 while let id = schedule.start() {
                     group.addTask { [self] in
-                        let next = await self.attempt(id)
+                        let next = await locks.withLock(id) { await self.attempt(id) }
                         eventSink.yield(.finished(id, next: next))
                     }
                 }
@@ -110,108 +160,19 @@ public final class QueueRunner: Service {
         logger.info("queue runner stopped")
     }
 
-    /// When the runner has work on `envelope`: now if a local recipient is pending or all are
-    /// final (it is to be removed), `nextAttempt` if a local recipient is deferred, else never.
-    private static func wakeTime(of envelope: Envelope) -> Date? {
-        if envelope.recipients.allSatisfy(\.status.isFinal) { return .distantPast }
+    /// When the runner has work on `envelope`: now if a recipient is pending, or is final with
+    /// its report not yet settled, or all are done (the message is to be removed);
+    /// `nextAttempt` if one is deferred; never while the message is held.
+    static func wakeTime(of envelope: Envelope) -> Date? {
+        if envelope.held { return nil }
         var wake: Date?
         for recipient in envelope.recipients {
-            guard case .local = recipient.target else { continue }
             switch recipient.status {
             case .pending: return .distantPast
             case .deferred: wake = envelope.nextAttempt ?? .distantPast
-            case .delivered, .failed: continue
+            case .delivered, .failed: if !recipient.reportsSent.contains(.final) { return .distantPast }
             }
         }
-        return wake
-    }
-
-    // MARK: Delivery
-
-    /// One delivery attempt for the due local recipients of `id`; returns when to wake for it next.
-    private func attempt(_ id: QueueID) async -> Date? {
-        var envelope: Envelope
-        let body: SpoolBody
-        do {
-            envelope = try await spool.envelope(id)
-            body = try await spool.openBody(id)
-        } catch SpoolError.unknownMessage {
-            return nil
-        } catch {
-            logger.error("cannot read spooled message", metadata: ["queue_id": "\(id)", "error": "\(error)"])
-            return now() + retry.delay(afterAttempt: 1).timeInterval
-        }
-        let started = now()
-        let deferredAreDue = (envelope.nextAttempt ?? .distantPast) <= started
-        var attempted = false
-        for index in envelope.recipients.indices {
-            let recipient = envelope.recipients[index]
-            guard case .local(let mailbox) = recipient.target else { continue }
-            switch recipient.status {
-            case .pending: break
-            case .deferred where deferredAreDue: break
-            case .deferred, .delivered, .failed: continue
-            }
-            if Task.isCancelled { break }
-            let metadata: Logger.Metadata = ["queue_id": "\(id)", "to": "\(mailbox)"]
-            do {
-                let path = try await courier.deliver(
-                    envelope, to: mailbox, for: recipient.original, body: body, receivedBy: hostname)
-                envelope.recipients[index].status = .delivered(now())
-                logger.info("delivered", metadata: metadata.merging(["path": "\(path)"]) { $1 })
-            } catch is CancellationError {
-                break
-            } catch let error as MaildirDeliveryError {
-                envelope.recipients[index].status = .failed("\(error)")
-                logger.error("delivery failed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            } catch {
-                envelope.recipients[index].status = .deferred("\(error)")
-                logger.warning("delivery deferred", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            }
-            attempted = true
-        }
-        guard attempted || envelope.recipients.allSatisfy(\.status.isFinal) else { return Self.wakeTime(of: envelope) }
-        if attempted {
-            envelope.attempts += 1
-            scheduleRetry(&envelope, startedAt: started)
-        }
-        do {
-            if envelope.recipients.allSatisfy(\.status.isFinal) {
-                try await spool.remove(id)
-                logger.debug("removed from spool", metadata: ["queue_id": "\(id)"])
-                return nil
-            }
-            try await spool.update(envelope)
-        } catch {
-            logger.error("cannot record delivery status", metadata: ["queue_id": "\(id)", "error": "\(error)"])
-            return now() + retry.delay(afterAttempt: 1).timeInterval
-        }
-        return Self.wakeTime(of: envelope)
-    }
-
-    // Sets the next attempt for deferred local recipients, or fails them once the message is
-    // older than the policy allows.
-    private func scheduleRetry(_ envelope: inout Envelope, startedAt started: Date) {
-        let deferred = envelope.recipients.indices.filter { index in
-            guard case .local = envelope.recipients[index].target,
-                case .deferred = envelope.recipients[index].status
-            else { return false }
-            return true
-        }
-        guard !deferred.isEmpty else { return }
-        if started.timeIntervalSince(envelope.receivedAt) < retry.maximumAge.timeInterval {
-            envelope.nextAttempt = started + retry.delay(afterAttempt: envelope.attempts).timeInterval
-            return
-        }
-        for index in deferred {
-            guard case .deferred(let reason) = envelope.recipients[index].status else { continue }
-            envelope.recipients[index].status = .failed("gave up after \(envelope.attempts) attempts: \(reason)")
-            logger.error(
-                "delivery failed",
-                metadata: [
-                    "queue_id": "\(envelope.id)", "to": "\(envelope.recipients[index].target.mailbox)",
-                    "error": "expired: \(reason)",
-                ])
-        }
+        return wake ?? .distantPast
     }
 }

@@ -1,4 +1,4 @@
-/// How long the queue runner waits before trying a temporarily failed local delivery again,
+/// How long the queue runner waits before trying a temporarily failed delivery again,
 /// and when it gives up.
 public struct RetryPolicy: Hashable, Sendable {
     /// The wait after the first, second, ... attempt that left a recipient deferred; the last
@@ -14,10 +14,10 @@ public struct RetryPolicy: Hashable, Sendable {
         self.maximumAge = maximumAge
     }
 
-    /// 1 min, 5 min, 15 min, 1 h, 2 h, then every 4 h; give up after 5 days (RFC 5321 §4.5.4.1
-    /// suggests at least 4–5 days).
+    /// 1 min, 5 min, 15 min, 1 h, then every 4 h; give up after 5 days (CONFIG.md `[delivery]`;
+    /// RFC 5321 §4.5.4.1 suggests at least 4–5 days).
     public static let standard = RetryPolicy(
-        delays: [.seconds(60), .seconds(300), .seconds(900), .seconds(3_600), .seconds(7_200), .seconds(14_400)],
+        delays: [.seconds(60), .seconds(300), .seconds(900), .seconds(3_600), .seconds(14_400)],
         maximumAge: .seconds(5 * 86_400))
 
     /// The wait after `attempts` attempts (1 or more).

@@ -10,12 +10,12 @@ extension ClientSession {
         while !waiting.isEmpty {
             let message = waiting.removeFirst()
             if let refusal = Self.refusal(of: message, by: capabilities) {
-                var refused = Transaction(message, useBDAT: false)
+                var refused = Transaction(message, useBDAT: false, peerOffersDSN: capabilities.dsn)
                 refused.decideRest(.failed(refusal))
                 actions.append(.messageResult(refused.result))
                 continue
             }
-            transaction = Transaction(message, useBDAT: capabilities.chunking)
+            transaction = Transaction(message, useBDAT: capabilities.chunking, peerOffersDSN: capabilities.dsn)
             return actions + start(capabilities)
         }
         if quitRequested {

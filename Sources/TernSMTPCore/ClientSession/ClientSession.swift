@@ -68,6 +68,8 @@ public struct ClientSession: Sendable {
     struct Transaction: Sendable {
         var message: OutboundMessage
         var useBDAT: Bool
+        /// The peer offers DSN, so NOTIFY and ORCPT went with the recipients.
+        var peerOffersDSN: Bool
         var outcomes: [RecipientOutcome?]
         /// Indices of the recipients whose RCPT was accepted, in order.
         var accepted: [Int] = []
@@ -77,18 +79,20 @@ public struct ClientSession: Sendable {
         /// The peer holds an open transaction (MAIL accepted, not ended by a final reply).
         var peerTransactionOpen = false
 
-        init(_ message: OutboundMessage, useBDAT: Bool) {
+        init(_ message: OutboundMessage, useBDAT: Bool, peerOffersDSN: Bool) {
             self.message = message
             self.useBDAT = useBDAT
+            self.peerOffersDSN = peerOffersDSN
             outcomes = Array(repeating: nil, count: message.recipients.count)
         }
 
         var isDecided: Bool { !outcomes.contains(nil) }
 
         var result: MessageResult {
-            MessageResult(messageID: message.id, recipients: zip(message.recipients, outcomes).map {
-                RecipientResult(recipient: $0, outcome: $1!)
-            })
+            MessageResult(
+                messageID: message.id,
+                recipients: zip(message.recipients, outcomes).map { RecipientResult(recipient: $0, outcome: $1!) },
+                peerOffersDSN: peerOffersDSN)
         }
 
         /// Every recipient not decided yet gets `outcome`.
@@ -264,7 +268,7 @@ public struct ClientSession: Sendable {
             actions.append(.messageResult(current.result))
         }
         for message in waiting {
-            var pending = Transaction(message, useBDAT: false)
+            var pending = Transaction(message, useBDAT: false, peerOffersDSN: false)
             pending.decideRest(.deferred(reason))
             actions.append(.messageResult(pending.result))
         }

@@ -6,10 +6,14 @@ public struct MessageResult: Sendable, Hashable {
     public var messageID: String
     /// Every recipient, in the message's order.
     public var recipients: [RecipientResult]
+    /// The peer offers DSN (RFC 3461): it took `NOTIFY` and `ORCPT` and reports success itself,
+    /// so a delivered recipient that asked for success reports needs none from Tern.
+    public var peerOffersDSN: Bool
 
-    public init(messageID: String, recipients: [RecipientResult]) {
+    public init(messageID: String, recipients: [RecipientResult], peerOffersDSN: Bool = false) {
         self.messageID = messageID
         self.recipients = recipients
+        self.peerOffersDSN = peerOffersDSN
     }
 
     /// Some recipient was deferred: the message stays queued for them.

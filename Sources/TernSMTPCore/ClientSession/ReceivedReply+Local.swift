@@ -33,4 +33,23 @@ extension ReceivedReply {
     }
     /// `421 4.4.2`: a message handed to a session that has ended.
     public static let sessionClosed = ReceivedReply(421, StatusCode(4, 4, 2), "The connection to the peer is closed")
+
+    /// `421 4.4.1`: no connection to any of the destination's hosts could be made.
+    public static let noPeerReachable = ReceivedReply(421, StatusCode(4, 4, 1), "No mail exchanger of the destination answered")
+    /// `556 5.1.10`: the domain publishes a null MX: it accepts no mail (RFC 7505 §4.2).
+    public static func nullMX(_ domain: String) -> ReceivedReply {
+        ReceivedReply(556, StatusCode(5, 1, 10), "Domain \(domain) does not accept mail (null MX)")
+    }
+    /// `550 5.1.2`: the recipient's domain does not exist in the DNS.
+    public static func domainNotFound(_ domain: String) -> ReceivedReply {
+        ReceivedReply(550, StatusCode(5, 1, 2), "Domain \(domain) not found")
+    }
+    /// `550 5.4.4`: the domain has neither mail exchangers nor an address.
+    public static func noRoute(_ domain: String) -> ReceivedReply {
+        ReceivedReply(550, StatusCode(5, 4, 4), "No mail exchanger or address for \(domain)")
+    }
+    /// `451 4.4.3`: the DNS could not be asked, or failed; try later.
+    public static func dnsFailure(_ detail: String) -> ReceivedReply {
+        ReceivedReply(451, StatusCode(4, 4, 3), "DNS lookup failed: \(detail)")
+    }
 }

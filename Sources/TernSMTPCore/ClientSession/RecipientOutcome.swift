@@ -10,7 +10,7 @@ public enum RecipientOutcome: Sendable, Hashable {
     case failed(ReceivedReply)
 
     /// The outcome a final reply means: 2yz delivered, 4yz deferred, 5yz failed.
-    init(_ reply: ReceivedReply) {
+    public init(_ reply: ReceivedReply) {
         switch reply.code / 100 {
         case 2: self = .delivered(reply)
         case 4: self = .deferred(reply)

@@ -33,13 +33,15 @@ public struct Envelope: Sendable, Hashable {
     public var attempts: Int
     /// When the queue runner should try again; nil means now.
     public var nextAttempt: Date?
+    /// Held by the operator (`tern queue hold`): not delivered until released.
+    public var held: Bool
 
     /// Creates an envelope. `size` is filled in by `SpoolWriter.commit(_:)`.
     public init(
         id: QueueID, sender: ReversePath, recipients: [EnvelopeRecipient],
         parameters: MailParameters = MailParameters(), clientName: String, clientAddress: String,
         protocolName: String, tls: String? = nil, receivedAt: Date, size: Int = 0, attempts: Int = 0,
-        nextAttempt: Date? = nil
+        nextAttempt: Date? = nil, held: Bool = false
     ) {
         self.id = id
         self.sender = sender
@@ -53,5 +55,6 @@ public struct Envelope: Sendable, Hashable {
         self.size = size
         self.attempts = attempts
         self.nextAttempt = nextAttempt
+        self.held = held
     }
 }

@@ -26,9 +26,12 @@ package enum EnvelopeRecord {
     private static let messageKeys: Set<String> = [
         "id", "received-at", "client-name", "client-address", "protocol", "tls", "sender", "mail-size", "mail-body",
         "mail-smtputf8", "mail-ret", "mail-envid", "mail-auth", "mail-transid", "size", "attempts",
-        "next-attempt",
+        "next-attempt", "held",
     ]
-    private static let recipientKeys: Set<String> = ["rcpt", "rcpt-notify", "rcpt-orcpt", "rcpt-target", "rcpt-status"]
+    private static let recipientKeys: Set<String> = [
+        "rcpt", "rcpt-notify", "rcpt-orcpt", "rcpt-target", "rcpt-status", "rcpt-remote-mta", "rcpt-reported",
+    ]
+    private static let reportWords: [(ReportsSent, String)] = [(.delay, "delay"), (.final, "final")]
     private static let notifyWords: [(NotifyConditions, String)] = [
         (.success, "SUCCESS"), (.failure, "FAILURE"), (.delay, "DELAY"),
     ]
@@ -59,6 +62,7 @@ package enum EnvelopeRecord {
         field("size", String(envelope.size))
         field("attempts", String(envelope.attempts))
         field("next-attempt", envelope.nextAttempt.map { UTCTimestamp($0).iso8601 })
+        field("held", envelope.held ? "yes" : nil)
         for recipient in envelope.recipients {
             switch recipient.original {
             case .postmaster: field("rcpt", "<Postmaster>")
@@ -73,6 +77,10 @@ package enum EnvelopeRecord {
             case .remote(let mailbox): field("rcpt-target", "remote <\(encode(mailbox))>")
             }
             field("rcpt-status", encode(recipient.status))
+            field("rcpt-remote-mta", recipient.remoteMTA.map { RecordEscaping.escape($0, .text) })
+            field("rcpt-reported", recipient.reportsSent.isEmpty ? nil : reportWords.filter {
+                recipient.reportsSent.contains($0.0)
+            }.map(\.1).joined(separator: ","))
         }
         var bytes = Array(text.utf8)
         bytes.append(contentsOf: "END \(hex(CRC32.checksum(bytes)))\n".utf8)
@@ -169,7 +177,8 @@ package enum EnvelopeRecord {
             receivedAt: try message.required("received-at", date),
             size: try message.required("size", nonNegativeInteger),
             attempts: try message.required("attempts", nonNegativeInteger),
-            nextAttempt: try message.optional("next-attempt", date)
+            nextAttempt: try message.optional("next-attempt", date),
+            held: try message.optional("held") { $0 == "yes" ? true : nil } ?? false
         )
     }
 
@@ -181,7 +190,9 @@ package enum EnvelopeRecord {
                 originalRecipient: try fields.optional("rcpt-orcpt", originalRecipient)
             ),
             target: try fields.required("rcpt-target", target),
-            status: try fields.required("rcpt-status", status)
+            status: try fields.required("rcpt-status", status),
+            remoteMTA: try fields.optional("rcpt-remote-mta", RecordEscaping.unescape),
+            reportsSent: try fields.optional("rcpt-reported", reports) ?? []
         )
     }
 
@@ -239,6 +250,15 @@ package enum EnvelopeRecord {
             conditions.insert(condition)
         }
         return conditions
+    }
+
+    private static func reports(_ text: Substring) -> ReportsSent? {
+        var reports: ReportsSent = []
+        for word in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let report = reportWords.first(where: { $0.1 == word })?.0 else { return nil }
+            reports.insert(report)
+        }
+        return reports
     }
 
     private static func originalRecipient(_ text: Substring) -> OriginalRecipient? {

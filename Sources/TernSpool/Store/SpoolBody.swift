@@ -14,6 +14,15 @@ public struct SpoolBody: AsyncSequence, Sendable {
         self.readChunk = readChunk
     }
 
+    /// This body with `bytes` before its first byte, such as a trace field added on the way out.
+    package func prefixed(with bytes: [UInt8]) -> SpoolBody {
+        let readChunk = readChunk
+        return SpoolBody { offset in
+            if offset < bytes.count { return ByteBuffer(bytes: bytes[offset...]) }
+            return try await readChunk(offset - bytes.count)
+        }
+    }
+
     /// Starts reading from the first byte.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(readChunk: readChunk)

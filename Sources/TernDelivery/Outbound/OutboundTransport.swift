@@ -1,0 +1,79 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import TernSMTPClient
+import TernSMTPCore
+import TernSpool
+
+/// Sends a batch of jobs to a destination over one connection at a time: to its first host,
+/// and the messages that host deferred entirely to the next (RFC 5321 §5.1).
+struct OutboundTransport: Sendable {
+    let finder: PeerFinder
+    /// The name in EHLO and LHLO.
+    let hostname: String
+    /// The client context for STARTTLS; certificates are not verified (opportunistic TLS,
+    /// RFC 3207 §4.1: most mail exchangers have no certificate for the MX name).
+    let tls: NIOSSLContext
+    /// `[delivery] require_tls`, for SMTP destinations.
+    let requireTLS: Bool
+    /// The longest wait for a connection, each reply and room to write (RFC 5321 §4.5.3.2
+    /// allows 5 to 10 minutes; one figure for all).
+    let timeout: Duration
+    let logger: Logger
+
+    /// Outcomes by job id (`OutboundMessage.id`), one for every job.
+    func send(_ jobs: [OutboundJob], to destination: Destination) async -> [String: OutboundOutcome] {
+        let candidates: [PeerCandidate]
+        switch await finder.candidates(for: destination) {
+        case .none(let reply):
+            logger.info("no route", metadata: ["destination": "\(destination)", "reply": "\(reply)"])
+            return Dictionary(uniqueKeysWithValues: jobs.map { job in
+                (job.message.id, OutboundOutcome(result: MessageResult(
+                    messageID: job.message.id,
+                    recipients: job.message.recipients.map { RecipientResult(recipient: $0, outcome: RecipientOutcome(reply)) }),
+                    remoteMTA: nil))
+            })
+        case .found(let found):
+            candidates = found
+        }
+        let bodies = Dictionary(uniqueKeysWithValues: jobs.map { ($0.message.id, $0.body) })
+        let socket = if case .relay(.lmtpSocket) = destination { true } else { false }
+        let configuration = ClientSessionConfiguration(
+            hostname: hostname, lmtp: destination.lmtp, requireTLS: requireTLS && !destination.lmtp,
+            tlsAvailable: !socket)
+        var remaining = jobs
+        var outcomes: [String: OutboundOutcome] = [:]
+        for (index, candidate) in candidates.enumerated() {
+            let isLast = index == candidates.count - 1
+            let results = await SMTPClient.deliver(
+                remaining.map(\.message), to: candidate.address, configuration: configuration,
+                tls: configuration.tlsAvailable ? tls : nil, tlsServerName: Self.serverName(candidate.hostname),
+                timeout: timeout, logger: logger, body: { bodies[$0]! })
+            var next: [OutboundJob] = []
+            for result in results {
+                let outcome = OutboundOutcome(result: result, remoteMTA: candidate.hostname)
+                outcomes[result.messageID] = outcome
+                if !isLast, result.recipients.allSatisfy({ if case .deferred = $0.outcome { true } else { false } }),
+                    let job = remaining.first(where: { $0.message.id == result.messageID })
+                {
+                    next.append(job)
+                }
+            }
+            if !next.isEmpty {
+                logger.info("trying next host", metadata: [
+                    "destination": "\(destination)", "host": "\(candidate.address)", "messages": "\(next.count)",
+                ])
+            }
+            remaining = next
+            if remaining.isEmpty { break }
+        }
+        return outcomes
+    }
+
+    /// SNI carries host names only, never addresses (RFC 6066 §3).
+    private static func serverName(_ host: String) -> String? {
+        let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { $0.allSatisfy(\.isNumber) }
+        return isAddress ? nil : host
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+import TernSMTPCore
+import TernSpool
+
+/// One delivery attempt of one message.
+extension QueueRunner {
+    /// Where one recipient's copy goes in this attempt.
+    private enum Leg {
+        case maildir(Mailbox)
+        case outbound(Destination)
+    }
+
+    /// An attempt for the due recipients of `id`, then its reports; returns when to wake for it
+    /// next. Called with the message's lock held.
+    func attempt(_ id: QueueID) async -> Date? {
+        var envelope: Envelope
+        let body: SpoolBody
+        do {
+            envelope = try await spool.envelope(id)
+            body = try await spool.openBody(id)
+        } catch SpoolError.unknownMessage {
+            return nil
+        } catch {
+            logger.error("cannot read spooled message", metadata: ["queue_id": "\(id)", "error": "\(error)"])
+            return now() + retryDelay(afterAttempt: 1).timeInterval
+        }
+        if envelope.held { return nil }
+        let started = now()
+        let deferredAreDue = (envelope.nextAttempt ?? .distantPast) <= started
+        let due = envelope.recipients.indices.filter {
+            switch envelope.recipients[$0].status {
+            case .pending: true
+            case .deferred: deferredAreDue
+            case .delivered, .failed: false
+            }
+        }
+        if !due.isEmpty {
+            await deliver(&envelope, recipients: due, body: body)
+            envelope.attempts += 1
+            scheduleRetry(&envelope, startedAt: started)
+        }
+        await sendReports(&envelope, body: body)
+        do {
+            if envelope.recipients.allSatisfy({ $0.status.isFinal && $0.reportsSent.contains(.final) }) {
+                try await spool.remove(id)
+                logger.debug("removed from spool", metadata: ["queue_id": "\(id)"])
+                return nil
+            }
+            try await spool.update(envelope)
+        } catch {
+            logger.error("cannot record delivery status", metadata: ["queue_id": "\(id)", "error": "\(error)"])
+            return now() + retryDelay(afterAttempt: 1).timeInterval
+        }
+        return Self.wakeTime(of: envelope)
+    }
+
+    /// Delivers to the recipients at `indices`: outbound groups concurrently, local copies one
+    /// after another meanwhile; records each outcome in `envelope`.
+    private func deliver(_ envelope: inout Envelope, recipients indices: [Int], body: SpoolBody) async {
+        var local: [(Int, Mailbox)] = []
+        var outbound: [Destination: [Int]] = [:]
+        for index in indices {
+            switch leg(for: envelope.recipients[index].target) {
+            case .maildir(let mailbox): local.append((index, mailbox))
+            case .outbound(let destination): outbound[destination, default: []].append(index)
+            }
+        }
+        let jobs = outbound.sorted { $0.key.description < $1.key.description }.enumerated().map { number, group in
+            (group.key, group.value, job(for: envelope, recipients: group.value, number: number, body: body))
+        }
+        await withTaskGroup(of: ([Int], OutboundOutcome).self) { group in
+            for (destination, recipientIndices, job) in jobs {
+                group.addTask { [dispatcher] in (recipientIndices, await dispatcher.deliver(job, to: destination)) }
+            }
+            for (index, mailbox) in local {
+                if Task.isCancelled { break }
+                await deliverLocally(&envelope, recipient: index, to: mailbox, body: body)
+            }
+            for await (recipientIndices, outcome) in group {
+                record(outcome, for: recipientIndices, in: &envelope)
+            }
+        }
+    }
+
+    private func leg(for target: DeliveryTarget) -> Leg {
+        switch target {
+        case .local(let mailbox):
+            return .maildir(mailbox)
+        case .remote(let mailbox):
+            switch settings.routes.nextHop(for: mailbox.domain) ?? settings.smarthost {
+            case .maildir: return .maildir(mailbox)
+            case .some(let hop): return .outbound(.relay(hop))
+            case .none: return .outbound(.mailExchangers(domain: mailbox.domain.normalized))
+            }
+        }
+    }
+
+    /// The message for the peer: the recipients at `indices`, the DSN parameters passed on, and
+    /// a `Received:` field before the stored text.
+    private func job(for envelope: Envelope, recipients indices: [Int], number: Int, body: SpoolBody) -> OutboundJob {
+        let recipients = indices.map { envelope.recipients[$0] }
+        let trace = TraceFields.received(
+            envelope, for: recipients.count == 1 ? recipients[0].original : nil, hostname: hostname, lineEnding: "\r\n")
+        var parameters = MailParameters()
+        parameters.ret = envelope.parameters.ret
+        parameters.envelopeID = envelope.parameters.envelopeID
+        let message = OutboundMessage(
+            id: "\(envelope.id).\(number)", sender: envelope.sender,
+            recipients: recipients.map { OutboundRecipient(path: .mailbox($0.target.mailbox), parameters: $0.parameters) },
+            parameters: parameters, size: trace.utf8.count + envelope.size,
+            needs8bit: envelope.parameters.body == .eightBitMIME, needsSMTPUTF8: envelope.parameters.smtpUTF8)
+        return OutboundJob(message: message, body: body.prefixed(with: Array(trace.utf8)))
+    }
+
+    private func deliverLocally(_ envelope: inout Envelope, recipient index: Int, to mailbox: Mailbox, body: SpoolBody) async {
+        let metadata: Logger.Metadata = ["queue_id": "\(envelope.id)", "to": "\(mailbox)"]
+        do {
+            let path = try await courier.deliver(
+                envelope, to: mailbox, for: envelope.recipients[index].original, body: body, receivedBy: hostname)
+            envelope.recipients[index].status = .delivered(now())
+            logger.info("delivered", metadata: metadata.merging(["path": "\(path)"]) { $1 })
+        } catch is CancellationError {
+            return
+        } catch let error as MaildirDeliveryError {
+            envelope.recipients[index].status = .failed("550 5.1.1 \(error)")
+            logger.error("delivery failed", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+        } catch {
+            envelope.recipients[index].status = .deferred("451 4.3.0 \(error)")
+            logger.warning("delivery deferred", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+        }
+    }
+
+    /// Records a peer's outcomes. A delivered recipient that asked for a success report needs
+    /// none from Tern when the peer took its `NOTIFY=` (it offers DSN).
+    private func record(_ outcome: OutboundOutcome, for indices: [Int], in envelope: inout Envelope) {
+        for (index, result) in zip(indices, outcome.result.recipients) {
+            let reply = result.outcome.reply
+            let text = reply.description.replacingOccurrences(of: "\r\n", with: " ")
+            let metadata: Logger.Metadata = [
+                "queue_id": "\(envelope.id)", "to": "\(envelope.recipients[index].target.mailbox)",
+                "relay": "\(outcome.remoteMTA ?? "none")", "reply": "\(text)",
+            ]
+            envelope.recipients[index].remoteMTA = outcome.remoteMTA
+            switch result.outcome {
+            case .delivered:
+                envelope.recipients[index].status = .delivered(now())
+                if outcome.result.peerOffersDSN { envelope.recipients[index].reportsSent.insert(.final) }
+                logger.info("relayed", metadata: metadata)
+            case .deferred:
+                envelope.recipients[index].status = .deferred(text)
+                logger.warning("delivery deferred", metadata: metadata)
+            case .failed:
+                envelope.recipients[index].status = .failed(text)
+                logger.error("delivery failed", metadata: metadata)
+            }
+        }
+    }
+
+    /// Sets the next attempt for deferred recipients, or fails them once the message is older
+    /// than `max_lifetime`.
+    private func scheduleRetry(_ envelope: inout Envelope, startedAt started: Date) {
+        let deferred = envelope.recipients.indices.filter {
+            if case .deferred = envelope.recipients[$0].status { return true }
+            return false
+        }
+        guard !deferred.isEmpty else { return }
+        if started.timeIntervalSince(envelope.receivedAt) < settings.retry.maximumAge.timeInterval {
+            envelope.nextAttempt = started + retryDelay(afterAttempt: envelope.attempts).timeInterval
+            return
+        }
+        for index in deferred {
+            guard case .deferred(let reason) = envelope.recipients[index].status else { continue }
+            envelope.recipients[index].status = .failed(
+                "554 5.4.7 Delivery time expired after \(envelope.attempts) attempts; last error: \(reason)")
+            logger.error("delivery failed", metadata: [
+                "queue_id": "\(envelope.id)", "to": "\(envelope.recipients[index].target.mailbox)",
+                "error": "expired: \(reason)",
+            ])
+        }
+    }
+}

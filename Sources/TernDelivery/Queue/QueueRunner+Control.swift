@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import NIOCore
+import TernSMTPCore
+import TernSpool
+
+/// `tern queue ...`: the operator's view of the queue and commands on it. Commands that change
+/// a message take its lock, so they wait for an attempt in progress to end.
+extension QueueRunner: QueueControl {
+    /// Headers shown by `show` are cut off after this many octets.
+    static let shownHeaderLimit = 64 * 1024
+
+    public func list() async throws -> [QueueEntry] {
+        try await spool.all().map(Self.entry)
+    }
+
+    public func show(_ id: QueueID) async throws -> QueueMessageDetail {
+        let envelope = try await existing(id)
+        var headers: [UInt8] = []
+        for try await chunk in try await spool.openBody(id) {
+            headers.append(contentsOf: chunk.readableBytesView)
+            if let end = Self.headerEnd(headers) {
+                headers.removeSubrange(end...)
+                break
+            }
+            if headers.count >= Self.shownHeaderLimit { break }
+        }
+        return QueueMessageDetail(
+            entry: Self.entry(envelope), headers: String(decoding: headers.prefix(Self.shownHeaderLimit), as: UTF8.self))
+    }
+
+    public func flush(domain: String?) async throws -> Int {
+        let wanted = domain.map { $0.lowercased() }
+        var scheduled = 0
+        for envelope in try await spool.all() where !envelope.held {
+            let matches = envelope.recipients.contains { recipient in
+                guard !recipient.status.isFinal else { return false }
+                guard let wanted else { return true }
+                let name = recipient.target.mailbox.domain.normalized
+                return name == wanted || name.hasSuffix("." + wanted)
+            }
+            guard matches else { continue }
+            let changed = try await change(envelope.id) { $0.nextAttempt = nil }
+            if changed { scheduled += 1 }
+        }
+        return scheduled
+    }
+
+    public func hold(_ id: QueueID) async throws {
+        try await change(id, required: true) { $0.held = true }
+    }
+
+    public func release(_ id: QueueID) async throws {
+        try await change(id, required: true) {
+            $0.held = false
+            $0.nextAttempt = nil
+        }
+    }
+
+    public func delete(_ id: QueueID) async throws {
+        let removed = await locks.withLock(id) { [spool] in
+            do {
+                try await spool.remove(id)
+                return true
+            } catch {
+                return false
+            }
+        }
+        guard removed else { throw QueueControlError.unknownMessage(id) }
+        logger.notice("deleted by the operator", metadata: ["queue_id": "\(id)"])
+    }
+
+    public func bounce(_ id: QueueID) async throws {
+        try await change(id, required: true) { envelope in
+            envelope.held = false
+            for index in envelope.recipients.indices where !envelope.recipients[index].status.isFinal {
+                envelope.recipients[index].status = .failed("550 5.0.0 Message returned by the mail system administrator")
+            }
+        }
+        logger.notice("bounced by the operator", metadata: ["queue_id": "\(id)"])
+    }
+
+    // MARK: Helpers
+
+    /// Rewrites the envelope of `id` under its lock and schedules the message; false (or
+    /// `unknownMessage` when `required`) when it is gone.
+    @discardableResult
+    private func change(_ id: QueueID, required: Bool = false, _ edit: @escaping @Sendable (inout Envelope) -> Void)
+        async throws -> Bool
+    {
+        let outcome: Result<Bool, any Error> = await locks.withLock(id) { [spool] in
+            do {
+                var envelope = try await spool.envelope(id)
+                edit(&envelope)
+                try await spool.update(envelope)
+                return .success(true)
+            } catch SpoolError.unknownMessage {
+                return .success(false)
+            } catch {
+                return .failure(error)
+            }
+        }
+        let changed = try outcome.get()
+        if changed {
+            submitted(id)
+        } else if required {
+            throw QueueControlError.unknownMessage(id)
+        }
+        return changed
+    }
+
+    private func existing(_ id: QueueID) async throws -> Envelope {
+        do {
+            return try await spool.envelope(id)
+        } catch SpoolError.unknownMessage {
+            throw QueueControlError.unknownMessage(id)
+        }
+    }
+
+    /// Where the empty line after the header section starts, if it is in `bytes`.
+    private static func headerEnd(_ bytes: [UInt8]) -> Int? {
+        let blank: [UInt8] = [13, 10, 13, 10]
+        guard bytes.count >= blank.count else { return nil }
+        for start in 0...(bytes.count - blank.count) where bytes[start..<(start + blank.count)].elementsEqual(blank) {
+            return start + 2
+        }
+        return nil
+    }
+
+    private static func entry(_ envelope: Envelope) -> QueueEntry {
+        QueueEntry(
+            id: envelope.id.description, sender: envelope.sender.description, size: envelope.size,
+            arrival: envelope.receivedAt, held: envelope.held, attempts: envelope.attempts,
+            nextAttempt: envelope.nextAttempt,
+            recipients: envelope.recipients.map { recipient in
+                let (status, reason): (String, String?) =
+                    switch recipient.status {
+                    case .pending: ("pending", nil)
+                    case .deferred(let reason): ("deferred", reason)
+                    case .delivered: ("delivered", nil)
+                    case .failed(let reason): ("failed", reason)
+                    }
+                return QueueEntryRecipient(address: recipient.target.mailbox.description, status: status, reason: reason)
+            })
+    }
+}

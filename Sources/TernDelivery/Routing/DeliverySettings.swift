@@ -1,0 +1,40 @@
+/// `[delivery]` and `[relay] smarthost`: how the queue delivers mail for other hosts.
+public struct DeliverySettings: Hashable, Sendable {
+    /// The port of mail exchangers found by MX lookup (`smtp_port`).
+    public var smtpPort: Int
+    /// Waits between attempts and when to give up (`retry`, `max_lifetime`).
+    public var retry: RetryPolicy
+    /// A delay report is sent to senders who asked for one once a message is this old
+    /// (`warn_after`).
+    public var warnAfter: Duration
+    /// How long mail for ETRN and ODMR domains waits before it bounces (`hold_lifetime`).
+    public var holdLifetime: Duration
+    /// Outgoing sessions at once (`concurrency`).
+    public var concurrency: Int
+    /// Outgoing sessions at once to one destination (`per_destination`).
+    public var perDestination: Int
+    /// Never deliver in clear text (`require_tls`).
+    public var requireTLS: Bool
+    /// All mail for other domains goes here instead of to their mail exchangers
+    /// (`[relay] smarthost`); `[routes]` still come first.
+    public var smarthost: NextHop?
+    /// Next hops for particular domains (`[routes]`).
+    public var routes: RouteTable
+
+    /// Settings at CONFIG.md's defaults unless given.
+    public init(
+        smtpPort: Int = 25, retry: RetryPolicy = .standard, warnAfter: Duration = .seconds(4 * 3_600),
+        holdLifetime: Duration = .seconds(5 * 86_400), concurrency: Int = 100, perDestination: Int = 10,
+        requireTLS: Bool = false, smarthost: NextHop? = nil, routes: RouteTable = RouteTable()
+    ) {
+        self.smtpPort = smtpPort
+        self.retry = retry
+        self.warnAfter = warnAfter
+        self.holdLifetime = holdLifetime
+        self.concurrency = concurrency
+        self.perDestination = perDestination
+        self.requireTLS = requireTLS
+        self.smarthost = smarthost
+        self.routes = routes
+    }
+}

@@ -1,0 +1,30 @@
+import TernSMTPCore
+import TernSpool
+
+/// The `Received:` field Tern adds to every message it delivers or relays (RFC 5321 §4.4,
+/// SPEC.md §11), written once for the Maildir courier and the relay.
+enum TraceFields {
+    /// `Received: from <client> ([address]) (using TLS…) by <hostname> (Tern) with <protocol> id <id>
+    /// [for <recipient>]; <date>`, folded, each line ended by `lineEnding`.
+    static func received(
+        _ envelope: Envelope, for recipient: ForwardPath?, hostname: String, lineEnding: String
+    ) -> String {
+        let address = envelope.clientAddress.contains(":") && !envelope.clientAddress.hasPrefix("IPv6:")
+            ? "IPv6:\(envelope.clientAddress)" : envelope.clientAddress
+        var lines = ["Received: from \(headerSafe(envelope.clientName)) ([\(headerSafe(address))])"]
+        if let tls = envelope.tls { lines.append("\t(using \(headerSafe(tls)))") }
+        lines.append("\tby \(headerSafe(hostname)) (Tern) with \(headerSafe(envelope.protocolName)) id \(envelope.id)")
+        let date = UTCTimestamp(envelope.receivedAt).rfc5322
+        if let recipient {
+            lines.append("\tfor \(headerSafe(recipient.description)); \(date)")
+        } else {
+            lines[lines.count - 1] += "; \(date)"
+        }
+        return lines.map { $0 + lineEnding }.joined()
+    }
+
+    /// A value from the client or the configuration, made safe for a header line.
+    static func headerSafe(_ value: String) -> String {
+        String(String.UnicodeScalarView(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+    }
+}

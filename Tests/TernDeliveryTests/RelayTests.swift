@@ -1,0 +1,200 @@
+import Foundation
+import TernDelivery
+import TernSMTPCore
+import TernSpool
+import TernTestSupport
+import Testing
+
+/// The queue runner relaying to other hosts, with Postfix's `smtp-sink` as the peer.
+@Suite struct RelayTests {
+    private let remote = EnvelopeRecipient(
+        original: .mailbox(SpoolFixtures.mailbox("dave", "example.net")),
+        target: .remote(SpoolFixtures.mailbox("dave", "example.net")))
+    private let sender = SpoolFixtures.mailbox("alice", "example.com")
+
+    private func envelope(_ recipients: [EnvelopeRecipient]? = nil, notify: NotifyConditions? = nil) -> Envelope {
+        var envelope = SpoolFixtures.envelope(sender: .mailbox(sender), recipients: recipients ?? [remote])
+        if let notify {
+            for index in envelope.recipients.indices { envelope.recipients[index].parameters.notify = notify }
+        }
+        return envelope
+    }
+
+    /// Reports land in the sender's Maildir, `example.com/alice/new`.
+    private func reports(_ fixture: DeliveryFixture) throws -> [String] {
+        try fixture.delivered("alice").map { try text(at: "\(fixture.mailRoot)/example.com/alice/new/\($0)") }
+    }
+
+    @Test func routeSendsToTheSinkWithATraceField() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let settings = DeliverySettings(routes: RouteTable(["example.net": .smtp(host: "127.0.0.1", port: sink.port)]))
+        let runner = try makeRunner(fixture, settings: settings)
+        try await fixture.running(runner) {
+            let id = try await fixture.store(envelope())
+            runner.submitted(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+            let transactions = try sink.transactions()
+            #expect(transactions.count == 1)
+            #expect(transactions.first?.contains("by \(testHost) (Tern) with ESMTP id \(id)") == true)
+            #expect(transactions.first?.contains("Subject: test") == true)
+        }
+        #expect(try reports(fixture).isEmpty)
+    }
+
+    @Test func mailExchangersAreFoundAndTriedInOrder() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        // The preferred exchanger refuses connections, the second one is the sink: both are on
+        // the sink's port, so the first is a loopback address nothing listens on.
+        let resolver = TableResolver(
+            exchangers: ["example.net": .exchangers([
+                MailExchanger(preference: 5, host: "down.example.net"), MailExchanger(preference: 10, host: "mx.example.net"),
+            ])],
+            hosts: ["down.example.net": ["127.0.0.2"], "mx.example.net": ["127.0.0.1"]])
+        let settings = DeliverySettings(smtpPort: sink.port)
+        let runner = try makeRunner(fixture, settings: settings, resolver: resolver)
+        try await fixture.running(runner) {
+            let id = try await fixture.store(envelope())
+            runner.submitted(id)
+            #expect(try await eventually(timeout: .seconds(15)) { try await fixture.spool.all().isEmpty })
+            #expect(try sink.transactions().count == 1)
+        }
+    }
+
+    @Test func nullMXFailsAtOnceWithAReport() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let resolver = TableResolver(exchangers: ["example.net": .nullMX])
+        let runner = try makeRunner(fixture, resolver: resolver)
+        try await fixture.running(runner) {
+            let id = try await fixture.store(envelope())
+            runner.submitted(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        let report = try #require(try reports(fixture).first)
+        #expect(report.contains("Return-Path: <>"))
+        #expect(report.contains("Content-Type: message/delivery-status"))
+        #expect(report.contains("Final-Recipient: rfc822; dave@example.net"))
+        #expect(report.contains("Action: failed"))
+        #expect(report.contains("Status: 5.1.10"))
+        #expect(report.contains("Diagnostic-Code: smtp; 556 5.1.10"))
+    }
+
+    @Test func permanentRefusalBouncesWithThePeersReply() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink(["-f", "RCPT"])
+        defer { sink.stop() }
+        let settings = DeliverySettings(smarthost: .smtp(host: "127.0.0.1", port: sink.port))
+        let runner = try makeRunner(fixture, settings: settings)
+        try await fixture.running(runner) {
+            let id = try await fixture.store(envelope())
+            runner.submitted(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        let report = try #require(try reports(fixture).first)
+        #expect(report.contains("Action: failed"))
+        #expect(report.contains("Remote-MTA: dns; 127.0.0.1"))
+        #expect(report.contains("Diagnostic-Code: smtp; 5"))
+    }
+
+    @Test func temporaryRefusalIsRetriedOnScheduleThenExpires() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink(["-r", "RCPT"])
+        defer { sink.stop() }
+        let time = ManualTime(start: SpoolFixtures.receivedAt)
+        let settings = DeliverySettings(
+            retry: RetryPolicy(delays: [.seconds(60), .seconds(600)], maximumAge: .seconds(3_000)),
+            warnAfter: .seconds(100), smarthost: .smtp(host: "127.0.0.1", port: sink.port))
+        let runner = try makeRunner(fixture, settings: settings, time: time)
+        try await fixture.running(runner) {
+            let id = try await fixture.store(envelope())
+            runner.submitted(id)
+            #expect(try await eventually { time.requested == [.seconds(60)] })
+            let first = try await fixture.spool.envelope(id)
+            guard case .deferred(let reason) = first.recipients[0].status else {
+                Issue.record("expected a deferral, got \(first.recipients[0].status)")
+                return
+            }
+            #expect(reason.hasPrefix("4"))
+            #expect(first.recipients[0].remoteMTA == "127.0.0.1")
+            #expect(try reports(fixture).isEmpty)
+            time.allow(1)
+            // Second attempt at +60 s: past warn_after, so a delay report; then +600 s waits.
+            #expect(try await eventually { time.requested == [.seconds(60), .seconds(600)] })
+            #expect(try await eventually { (try? reports(fixture).count) == 1 })
+            #expect(try reports(fixture).first?.contains("Action: delayed") == true)
+            time.allow(10)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        let texts = try reports(fixture)
+        #expect(texts.count == 2)
+        #expect(texts.contains { $0.contains("Action: failed") && $0.contains("Status: 5.4.7") })
+    }
+
+    @Test func successIsReportedWhenThePeerDoesNotOfferDSN() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let settings = DeliverySettings(smarthost: .smtp(host: "127.0.0.1", port: sink.port))
+        let runner = try makeRunner(fixture, settings: settings)
+        try await fixture.running(runner) {
+            let id = try await fixture.store(envelope(notify: [.success]))
+            runner.submitted(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        let report = try #require(try reports(fixture).first)
+        #expect(report.contains("Action: relayed"))
+    }
+
+    @Test func localDeliveryIsReportedWhenAskedForSuccess() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let runner = try makeRunner(fixture)
+        try await fixture.running(runner) {
+            var local = SpoolFixtures.localRecipient("bob")
+            local.parameters.notify = [.success]
+            let id = try await fixture.store(envelope([local]))
+            runner.submitted(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        #expect(fixture.delivered("bob").count == 1)
+        #expect(try reports(fixture).first?.contains("Action: delivered") == true)
+    }
+
+    @Test func nullSenderGetsNoReport() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let resolver = TableResolver(exchangers: ["example.net": .nullMX])
+        let runner = try makeRunner(fixture, resolver: resolver)
+        try await fixture.running(runner) {
+            let id = try await fixture.store(SpoolFixtures.envelope(sender: .null, recipients: [remote]))
+            runner.submitted(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        #expect(try reports(fixture).isEmpty)
+    }
+
+    @Test func manyMessagesShareConnections() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let settings = DeliverySettings(perDestination: 2, smarthost: .smtp(host: "127.0.0.1", port: sink.port))
+        let runner = try makeRunner(fixture, settings: settings)
+        try await fixture.running(runner) {
+            for _ in 0..<40 {
+                runner.submitted(try await fixture.store(envelope()))
+            }
+            #expect(try await eventually(timeout: .seconds(20)) { try await fixture.spool.all().isEmpty })
+        }
+        #expect(try sink.transactions().count == 40)
+    }
+}

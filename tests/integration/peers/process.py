@@ -1,0 +1,123 @@
+"""What the peers share: free ports, bounded polling, stopping a process by
+its PID, and a registry of every peer started in this pytest process (for
+logs on failure and a last-resort kill at exit)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable, Protocol
+
+import smtp_client
+
+STOP_TIMEOUT = 10.0
+
+
+class Peer(Protocol):
+    name: str
+    started_at: float
+
+    def running(self) -> bool: ...
+    def log(self, tail: int = 200) -> str: ...
+    def kill9(self) -> None: ...
+
+
+# Every peer started in this pytest process, in start order.
+REGISTRY: list[Peer] = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Never leave a peer running when pytest ends (even interrupted)."""
+    for peer in REGISTRY:
+        try:
+            if peer.running():
+                peer.kill9()
+        except Exception:
+            pass
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (the suite's helper)."""
+    return smtp_client.free_port()
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.05,
+               what: str = "condition") -> object:
+    """Poll `predicate` until it returns something truthy, ≤ `timeout` seconds;
+    returns that value, else raises AssertionError naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def tcp_answers(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something accepts a TCP connection on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def pid_alive(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
+
+
+def stop_popen(proc: subprocess.Popen | None, sig: int = signal.SIGTERM,
+               timeout: float = STOP_TIMEOUT) -> int | None:
+    """Send `sig` to a child by its PID, wait ≤ timeout, then SIGKILL and reap.
+    Returns the exit code, None when SIGKILL was needed."""
+    if proc is None:
+        return None
+    if proc.poll() is not None:
+        return proc.returncode
+    try:
+        os.kill(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    kill_popen(proc)
+    return None
+
+
+def kill_popen(proc: subprocess.Popen | None) -> None:
+    """SIGKILL a child by its PID and reap it (bounded)."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def tail(path: Path, lines: int = 200) -> str:
+    """The last `lines` lines of a text file, or a note that it is missing."""
+    try:
+        text = Path(path).read_text(errors="replace")
+    except FileNotFoundError:
+        return f"(no {path})"
+    return "\n".join(text.splitlines()[-lines:])

@@ -1,0 +1,240 @@
+"""Outbound delivery (issue 4) with real peers on loopback: Tern relays to
+Postfix's smtp-sink and to a private Postfix, finds mail exchangers through
+dnsmasq, bounces with RFC 3464 reports into the sender's Maildir, retries on
+schedule, and loses nothing and sends nothing twice across a kill -9."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import time
+
+import smtp_client
+from smtp_client import swaks, unique_marker
+
+SENDER = "user@example.com"
+
+
+def relay_config(**sections) -> dict:
+    """Overrides for tern_factory: clients on 127.0.0.1 may relay, plus the
+    given sections ({"routes": {...}, "delivery": {...}, ...})."""
+    config = {"relay": {"networks": ["127.0.0.1"]}}
+    for name, table in sections.items():
+        config.setdefault(name, {}).update(table)
+    return config
+
+
+def send(tern, to: str, marker: str, sender: str = SENDER, extra: tuple = ()) -> None:
+    res = swaks(tern.port, "--from", sender, "--to", to, "--header", f"Subject: {marker}",
+                "--header", f"Message-Id: <{marker}@client.test>", *extra)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def wait_report(tern, marker: str, timeout: float = 20.0) -> email.message.EmailMessage:
+    """The delivery report about the message `marker`, from the sender's Maildir."""
+    [raw] = smtp_client.wait_delivered(tern.data_dir, SENDER, marker, timeout=timeout)
+    report = email.message_from_bytes(raw, policy=email.policy.default)
+    assert report.get_content_type() == "multipart/report"
+    assert report.get_param("report-type") == "delivery-status"
+    return report
+
+
+def status_fields(report) -> list[dict[str, str]]:
+    """The per-recipient groups of the message/delivery-status part."""
+    [part] = [p for p in report.walk() if p.get_content_type() == "message/delivery-status"]
+    groups = []
+    for block in part.get_payload()[1:]:
+        groups.append({k.lower(): str(v) for k, v in block.items()})
+    return groups
+
+
+def wait_spool_empty(tern, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while smtp_client.spool_files(tern.data_dir):
+        assert time.monotonic() < deadline, f"spool not empty: {smtp_client.spool_files(tern.data_dir)}"
+        time.sleep(0.1)
+
+
+def test_route_relays_to_smtp_sink_with_trace(tern_factory, sink_factory):
+    sink = sink_factory()
+    tern = tern_factory(relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"}))
+    marker = unique_marker("route")
+    send(tern, f"x-{marker}@sink.test", marker)
+    [got] = sink.wait_messages(1)
+    assert got.mail_from == SENDER
+    assert got.rcpts == [f"x-{marker}@sink.test"]
+    assert got.helo == "mx.example.com"
+    assert b"by mx.example.com (Tern) with ESMTP" in got.data
+    assert got.header("Subject") == marker
+    wait_spool_empty(tern)
+
+
+def test_subdomain_route_and_smarthost(tern_factory, sink_factory):
+    routed, smart = sink_factory(), sink_factory()
+    tern = tern_factory(relay_config(
+        routes={".sink.test": f"smtp:127.0.0.1:{routed.port}"},
+        relay={"networks": ["127.0.0.1"], "smarthost": f"127.0.0.1:{smart.port}"}))
+    m1, m2 = unique_marker("sub"), unique_marker("smart")
+    send(tern, f"a@deep.sink.test", m1)
+    send(tern, f"b@elsewhere.test", m2)
+    assert [g.header("Subject") for g in routed.wait_messages(1)] == [m1]
+    assert [g.header("Subject") for g in smart.wait_messages(1)] == [m2]
+
+
+def test_mx_lookup_through_dnsmasq(tern_factory, sink_factory, dns_factory):
+    sink = sink_factory()
+    dns = dns_factory(mx={"mx.test": [(10, "mx1.mx.test"), (20, "mx2.mx.test")]},
+                      a={"mx1.mx.test": ["127.0.0.2"], "mx2.mx.test": ["127.0.0.1"]})
+    tern = tern_factory(relay_config(dns={"servers": [dns.server]},
+                                     delivery={"smtp_port": sink.port}))
+    marker = unique_marker("mx")
+    # mx1 (preference 10) is 127.0.0.2, where nothing listens: Tern goes on to mx2.
+    send(tern, f"r@mx.test", marker)
+    [got] = sink.wait_messages(1, timeout=30)
+    assert got.header("Subject") == marker
+    wait_spool_empty(tern)
+
+
+def test_null_mx_bounces_with_5_1_10(tern_factory, dns_factory):
+    dns = dns_factory(null_mx=["nomail.test"])
+    tern = tern_factory(relay_config(dns={"servers": [dns.server]}))
+    marker = unique_marker("nullmx")
+    send(tern, "r@nomail.test", marker)
+    report = wait_report(tern, marker)
+    assert report["From"].startswith("Mail Delivery System")
+    [group] = status_fields(report)
+    assert group["action"] == "failed"
+    assert group["status"] == "5.1.10"
+    assert group["final-recipient"] == "rfc822; r@nomail.test"
+    assert group["diagnostic-code"].startswith("smtp; 556 5.1.10")
+    [headers] = [p for p in report.walk() if p.get_content_type() == "text/rfc822-headers"]
+    assert marker in headers.get_payload(decode=True).decode()
+    wait_spool_empty(tern)
+
+
+def test_permanent_refusal_bounces_once_and_never_to_null_sender(tern_factory, sink_factory):
+    sink = sink_factory("permfail")
+    tern = tern_factory(relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"}))
+    marker = unique_marker("perm")
+    send(tern, "r@sink.test", marker)
+    report = wait_report(tern, marker)
+    [group] = status_fields(report)
+    assert group["action"] == "failed"
+    assert group["status"].startswith("5.")
+    assert group["remote-mta"] == "dns; 127.0.0.1"
+    # The same refusal for a message from <> produces no report at all.
+    quiet = unique_marker("nullsender")
+    send(tern, "r@sink.test", quiet, sender="")
+    wait_spool_empty(tern)
+    smtp_client.assert_not_delivered(tern.data_dir, quiet)
+
+
+def test_ret_full_returns_the_whole_message(tern_factory, sink_factory):
+    sink = sink_factory("permfail")
+    tern = tern_factory(relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"}))
+    marker = unique_marker("retfull")
+    with smtp_client.smtp(tern.port, ehlo=True) as client:
+        assert client.mail(SENDER, options=["RET=FULL", "ENVID=env-" + marker])[0] == 250
+        assert client.rcpt("r@sink.test", options=["NOTIFY=FAILURE"])[0] == 250
+        assert client.data(smtp_client.make_message(marker, body=f"whole body {marker}\r\n".encode(),
+                                                    sender=SENDER))[0] == 250
+    report = wait_report(tern, marker)
+    [returned] = [p for p in report.walk() if p.get_content_type() == "message/rfc822"]
+    assert f"whole body {marker}" in returned.as_string()
+    [part] = [p for p in report.walk() if p.get_content_type() == "message/delivery-status"]
+    assert str(part.get_payload()[0]["Original-Envelope-Id"]) == "env-" + marker
+
+
+def test_temporary_failure_is_retried_then_expires_with_reports(tern_factory, sink_factory):
+    sink = sink_factory("tempfail")
+    tern = tern_factory(relay_config(
+        routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"},
+        delivery={"retry": ["1s"], "warn_after": "2s", "max_lifetime": "6s"}))
+    marker = unique_marker("temp")
+    send(tern, "r@sink.test", marker)
+    deadline = time.monotonic() + 40
+    reports: list[bytes] = []
+    while len(reports) < 2 and time.monotonic() < deadline:
+        reports = smtp_client.find_in_maildir(tern.data_dir, SENDER, marker)
+        time.sleep(0.2)
+    assert len(reports) == 2, tern.log()
+    parsed = [email.message_from_bytes(r, policy=email.policy.default) for r in reports]
+    actions = sorted(status_fields(p)[0]["action"] for p in parsed)
+    assert actions == ["delayed", "failed"]
+    failed = next(p for p in parsed if status_fields(p)[0]["action"] == "failed")
+    assert status_fields(failed)[0]["status"] == "5.4.7"
+    wait_spool_empty(tern)
+    assert "delivery deferred" in tern.log(tail=2000)
+
+
+def test_notify_success_on_local_delivery(tern_factory):
+    tern = tern_factory(relay_config())
+    marker = unique_marker("success")
+    with smtp_client.smtp(tern.port, ehlo=True) as client:
+        client.mail(SENDER)
+        code, _ = client.rcpt("user2@example.com", options=["NOTIFY=SUCCESS"])
+        assert code == 250
+        code, _ = client.data(smtp_client.make_message(marker, sender=SENDER))
+        assert code == 250
+    report = wait_report(tern, marker)
+    [group] = status_fields(report)
+    assert group["action"] == "delivered"
+    assert group["final-recipient"] == "rfc822; user2@example.com"
+
+
+def test_tern_relays_into_a_real_postfix(tern_factory, postfix_factory):
+    pf = postfix_factory()
+    tern = tern_factory(relay_config(routes={"pf.test": f"smtp:127.0.0.1:{pf.smtp_port}"}))
+    marker = unique_marker("topf")
+    send(tern, "alice@pf.test", marker)
+    [stored] = pf.wait_maildir("alice", 1, timeout=30)
+    assert marker.encode() in stored
+    assert b"by mx.example.com (Tern) with ESMTP" in stored
+    wait_spool_empty(tern)
+
+
+def test_postfix_relays_through_tern_to_the_sink(tern_factory, postfix_factory, sink_factory):
+    sink = sink_factory()
+    tern = tern_factory(relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"}))
+    pf = postfix_factory(relayhost=f"[127.0.0.1]:{tern.port}")
+    marker = unique_marker("chain")
+    body = (f"From: <sender@pf.test>\r\nTo: <x@sink.test>\r\nSubject: {marker}\r\n"
+            f"Message-ID: <{marker}@client.test>\r\n\r\nBody {marker}\r\n").encode()
+    pf.send("sender@pf.test", ["x@sink.test"], body)
+    [got] = sink.wait_messages(1, timeout=30)
+    assert got.header("Subject") == marker
+    assert b"(Postfix)" in got.data and b"(Tern)" in got.data
+    pf.wait_queue_empty()
+
+
+def test_lmtp_route_to_sink_over_a_unix_socket(tern_factory, sink_factory, tmp_path):
+    sink = sink_factory(lmtp=True, unix_path=tmp_path / "lmtp.sock")
+    tern = tern_factory(relay_config(routes={"lmtp.test": f"lmtp:unix:{tmp_path / 'lmtp.sock'}"}))
+    marker = unique_marker("lmtp")
+    send(tern, "u@lmtp.test", marker)
+    [got] = sink.wait_messages(1)
+    assert got.proto == "LMTP"
+    assert got.header("Subject") == marker
+    wait_spool_empty(tern)
+
+
+def test_kill_9_during_retries_loses_nothing_and_sends_once(tern_factory, sink_factory):
+    sink = sink_factory("tempfail")
+    overrides = relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"},
+                             delivery={"retry": ["1s"], "warn_after": "1h"})
+    tern = tern_factory(overrides)
+    marker = unique_marker("crash")
+    send(tern, "r@sink.test", marker)
+    deadline = time.monotonic() + 20
+    while "delivery deferred" not in tern.log(tail=500):
+        assert time.monotonic() < deadline, tern.log()
+        time.sleep(0.1)
+    tern.kill9()
+    sink.stop()
+    accepting = sink_factory("accept", port=sink.port)
+    tern.start()
+    [got] = accepting.wait_messages(1, timeout=30)
+    assert got.header("Subject") == marker
+    wait_spool_empty(tern)
+    time.sleep(2)
+    assert len(accepting.messages()) == 1
