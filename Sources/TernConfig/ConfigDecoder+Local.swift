@@ -79,7 +79,7 @@ extension ConfigDecoder {
         guard let table = table(node, at: path) else { return [:] }
         var result: [Mailbox: Value] = [:]
         var seen: [MailboxKey: String] = [:]
-        for entry in table.entries {
+        for entry in entriesInFileOrder(table, at: path) {
             let (key, node) = (entry.key, entry.value)
             let keyPath = path.appending(key)
             let source = localAddress(text: key, quoted: TOMLNode.quote(key), at: keyPath, rules)

@@ -10,8 +10,8 @@ import TernSMTPServer
 import TernSpool
 import UnixSignals
 
-/// `tern serve`: the spool, the queue runner and one SMTP server per listener in one
-/// `ServiceGroup`, stopped gracefully by SIGTERM or SIGINT.
+/// `tern serve`: the spool, the queue runner, the control socket for `tern queue` and one SMTP
+/// server per listener in one `ServiceGroup`, stopped gracefully by SIGTERM or SIGINT.
 public enum Daemon {
     /// Threads for blocking file work (writes, fsync, renames, Maildir delivery).
     static let blockingThreads = 32
@@ -44,7 +44,10 @@ public enum Daemon {
         let authenticator = AccountAuthenticator(store: AccountStore(dataDirectory: data), threadPool: threadPool)
         let mta = MTA(configuration: configuration, spool: spool, runner: runner, tracker: tracker,
                       authenticator: authenticator, logger: logger)
-        var services: [any Service] = [runner]
+        var services: [any Service] = [
+            runner,
+            ControlServer(path: ControlSocket.path(dataDirectory: data), control: runner, logger: logger),
+        ]
         var tls: TLSContextHolder?
         if let settings = configuration.tls {
             let holder = TLSContextHolder(try settings.makeContext())

@@ -39,4 +39,10 @@ import Testing
             "tern.toml:2: local.forward.\"f@localhost\": expected an address like \"user@example.com\", got \"\(text)\"",
         ])
     }
+
+    @Test func theLaterOfTwoCaseDuplicatesIsReported() {
+        #expect(errorLines("[local.forward]\n\"fwd@localhost\" = \"a@other.example\"\n\"FWD@localhost\" = \"b@other.example\"") == [
+            "tern.toml:3: local.forward.\"FWD@localhost\": same address as \"fwd@localhost\" (addresses compare case-insensitively)",
+        ])
+    }
 }

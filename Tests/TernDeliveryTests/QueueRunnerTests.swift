@@ -47,34 +47,6 @@ import Testing
         #expect((0..<3).map { fixture.delivered("user\($0)").count } == [10, 10, 10])
     }
 
-    @Test func remoteRecipientsKeepTheMessageInTheSpool() async throws {
-        let fixture = try await DeliveryFixture()
-        defer { fixture.directory.remove() }
-        let runner = try runner(fixture)
-        let remote = EnvelopeRecipient(
-            original: .mailbox(SpoolFixtures.mailbox("dave", "example.net")),
-            target: .remote(SpoolFixtures.mailbox("dave", "example.net")))
-        try await fixture.running(runner) {
-            let id = try await fixture.store(
-                SpoolFixtures.envelope(recipients: [remote, SpoolFixtures.localRecipient("bob")]))
-            runner.submitted(id)
-            #expect(try await eventually { fixture.delivered("bob").count == 1 })
-            #expect(
-                try await eventually {
-                    if case .delivered = try await fixture.spool.envelope(id).recipients[1].status { return true }
-                    return false
-                })
-            let envelope = try await fixture.spool.envelope(id)
-            #expect(envelope.recipients[0] == remote)
-            #expect(envelope.attempts == 1)
-            runner.submitted(id)
-            try await Task.sleep(for: .milliseconds(200))
-            #expect(try await fixture.spool.envelope(id) == envelope, "nothing more happens to it")
-        }
-        #expect(fixture.delivered("bob").count == 1)
-        #expect(names(in: fixture.mailRoot + "/example.net").isEmpty)
-    }
-
     @Test func permanentFailureIsFinal() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }

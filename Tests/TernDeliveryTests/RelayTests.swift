@@ -111,7 +111,7 @@ import Testing
         let time = ManualTime(start: SpoolFixtures.receivedAt)
         let settings = DeliverySettings(
             retry: RetryPolicy(delays: [.seconds(60), .seconds(600)], maximumAge: .seconds(3_000)),
-            warnAfter: .seconds(100), smarthost: .smtp(host: "127.0.0.1", port: sink.port))
+            warnAfter: .seconds(30), smarthost: .smtp(host: "127.0.0.1", port: sink.port))
         let runner = try makeRunner(fixture, settings: settings, time: time)
         try await fixture.running(runner) {
             let id = try await fixture.store(envelope())
@@ -126,7 +126,7 @@ import Testing
             #expect(first.recipients[0].remoteMTA == "127.0.0.1")
             #expect(try reports(fixture).isEmpty)
             time.allow(1)
-            // Second attempt at +60 s: past warn_after, so a delay report; then +600 s waits.
+            // Second attempt at +60 s: past warn_after (30 s), so a delay report; then 600 s.
             #expect(try await eventually { time.requested == [.seconds(60), .seconds(600)] })
             #expect(try await eventually { (try? reports(fixture).count) == 1 })
             #expect(try reports(fixture).first?.contains("Action: delayed") == true)
@@ -141,7 +141,7 @@ import Testing
     @Test func successIsReportedWhenThePeerDoesNotOfferDSN() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
-        let sink = try await SMTPSink()
+        let sink = try await SMTPSink(["-N"])
         defer { sink.stop() }
         let settings = DeliverySettings(smarthost: .smtp(host: "127.0.0.1", port: sink.port))
         let runner = try makeRunner(fixture, settings: settings)
@@ -152,6 +152,22 @@ import Testing
         }
         let report = try #require(try reports(fixture).first)
         #expect(report.contains("Action: relayed"))
+    }
+
+    @Test func aDSNPeerReportsSuccessItself() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let settings = DeliverySettings(smarthost: .smtp(host: "127.0.0.1", port: sink.port))
+        let runner = try makeRunner(fixture, settings: settings)
+        try await fixture.running(runner) {
+            let id = try await fixture.store(envelope(notify: [.success]))
+            runner.submitted(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        #expect(try reports(fixture).isEmpty)
+        #expect(try sink.transactions().first?.contains("NOTIFY=SUCCESS") == true)
     }
 
     @Test func localDeliveryIsReportedWhenAskedForSuccess() async throws {
