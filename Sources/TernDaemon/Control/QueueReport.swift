@@ -1,0 +1,108 @@
+import Foundation
+import TernDelivery
+
+/// How `tern queue` prints the queue: the table of Postfix's `mailq`, one message in detail, or
+/// JSON. Times are shown in `timeZone`.
+package struct QueueReport: Sendable {
+    /// The zone the table and the detail show times in.
+    package var timeZone: TimeZone
+
+    package init(timeZone: TimeZone = .current) {
+        self.timeZone = timeZone
+    }
+
+    /// The queue as `mailq` shows it: per message the id (`!` after it when held), size,
+    /// arrival time and sender, then each recipient still to be delivered, after a
+    /// `(reason)` line for a deferred one (once for consecutive recipients with the same reason);
+    /// then `-- N Kbytes in M Requests.`, or `Mail queue is empty`.
+    package func table(_ entries: [QueueEntry]) -> String {
+        guard !entries.isEmpty else { return "Mail queue is empty\n" }
+        var text = "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
+        for entry in entries {
+            text += Self.padded(entry.id + (entry.held ? "!" : " "), to: 11)
+            text += String(repeating: " ", count: max(0, 8 - String(entry.size).count)) + String(entry.size)
+            text += " " + Self.padded(asctime(entry.arrival), to: 20)
+            text += " " + (entry.sender == "<>" ? "MAILER-DAEMON" : entry.sender) + "\n"
+            var lastReason: String?
+            for recipient in entry.recipients where recipient.status != "delivered" && recipient.status != "failed" {
+                if recipient.status == "deferred", let reason = recipient.reason.map(Self.oneLine),
+                    reason != lastReason
+                {
+                    let note = "(" + reason + ")"
+                    text += String(repeating: " ", count: max(0, 79 - note.count)) + note + "\n"
+                    lastReason = reason
+                }
+                text += String(repeating: " ", count: 41) + recipient.address + "\n"
+            }
+            text += "\n"
+        }
+        let kilobytes = entries.reduce(0) { $0 + $1.size } / 1_024
+        text += "-- \(kilobytes) Kbytes in \(entries.count) Request\(entries.count == 1 ? "" : "s").\n"
+        return text
+    }
+
+    /// One message: its queue data, every recipient with its state, an empty line, and the
+    /// header section.
+    package func detail(_ message: QueueMessageDetail) -> String {
+        let entry = message.entry
+        var text = "Queue ID:     \(entry.id)\(entry.held ? " (held)" : "")\n"
+        text += "Sender:       \(entry.sender)\n"
+        text += "Size:         \(entry.size)\n"
+        text += "Arrival:      \(iso8601(entry.arrival))\n"
+        text += "Attempts:     \(entry.attempts)\n"
+        text += "Next attempt: \(entry.nextAttempt.map(iso8601) ?? "-")\n"
+        text += "Recipients:\n"
+        for recipient in entry.recipients {
+            text += "  \(recipient.address) \(recipient.status)"
+            text += recipient.reason.map { " (\(Self.oneLine($0)))" } ?? ""
+            text += "\n"
+        }
+        text += "\n" + message.headers.replacingOccurrences(of: "\r\n", with: "\n")
+        if !text.hasSuffix("\n") { text += "\n" }
+        return text
+    }
+
+    /// The entries as a JSON array, with ISO 8601 dates, keys sorted and indented.
+    package static func json(_ entries: [QueueEntry]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(entries), as: UTF8.self) + "\n"
+    }
+
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `date` as `asctime(3)` writes it, without the year: `Mon Mar  9 14:00:00`.
+    private func asctime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.weekday, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ value: Int?) -> String {
+            let value = value ?? 0
+            return value < 10 ? "0\(value)" : "\(value)"
+        }
+        let day = parts.day ?? 1
+        return Self.weekdays[(parts.weekday ?? 1) - 1] + " " + Self.months[(parts.month ?? 1) - 1] + " "
+            + (day < 10 ? " \(day)" : "\(day)") + " " + two(parts.hour) + ":" + two(parts.minute) + ":"
+            + two(parts.second)
+    }
+
+    /// `date` in ISO 8601 with the offset of `timeZone`: `2025-03-09T14:00:00+01:00`.
+    private func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = timeZone
+        return formatter.string(from: date)
+    }
+
+    private static func padded(_ text: String, to width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
+    }
+
+    /// `text` with every control character (a multi-line reply's line ends, say) as a space.
+    private static func oneLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map {
+            $0.properties.generalCategory == .control ? " " : $0
+        }))
+    }
+}

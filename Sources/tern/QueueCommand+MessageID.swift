@@ -1,0 +1,14 @@
+import ArgumentParser
+import TernSpool
+
+extension QueueCommand {
+    /// A queue id on the command line; a malformed one is a usage error (exit 64).
+    struct MessageID: ExpressibleByArgument {
+        let id: QueueID
+
+        init?(argument: String) {
+            guard let id = QueueID(argument) else { return nil }
+            self.id = id
+        }
+    }
+}
