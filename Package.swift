@@ -112,7 +112,8 @@ let package = Package(
         .target(
             name: "TernDaemon",
             dependencies: [
-                "TernSMTPCore", "TernSASL", "TernSMTPServer", "TernSpool", "TernDelivery", "TernPolicy", "TernConfig",
+                "TernSMTPCore", "TernSASL", "TernSMTPServer", "TernSMTPClient", "TernSpool", "TernDelivery", "TernPolicy",
+                "TernConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -10,8 +10,9 @@ import TernSMTPServer
 import TernSpool
 import UnixSignals
 
-/// `tern serve`: the spool, the queue runner, the control socket for `tern queue` and one SMTP
-/// server per listener in one `ServiceGroup`, stopped gracefully by SIGTERM or SIGINT.
+/// `tern serve`: the spool, the queue runner, the control socket for `tern queue`, the maildrop
+/// pickup for `tern sendmail` and one SMTP server per listener in one `ServiceGroup`, stopped
+/// gracefully by SIGTERM or SIGINT.
 public enum Daemon {
     /// Threads for blocking file work (writes, fsync, renames, Maildir delivery).
     static let blockingThreads = 32
@@ -47,6 +48,10 @@ public enum Daemon {
         var services: [any Service] = [
             runner,
             ControlServer(path: ControlSocket.path(dataDirectory: data), control: runner, logger: logger),
+            MaildropPickup(
+                maildropDirectory: Maildrop(dataDirectory: data).directory, spool: spool,
+                recipients: configuration.local, threadPool: threadPool, logger: logger,
+                submitted: { runner.submitted($0) }),
         ]
         var tls: TLSContextHolder?
         if let settings = configuration.tls {

@@ -1,15 +1,21 @@
 import NIOCore
 
 /// The peer made no progress within the timeout; the channel has been closed.
-struct PeerTimedOut: Error {}
+package struct PeerTimedOut: Error {}
 
 /// Bounds each wait on the peer (a reply, or room to write): when `timeout` passes first, the
-/// channel is closed, which ends the wait, and the wait throws `PeerTimedOut`.
-struct Deadline {
+/// channel is closed, which ends the wait, and the wait throws `PeerTimedOut`. Also bounds the
+/// daemon's control connections.
+package struct Deadline {
     let timeout: Duration
     let channel: any Channel
 
-    func run<Result>(_ operation: () async throws -> Result) async throws -> Result {
+    package init(timeout: Duration, channel: any Channel) {
+        self.timeout = timeout
+        self.channel = channel
+    }
+
+    package func run<Result>(_ operation: () async throws -> Result) async throws -> Result {
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask { [timeout, channel] in
                 try await Task.sleep(for: timeout)

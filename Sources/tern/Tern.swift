@@ -8,7 +8,12 @@ import TernDaemon
 struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tern, an SMTP mail server.",
-        subcommands: [Serve.self, CheckConfig.self, User.self])
+        subcommands: [Serve.self, CheckConfig.self, User.self, QueueCommand.self, SendmailCommand.self])
+
+    /// Invoked as `sendmail` (through a symlink), `tern` is `tern sendmail`.
+    static func main() async {
+        await main(SendmailCommand.rootArguments(CommandLine.arguments))
+    }
 }
 
 /// Where the configuration comes from: `--config`, else `TERN_CONFIG`, else the embedded default.

@@ -20,6 +20,25 @@ import Testing
         return envelope
     }
 
+    /// Stores `envelopes` and runs a runner until the spool is empty (reports delivered too).
+    private func deliverAll(
+        _ fixture: DeliveryFixture, _ envelopes: [Envelope], settings: DeliverySettings = DeliverySettings(),
+        resolver: any MXResolving = TableResolver(), timeout: Duration = .seconds(15)
+    ) async throws {
+        let runner = try makeRunner(fixture, settings: settings, resolver: resolver)
+        try await fixture.running(runner) {
+            for envelope in envelopes {
+                runner.submitted(try await fixture.store(envelope))
+            }
+            #expect(try await eventually(timeout: timeout) { try await fixture.spool.all().isEmpty })
+        }
+    }
+
+    /// A smarthost route to `sink`.
+    private func smarthost(_ sink: SMTPSink) -> DeliverySettings {
+        DeliverySettings(smarthost: .smtp(host: "127.0.0.1", port: sink.port))
+    }
+
     /// Reports land in the sender's Maildir, `example.com/alice/new`.
     private func reports(_ fixture: DeliveryFixture) throws -> [String] {
         try fixture.delivered("alice").map { try text(at: "\(fixture.mailRoot)/example.com/alice/new/\($0)") }
@@ -56,26 +75,15 @@ import Testing
                 MailExchanger(preference: 5, host: "down.example.net"), MailExchanger(preference: 10, host: "mx.example.net"),
             ])],
             hosts: ["down.example.net": ["127.0.0.2"], "mx.example.net": ["127.0.0.1"]])
-        let settings = DeliverySettings(smtpPort: sink.port)
-        let runner = try makeRunner(fixture, settings: settings, resolver: resolver)
-        try await fixture.running(runner) {
-            let id = try await fixture.store(envelope())
-            runner.submitted(id)
-            #expect(try await eventually(timeout: .seconds(15)) { try await fixture.spool.all().isEmpty })
-            #expect(try sink.transactions().count == 1)
-        }
+        try await deliverAll(fixture, [envelope()], settings: DeliverySettings(smtpPort: sink.port), resolver: resolver)
+        #expect(try sink.transactions().count == 1)
     }
 
     @Test func nullMXFailsAtOnceWithAReport() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
         let resolver = TableResolver(exchangers: ["example.net": .nullMX])
-        let runner = try makeRunner(fixture, resolver: resolver)
-        try await fixture.running(runner) {
-            let id = try await fixture.store(envelope())
-            runner.submitted(id)
-            #expect(try await eventually { try await fixture.spool.all().isEmpty })
-        }
+        try await deliverAll(fixture, [envelope()], resolver: resolver)
         let report = try #require(try reports(fixture).first)
         #expect(report.contains("Return-Path: <>"))
         #expect(report.contains("Content-Type: message/delivery-status"))
@@ -90,13 +98,7 @@ import Testing
         defer { fixture.directory.remove() }
         let sink = try await SMTPSink(["-f", "RCPT"])
         defer { sink.stop() }
-        let settings = DeliverySettings(smarthost: .smtp(host: "127.0.0.1", port: sink.port))
-        let runner = try makeRunner(fixture, settings: settings)
-        try await fixture.running(runner) {
-            let id = try await fixture.store(envelope())
-            runner.submitted(id)
-            #expect(try await eventually { try await fixture.spool.all().isEmpty })
-        }
+        try await deliverAll(fixture, [envelope()], settings: smarthost(sink))
         let report = try #require(try reports(fixture).first)
         #expect(report.contains("Action: failed"))
         #expect(report.contains("Remote-MTA: dns; 127.0.0.1"))
@@ -143,13 +145,7 @@ import Testing
         defer { fixture.directory.remove() }
         let sink = try await SMTPSink(["-N"])
         defer { sink.stop() }
-        let settings = DeliverySettings(smarthost: .smtp(host: "127.0.0.1", port: sink.port))
-        let runner = try makeRunner(fixture, settings: settings)
-        try await fixture.running(runner) {
-            let id = try await fixture.store(envelope(notify: [.success]))
-            runner.submitted(id)
-            #expect(try await eventually { try await fixture.spool.all().isEmpty })
-        }
+        try await deliverAll(fixture, [envelope(notify: [.success])], settings: smarthost(sink))
         let report = try #require(try reports(fixture).first)
         #expect(report.contains("Action: relayed"))
     }
@@ -159,13 +155,7 @@ import Testing
         defer { fixture.directory.remove() }
         let sink = try await SMTPSink()
         defer { sink.stop() }
-        let settings = DeliverySettings(smarthost: .smtp(host: "127.0.0.1", port: sink.port))
-        let runner = try makeRunner(fixture, settings: settings)
-        try await fixture.running(runner) {
-            let id = try await fixture.store(envelope(notify: [.success]))
-            runner.submitted(id)
-            #expect(try await eventually { try await fixture.spool.all().isEmpty })
-        }
+        try await deliverAll(fixture, [envelope(notify: [.success])], settings: smarthost(sink))
         #expect(try reports(fixture).isEmpty)
         #expect(try sink.transactions().first?.contains("NOTIFY=SUCCESS") == true)
     }
@@ -173,14 +163,9 @@ import Testing
     @Test func localDeliveryIsReportedWhenAskedForSuccess() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
-        let runner = try makeRunner(fixture)
-        try await fixture.running(runner) {
-            var local = SpoolFixtures.localRecipient("bob")
-            local.parameters.notify = [.success]
-            let id = try await fixture.store(envelope([local]))
-            runner.submitted(id)
-            #expect(try await eventually { try await fixture.spool.all().isEmpty })
-        }
+        var local = SpoolFixtures.localRecipient("bob")
+        local.parameters.notify = [.success]
+        try await deliverAll(fixture, [envelope([local])])
         #expect(fixture.delivered("bob").count == 1)
         #expect(try reports(fixture).first?.contains("Action: delivered") == true)
     }
@@ -189,12 +174,7 @@ import Testing
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
         let resolver = TableResolver(exchangers: ["example.net": .nullMX])
-        let runner = try makeRunner(fixture, resolver: resolver)
-        try await fixture.running(runner) {
-            let id = try await fixture.store(SpoolFixtures.envelope(sender: .null, recipients: [remote]))
-            runner.submitted(id)
-            #expect(try await eventually { try await fixture.spool.all().isEmpty })
-        }
+        try await deliverAll(fixture, [SpoolFixtures.envelope(sender: .null, recipients: [remote])], resolver: resolver)
         #expect(try reports(fixture).isEmpty)
     }
 
@@ -203,14 +183,9 @@ import Testing
         defer { fixture.directory.remove() }
         let sink = try await SMTPSink()
         defer { sink.stop() }
-        let settings = DeliverySettings(perDestination: 2, smarthost: .smtp(host: "127.0.0.1", port: sink.port))
-        let runner = try makeRunner(fixture, settings: settings)
-        try await fixture.running(runner) {
-            for _ in 0..<40 {
-                runner.submitted(try await fixture.store(envelope()))
-            }
-            #expect(try await eventually(timeout: .seconds(20)) { try await fixture.spool.all().isEmpty })
-        }
+        var settings = smarthost(sink)
+        settings.perDestination = 2
+        try await deliverAll(fixture, Array(repeating: envelope(), count: 40), settings: settings, timeout: .seconds(20))
         #expect(try sink.transactions().count == 40)
     }
 }

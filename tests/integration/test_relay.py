@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import subprocess
 import time
 
 import smtp_client
 from smtp_client import swaks, unique_marker
+from tern_server import tern_binary
 
 SENDER = "user@example.com"
 
@@ -238,3 +240,17 @@ def test_kill_9_during_retries_loses_nothing_and_sends_once(tern_factory, sink_f
     wait_spool_empty(tern)
     time.sleep(2)
     assert len(accepting.messages()) == 1
+
+
+def test_sendmail_mail_for_another_domain_is_relayed(tern_factory, sink_factory):
+    sink = sink_factory()
+    tern = tern_factory(relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"}))
+    marker = unique_marker("sendmail")
+    res = subprocess.run(
+        [str(tern_binary()), "sendmail", "--config", str(tern.config_path), "-f", SENDER, "-i", "x@sink.test"],
+        input=f"Subject: {marker}\n\nfrom a local program\n".encode(), capture_output=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    [got] = sink.wait_messages(1, timeout=20)
+    assert got.header("Subject") == marker
+    assert got.mail_from == SENDER
+    wait_spool_empty(tern)

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import TernDelivery
 import TernSpool
+import TernSMTPClient
 
 /// The client side of the control socket, for `tern queue`: each call connects, sends one
 /// request, reads one response and closes.
@@ -99,7 +100,7 @@ package struct ControlClient: Sendable {
         }
         do {
             return try await channel.executeThenClose { inbound, outbound in
-                try await ControlDeadline(timeout: timeout, channel: channel.channel).run {
+                try await Deadline(timeout: timeout, channel: channel.channel).run {
                     var request = line
                     request.writeInteger(UInt8(ascii: "\n"))
                     try await outbound.write(request)
@@ -115,7 +116,7 @@ package struct ControlClient: Sendable {
                     }
                 }
             }
-        } catch is ControlTimeout {
+        } catch is PeerTimedOut {
             throw ControlClientError.timedOut(path: path, after: timeout)
         } catch let error as ControlClientError {
             throw error

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import TernDelivery
+import TernSMTPClient
 
 /// The control socket as a `Service`: answers `tern queue` requests from a ``QueueControl``,
 /// one request and one response per connection (see ``ControlSocket``), with one task per
@@ -73,7 +74,7 @@ package final class ControlServer: Service, Sendable {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var lines = inbound.makeAsyncIterator()
-                let line = try await ControlDeadline(timeout: Self.requestTimeout, channel: connection.channel).run {
+                let line = try await Deadline(timeout: Self.requestTimeout, channel: connection.channel).run {
                     try await lines.next()
                 }
                 guard let line else { return }

@@ -1,0 +1,33 @@
+/// Why `tern sendmail` did not queue a message, with the `sysexits.h` status it exits with,
+/// which is what programs calling `/usr/sbin/sendmail` look at.
+public struct SendmailFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The exit statuses of `sysexits.h` that `sendmail` uses.
+    public enum Status: Int32, Sendable, Hashable {
+        /// `EX_USAGE`: a bad command line, or no recipients.
+        case usage = 64
+        /// `EX_DATAERR`: a malformed address, or a message that can't be stored.
+        case dataError = 65
+        /// `EX_CANTCREAT`: the maildrop folder can't be created or written.
+        case cannotCreate = 73
+        /// `EX_IOERR`: standard input could not be read.
+        case ioError = 74
+        /// `EX_TEMPFAIL`: try again later (low disk, a write that failed).
+        case temporaryFailure = 75
+        /// `EX_CONFIG`: the configuration file is wrong.
+        case configuration = 78
+    }
+
+    /// The exit status.
+    public var status: Status
+    /// One line for standard error.
+    public var message: String
+
+    /// A failure exiting with `status`.
+    public init(_ status: Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    /// The message.
+    public var description: String { message }
+}

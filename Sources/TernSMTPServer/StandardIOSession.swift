@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import NIOCore
+import NIOPosix
+import TernSASL
+import TernSMTPCore
+
+/// One SMTP session over a pair of file descriptors instead of a socket, as `sendmail -bs`
+/// offers it to local programs on standard input and output.
+///
+/// The session is the same as on a listener (the same `ServerSession`, framer, pipelining and
+/// idle timeout), without TLS or AUTH, for the client `127.0.0.1`. The descriptors must be
+/// pipes, sockets or terminals; NIO can't wait on regular files
+/// (`ChannelError.operationUnsupported`).
+public enum StandardIOSession {
+    /// Runs the session until the client quits or closes its input.
+    ///
+    /// - Parameters:
+    ///   - configuration: the session's settings; `tls` and `authenticator` must be nil, and
+    ///     `host` and `port` are not used.
+    ///   - delegate: decides about the session, as for an `SMTPServer`.
+    ///   - input: read for commands; duplicated, so the caller keeps its own descriptor.
+    ///   - output: written with replies; duplicated likewise.
+    ///   - group: the event loops to run on.
+    ///   - logger: the session's log.
+    public static func run(
+        configuration: SMTPServerConfiguration, delegate: any SMTPServerDelegate, input: CInt = STDIN_FILENO,
+        output: CInt = STDOUT_FILENO, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) async throws {
+        precondition(configuration.tls == nil && configuration.authenticator == nil, "no TLS or AUTH on standard I/O")
+        let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
+            + configuration.idleTimeout.components.attoseconds / 1_000_000_000)
+        let (readSide, writeSide) = (dup(input), dup(output))
+        guard readSide >= 0, writeSide >= 0 else {
+            let code = errno
+            if readSide >= 0 { close(readSide) }
+            if writeSide >= 0 { close(writeSide) }
+            throw IOError(errnoCode: code, reason: "dup")
+        }
+        let channel: NIOAsyncChannel<ConnectionEvent, ByteBuffer>
+        do {
+            channel = try await NIOPipeBootstrap(group: group)
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .takingOwnershipOfDescriptors(input: readSide, output: writeSide) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                        try channel.pipeline.syncOperations.addHandler(ConnectionEventHandler())
+                        return try NIOAsyncChannel<ConnectionEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            close(readSide)
+            close(writeSide)
+            throw error
+        }
+        var random = SystemRandomSource()
+        let connection = SMTPConnection(
+            channel: channel, info: ConnectionInfo(id: 1, remoteAddress: "127.0.0.1", role: configuration.session.role),
+            configuration: configuration, delegate: delegate,
+            tracker: ConnectionTracker(maximum: 1, maximumPerClient: 1, isExempt: { _ in true }),
+            secret: SASLServerSecret(random: &random), logger: logger)
+        try await connection.run()
+    }
+}

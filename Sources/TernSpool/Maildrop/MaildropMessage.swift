@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+
+/// A complete maildrop file opened for the pickup: its header, and its message text read in
+/// chunks so that a large message is never held in memory. Every call blocks.
+public final class MaildropMessage: Sendable {
+    /// The file's name in the maildrop folder.
+    public let name: String
+    /// What `tern sendmail` recorded about the message.
+    public let header: MaildropHeader
+    private let path: String
+    private let file: OpenFile
+    private let textOffset: Int
+
+    private static let readSize = 16 * 1024
+
+    /// Opens `path` and reads the header, up to and including the blank line.
+    init(path: String, name: String) throws {
+        self.path = path
+        self.name = name
+        let file = OpenFile(descriptor: try Posix.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW))
+        self.file = file
+        var bytes: [UInt8] = []
+        var searched = 0
+        while true {
+            var chunk = [UInt8](repeating: 0, count: Self.readSize)
+            let count = try chunk.withUnsafeMutableBytes {
+                try Posix.read(file.descriptor, into: $0, at: bytes.count, path: path)
+            }
+            guard count > 0 else { throw MaildropError.unterminatedHeader }
+            bytes.append(contentsOf: chunk[0..<count])
+            if let end = Self.blankLine(in: bytes, from: searched) {
+                header = try MaildropHeader(decoding: bytes[...end])
+                textOffset = end + 2
+                return
+            }
+            guard bytes.count <= MaildropHeader.maximumSize else { throw MaildropError.headerTooLong }
+            searched = bytes.count - 1
+        }
+    }
+
+    /// Reads up to `maximum` octets of the message text starting at `offset` (0 is the first
+    /// octet after the header); nil at the end of the text.
+    public func readText(at offset: Int, maximum: Int = 64 * 1024) throws -> ByteBuffer? {
+        var chunk = ByteBuffer()
+        let count = try chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: maximum) {
+            try Posix.read(file.descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0.prefix(maximum)),
+                           at: textOffset + offset, path: path)
+        }
+        return count == 0 ? nil : chunk
+    }
+
+    // The index of the LF that ends the last header line: the first of two LFs in a row.
+    private static func blankLine(in bytes: [UInt8], from start: Int) -> Int? {
+        let newline = UInt8(ascii: "\n")
+        var index = max(start, 0)
+        while index + 1 < bytes.count {
+            if bytes[index] == newline && bytes[index + 1] == newline { return index }
+            index += 1
+        }
+        return nil
+    }
+}
