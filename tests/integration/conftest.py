@@ -128,6 +128,7 @@ def pytest_runtest_makereport(item, call):
 
 from peers import report as peer_report  # noqa: E402
 from peers.dns import DnsServer  # noqa: E402
+from peers.dovecot import DovecotLMTP  # noqa: E402
 from peers.postfix import PostfixInstance  # noqa: E402
 from peers.sink import Sink  # noqa: E402
 
@@ -184,3 +185,19 @@ def postfix_factory(tmp_path):
     yield make
     for pf in made:
         pf.stop()
+
+
+@pytest.fixture
+def dovecot_factory(tmp_path):
+    """make(domain="lmtp.test", users=(...)) -> started private Dovecot LMTP
+    server (`.socket` for an `lmtp:unix:` route)."""
+    made: list[DovecotLMTP] = []
+
+    def make(**kw) -> DovecotLMTP:
+        dovecot = DovecotLMTP(tmp_path / f"dovecot{len(made)}", name=f"dovecot{len(made)}", **kw)
+        made.append(dovecot)
+        return dovecot.start()
+
+    yield make
+    for dovecot in made:
+        dovecot.stop()

@@ -254,3 +254,64 @@ def test_sendmail_mail_for_another_domain_is_relayed(tern_factory, sink_factory)
     assert got.header("Subject") == marker
     assert got.mail_from == SENDER
     wait_spool_empty(tern)
+
+
+# A relay whose only local domain is a.test, so example.com (the peer's) is not local.
+OTHER_LOCAL = {"local": {"domains": ["a.test"], "mailboxes": ["*@a.test"], "aliases": None, "forward": None,
+                         "relocated": None, "unavailable": None, "disabled": None}}
+
+
+def test_starttls_is_used_when_the_peer_offers_it(tern_factory):
+    peer = tern_factory(tls=True, roles=("mx",))
+    tern = tern_factory({**relay_config(routes={"example.com": f"smtp:127.0.0.1:{peer.port}"}),
+                         **OTHER_LOCAL})
+    marker = unique_marker("tls")
+    send(tern, "user@example.com", marker, sender="me@a.test")
+    [stored] = smtp_client.wait_delivered(peer.data_dir, "user@example.com", marker, timeout=20)
+    assert b"with ESMTPS id" in stored
+    assert b"(using TLSv1." in stored
+    assert b"by mx.example.com (Tern) with ESMTP id" in stored  # the relay's own trace field
+    wait_spool_empty(tern)
+
+
+def test_require_tls_defers_for_a_peer_without_starttls(tern_factory, sink_factory):
+    sink = sink_factory()
+    tern = tern_factory(relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"},
+                                     delivery={"require_tls": True}))
+    marker = unique_marker("reqtls")
+    send(tern, "r@sink.test", marker)
+    deadline = time.monotonic() + 20
+    while "4.7.4" not in tern.log(tail=500):
+        assert time.monotonic() < deadline, tern.log()
+        time.sleep(0.1)
+    time.sleep(0.5)
+    assert sink.messages() == []
+    assert smtp_client.spool_files(tern.data_dir)
+
+
+def test_lmtp_route_to_dovecot_with_per_recipient_replies(tern_factory, dovecot_factory):
+    dovecot = dovecot_factory(users=("alice", "bob"))
+    tern = tern_factory(relay_config(routes={"lmtp.test": f"lmtp:unix:{dovecot.socket}"}))
+    marker = unique_marker("dovecot")
+    with smtp_client.smtp(tern.port, ehlo=True) as client:
+        assert client.mail(SENDER)[0] == 250
+        for rcpt in ("alice@lmtp.test", "bob@lmtp.test", "nobody@lmtp.test"):
+            assert client.rcpt(rcpt, options=["NOTIFY=SUCCESS,FAILURE"])[0] == 250
+        assert client.data(smtp_client.make_message(marker, sender=SENDER))[0] == 250
+    for user in ("alice", "bob"):
+        [stored] = dovecot.wait_messages(user)
+        assert marker.encode() in stored
+        assert b"by mx.example.com (Tern) with ESMTP" in stored
+    deadline = time.monotonic() + 20
+    reports: list[bytes] = []
+    while len(reports) < 1 and time.monotonic() < deadline:
+        reports = smtp_client.find_in_maildir(tern.data_dir, SENDER, marker)
+        time.sleep(0.2)
+    [raw] = reports
+    report = email.message_from_bytes(raw, policy=email.policy.default)
+    groups = {g["final-recipient"]: g for g in status_fields(report)}
+    assert groups["rfc822; alice@lmtp.test"]["action"] == "delivered"
+    assert groups["rfc822; bob@lmtp.test"]["action"] == "delivered"
+    assert groups["rfc822; nobody@lmtp.test"]["action"] == "failed"
+    assert groups["rfc822; nobody@lmtp.test"]["status"] == "5.1.1"
+    wait_spool_empty(tern)

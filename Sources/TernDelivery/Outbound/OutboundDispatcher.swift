@@ -25,7 +25,7 @@ actor OutboundDispatcher {
         case work(batch: [Waiter])
     }
 
-    private let transport: OutboundTransport
+    private let transport: any OutboundSending
     private let concurrency: Int
     private let perDestination: Int
     private var waiting: [Destination: [Waiter]] = [:]
@@ -33,7 +33,7 @@ actor OutboundDispatcher {
     private var activeTotal = 0
 
     /// A dispatcher opening at most `concurrency` connections, `perDestination` per destination.
-    init(transport: OutboundTransport, concurrency: Int, perDestination: Int) {
+    init(transport: any OutboundSending, concurrency: Int, perDestination: Int) {
         precondition(concurrency > 0 && perDestination > 0, "connection limits must be positive")
         self.transport = transport
         self.concurrency = concurrency

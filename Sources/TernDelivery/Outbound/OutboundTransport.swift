@@ -8,7 +8,7 @@ import TernSpool
 
 /// Sends a batch of jobs to a destination over one connection at a time: to its first host,
 /// and the messages that host deferred entirely to the next (RFC 5321 §5.1).
-struct OutboundTransport: Sendable {
+struct OutboundTransport: OutboundSending {
     let finder: PeerFinder
     /// The name in EHLO and LHLO.
     let hostname: String
