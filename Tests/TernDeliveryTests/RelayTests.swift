@@ -79,6 +79,17 @@ import Testing
         #expect(try sink.transactions().count == 1)
     }
 
+    @Test func addressLiteralIsSentToThatHostWithoutLookup() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let literal = Mailbox(localPart: "dave", domain: .addressLiteral("127.0.0.1"))
+        let recipient = EnvelopeRecipient(original: .mailbox(literal), target: .remote(literal))
+        try await deliverAll(fixture, [envelope([recipient])], settings: DeliverySettings(smtpPort: sink.port))
+        #expect(try sink.transactions().first?.contains("dave@[127.0.0.1]") == true)
+    }
+
     @Test func nullMXFailsAtOnceWithAReport() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }

@@ -47,7 +47,9 @@ actor OutboundDispatcher {
         case .done(let outcome): return outcome
         case .work(let batch): others = batch
         }
-        let outcomes = await transport.send([job] + others.map(\.job), to: destination)
+        let jobs = [job] + others.map(\.job)
+        // Stopping: the slot is passed on at once instead of opening a connection.
+        let outcomes = Task.isCancelled ? Self.deferred(jobs) : await transport.send(jobs, to: destination)
         await finish(destination, others: others, outcomes: outcomes)
         return outcomes[job.message.id]!
     }
@@ -87,6 +89,13 @@ actor OutboundDispatcher {
         guard let next = takeBatch(for: destination, room: 1).first else { return false }
         next.continuation.resume(returning: .work(batch: takeBatch(for: destination, room: Self.messagesPerConnection - 1)))
         return true
+    }
+
+    /// Every recipient of `jobs` deferred, for jobs not sent because the queue is stopping.
+    private static func deferred(_ jobs: [OutboundJob]) -> [String: OutboundOutcome] {
+        Dictionary(uniqueKeysWithValues: jobs.map { job in
+            (job.message.id, OutboundOutcome(result: job.message.outcomeForAll(.sessionClosed), remoteMTA: nil))
+        })
     }
 
     /// Removes up to `room` waiting jobs for `destination`, oldest first.

@@ -29,10 +29,7 @@ struct OutboundTransport: OutboundSending {
         case .none(let reply):
             logger.info("no route", metadata: ["destination": "\(destination)", "reply": "\(reply)"])
             return Dictionary(uniqueKeysWithValues: jobs.map { job in
-                (job.message.id, OutboundOutcome(result: MessageResult(
-                    messageID: job.message.id,
-                    recipients: job.message.recipients.map { RecipientResult(recipient: $0, outcome: RecipientOutcome(reply)) }),
-                    remoteMTA: nil))
+                (job.message.id, OutboundOutcome(result: job.message.outcomeForAll(reply), remoteMTA: nil))
             })
         case .found(let found):
             candidates = found

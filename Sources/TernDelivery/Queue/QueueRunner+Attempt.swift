@@ -91,7 +91,13 @@ extension QueueRunner {
             switch settings.routes.nextHop(for: mailbox.domain) ?? settings.smarthost {
             case .maildir: return .maildir(mailbox)
             case .some(let hop): return .outbound(.relay(hop))
-            case .none: return .outbound(.mailExchangers(domain: mailbox.domain.normalized))
+            case .none:
+                guard case .addressLiteral(let literal) = mailbox.domain else {
+                    return .outbound(.mailExchangers(domain: mailbox.domain.normalized))
+                }
+                // `user@[192.0.2.1]`, `user@[IPv6:2001:db8::1]`: that host, no lookup (RFC 5321 §4.1.3).
+                let address = literal.lowercased().hasPrefix("ipv6:") ? String(literal.dropFirst(5)) : literal
+                return .outbound(.relay(.smtp(host: address, port: settings.smtpPort)))
             }
         }
     }
