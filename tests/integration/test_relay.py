@@ -97,6 +97,33 @@ def test_mx_lookup_through_dnsmasq(tern_factory, sink_factory, dns_factory):
     wait_spool_empty(tern)
 
 
+def test_domain_without_mx_gets_mail_at_its_address(tern_factory, sink_factory, dns_factory):
+    sink = sink_factory()
+    dns = dns_factory(a={"plain.test": ["127.0.0.1"]})
+    tern = tern_factory(relay_config(dns={"servers": [dns.server]}, delivery={"smtp_port": sink.port}))
+    marker = unique_marker("fallback")
+    send(tern, "r@plain.test", marker)
+    [got] = sink.wait_messages(1, timeout=30)
+    assert got.header("Subject") == marker
+    wait_spool_empty(tern)
+
+
+def test_utf8_mail_to_a_peer_without_smtputf8_bounces_with_5_6_7(tern_factory, sink_factory):
+    sink = sink_factory()  # smtp-sink does not offer SMTPUTF8
+    tern = tern_factory(relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"}))
+    marker = unique_marker("utf8")
+    with smtp_client.smtp(tern.port, ehlo=True) as client:
+        assert client.mail(SENDER, options=["SMTPUTF8"])[0] == 250
+        assert client.rcpt("jürgen@sink.test")[0] == 250
+        message = smtp_client.make_message(marker, sender=SENDER).replace(b"Subject:", "Subject: grüße".encode() + b" ", 1)
+        assert client.data(message)[0] == 250
+    report = wait_report(tern, marker)
+    [group] = status_fields(report)
+    assert group["action"] == "failed"
+    assert group["status"] == "5.6.7"
+    assert sink.messages() == []
+
+
 def test_null_mx_bounces_with_5_1_10(tern_factory, dns_factory):
     dns = dns_factory(null_mx=["nomail.test"])
     tern = tern_factory(relay_config(dns={"servers": [dns.server]}))
