@@ -78,9 +78,7 @@ package enum EnvelopeRecord {
             }
             field("rcpt-status", encode(recipient.status))
             field("rcpt-remote-mta", recipient.remoteMTA.map { RecordEscaping.escape($0, .text) })
-            field("rcpt-reported", recipient.reportsSent.isEmpty ? nil : reportWords.filter {
-                recipient.reportsSent.contains($0.0)
-            }.map(\.1).joined(separator: ","))
+            field("rcpt-reported", recipient.reportsSent.isEmpty ? nil : words(recipient.reportsSent, reportWords))
         }
         var bytes = Array(text.utf8)
         bytes.append(contentsOf: "END \(hex(CRC32.checksum(bytes)))\n".utf8)
@@ -97,7 +95,13 @@ package enum EnvelopeRecord {
     }
 
     private static func encode(_ notify: NotifyConditions) -> String {
-        notify.isEmpty ? "NEVER" : notifyWords.filter { notify.contains($0.0) }.map(\.1).joined(separator: ",")
+        notify.isEmpty ? "NEVER" : words(notify, notifyWords)
+    }
+
+    /// The words of `table` for the members of `options`, comma-separated, in table order.
+    private static func words<Options: OptionSet>(_ options: Options, _ table: [(Options, String)]) -> String
+    where Options.Element == Options {
+        table.filter { options.contains($0.0) }.map(\.1).joined(separator: ",")
     }
 
     private static func encode(_ status: RecipientStatus) -> String {
@@ -133,14 +137,13 @@ package enum EnvelopeRecord {
         var message = RecordFields(allowedKeys: messageKeys, recipient: nil)
         var recipients: [RecordFields] = []
         let body = bytes[(firstLineEnd + 1)..<endLineStart].split(separator: newline, omittingEmptySubsequences: false)
-        for (offset, lineBytes) in body.dropLast().enumerated() {
-            let lineNumber = offset + 2
-            let line = String(decoding: lineBytes, as: UTF8.self)
-            guard line.utf8.elementsEqual(lineBytes), let separator = line.range(of: ": ") else {
-                throw .badField(line: lineNumber, key: String(line.prefix(while: { $0 != ":" })))
-            }
-            let key = String(line[..<separator.lowerBound])
-            let value = line[separator.upperBound...]
+        let lines: [(line: Int, key: String, value: Substring)]
+        do {
+            lines = try RecordSyntax.fields(body.dropLast(), firstLine: 2)
+        } catch {
+            throw .badField(line: error.line, key: error.key)
+        }
+        for (lineNumber, key, value) in lines {
             if key == "rcpt" {
                 recipients.append(RecordFields(allowedKeys: recipientKeys, recipient: recipients.count + 1))
             }
@@ -207,11 +210,6 @@ package enum EnvelopeRecord {
         UTCTimestamp(iso8601: String(text))?.date
     }
 
-    private static func bracketed(_ text: Substring) -> Substring? {
-        guard text.count >= 2, text.first == "<", text.last == ">" else { return nil }
-        return text.dropFirst().dropLast()
-    }
-
     private static func mailbox(_ text: Substring) -> Mailbox? {
         guard let at = text.firstIndex(of: "@"), let localPart = RecordEscaping.unescape(text[..<at]) else {
             return nil
@@ -231,34 +229,30 @@ package enum EnvelopeRecord {
     }
 
     private static func reversePath(_ text: Substring) -> ReversePath? {
-        guard let inner = bracketed(text) else { return nil }
-        if inner.isEmpty { return .null }
-        return mailbox(inner).map(ReversePath.mailbox)
+        RecordSyntax.reversePath(text, mailbox)
     }
 
     private static func forwardPath(_ text: Substring) -> ForwardPath? {
-        guard let inner = bracketed(text) else { return nil }
-        if inner == "Postmaster" { return .postmaster }
-        return mailbox(inner).map(ForwardPath.mailbox)
+        RecordSyntax.forwardPath(text, mailbox)
     }
 
     private static func notify(_ text: Substring) -> NotifyConditions? {
-        if text == "NEVER" { return .never }
-        var conditions: NotifyConditions = []
-        for word in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let condition = notifyWords.first(where: { $0.1 == word })?.0 else { return nil }
-            conditions.insert(condition)
-        }
-        return conditions
+        text == "NEVER" ? .never : words(text, notifyWords)
     }
 
     private static func reports(_ text: Substring) -> ReportsSent? {
-        var reports: ReportsSent = []
+        words(text, reportWords)
+    }
+
+    /// A comma-separated list of the words of `table`, as the set they stand for.
+    private static func words<Options: OptionSet>(_ text: Substring, _ table: [(Options, String)]) -> Options?
+    where Options.Element == Options {
+        var options: Options = []
         for word in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let report = reportWords.first(where: { $0.1 == word })?.0 else { return nil }
-            reports.insert(report)
+            guard let option = table.first(where: { $0.1 == word })?.0 else { return nil }
+            options.insert(option)
         }
-        return reports
+        return options
     }
 
     private static func originalRecipient(_ text: Substring) -> OriginalRecipient? {
@@ -270,10 +264,10 @@ package enum EnvelopeRecord {
     }
 
     private static func target(_ text: Substring) -> DeliveryTarget? {
-        if text.hasPrefix("local "), let inner = bracketed(text.dropFirst(6)) {
+        if text.hasPrefix("local "), let inner = RecordSyntax.bracketed(text.dropFirst(6)) {
             return mailbox(inner).map(DeliveryTarget.local)
         }
-        if text.hasPrefix("remote "), let inner = bracketed(text.dropFirst(7)) {
+        if text.hasPrefix("remote "), let inner = RecordSyntax.bracketed(text.dropFirst(7)) {
             return mailbox(inner).map(DeliveryTarget.remote)
         }
         return nil

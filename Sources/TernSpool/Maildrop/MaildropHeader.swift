@@ -72,14 +72,13 @@ public struct MaildropHeader: Sendable, Hashable {
         }
         var fields: [String: (line: Int, value: Substring)] = [:]
         var recipients: [ForwardPath] = []
-        for (offset, lineBytes) in lines.dropFirst().dropLast().enumerated() {
-            let lineNumber = offset + 2
-            let line = String(decoding: lineBytes, as: UTF8.self)
-            guard line.utf8.elementsEqual(lineBytes), let separator = line.range(of: ": ") else {
-                throw .badField(line: lineNumber, key: String(line.prefix(while: { $0 != ":" })))
-            }
-            let key = String(line[..<separator.lowerBound])
-            let value = line[separator.upperBound...]
+        let entries: [(line: Int, key: String, value: Substring)]
+        do {
+            entries = try RecordSyntax.fields(lines.dropFirst().dropLast(), firstLine: 2)
+        } catch {
+            throw .badField(line: error.line, key: error.key)
+        }
+        for (lineNumber, key, value) in entries {
             switch key {
             case "rcpt":
                 guard let recipient = Self.forwardPath(value) else { throw .badField(line: lineNumber, key: key) }
@@ -106,20 +105,11 @@ public struct MaildropHeader: Sendable, Hashable {
             arrivedAt: try field("arrived") { UTCTimestamp(iso8601: String($0))?.date })
     }
 
-    private static func bracketed(_ text: Substring) -> Substring? {
-        guard text.count >= 2, text.first == "<", text.last == ">" else { return nil }
-        return text.dropFirst().dropLast()
-    }
-
     private static func reversePath(_ text: Substring) -> ReversePath? {
-        guard let inner = bracketed(text) else { return nil }
-        if inner.isEmpty { return .null }
-        return (try? AddressParser.mailbox(inner, utf8: true)).map(ReversePath.mailbox)
+        RecordSyntax.reversePath(text) { try? AddressParser.mailbox($0, utf8: true) }
     }
 
     private static func forwardPath(_ text: Substring) -> ForwardPath? {
-        guard let inner = bracketed(text) else { return nil }
-        if inner == "Postmaster" { return .postmaster }
-        return (try? AddressParser.mailbox(inner, utf8: true)).map(ForwardPath.mailbox)
+        RecordSyntax.forwardPath(text) { try? AddressParser.mailbox($0, utf8: true) }
     }
 }
