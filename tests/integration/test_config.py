@@ -108,10 +108,6 @@ def test_unknown_key_in_limits(tmp_path):
 
 
 @pytest.mark.parametrize("section,body", [
-    ("relay", 'networks = ["127.0.0.1"]'),
-    ("routes", '"example.net" = "maildir"'),
-    ("dns", 'servers = ["127.0.0.1:53"]'),
-    ("delivery", 'smtp_port = 25'),
     ("odmr", 'domains = { "node.example.net" = "acct" }'),
     ("checkpoint", 'keep_partial = "24h"'),
 ])
@@ -121,6 +117,31 @@ def test_later_features_refused_as_unknown(tmp_path, section, body):
     assert res.returncode == 1, output(res)
     assert re.search(rf"(?m)^(?:.*/)?tern\.toml:[34]: {section}(\.[\w\".-]+)?: .+$",
                      output(res)), output(res)
+
+
+@pytest.mark.parametrize("section,body", [
+    ("relay", 'networks = ["127.0.0.1"]\nsmarthost = "127.0.0.1:2526"'),
+    ("routes", '"example.net" = "smtp:127.0.0.1:2526"\n".example.org" = "lmtp:unix:/run/lmtp"'),
+    ("dns", 'servers = ["127.0.0.1:53", "[::1]:5353"]'),
+    ("delivery", 'smtp_port = 25\nretry = ["1m", "1h"]\nmax_lifetime = "3d"\nrequire_tls = true'),
+])
+def test_outbound_sections_are_accepted(tmp_path, section, body):
+    write(tmp_path, f'hostname = "mx.example.com"\n\n[{section}]\n{body}\n')
+    res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)
+    assert res.returncode == 0, output(res)
+
+
+@pytest.mark.parametrize("section,body,key", [
+    ("relay", 'smarthost = "nohost"', "relay.smarthost"),
+    ("routes", '"example.net" = "ftp:host:21"', "routes"),
+    ("dns", 'servers = ["dns.example:53"]', "dns.servers"),
+    ("delivery", 'per_destination = 0', "delivery.per_destination"),
+])
+def test_outbound_sections_name_a_bad_value(tmp_path, section, body, key):
+    write(tmp_path, f'hostname = "mx.example.com"\n\n[{section}]\n{body}\n')
+    res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)
+    assert res.returncode == 1, output(res)
+    assert re.search(rf"(?m)^(?:.*/)?tern\.toml:4: {re.escape(key)}[\w\".\[\]-]*: .+$", output(res)), output(res)
 
 
 def test_etrn_node_refused_as_unknown(tmp_path):
