@@ -53,7 +53,8 @@ def tern_binary() -> Path:
 
 def base_config(port: int, data_dir: Path) -> dict:
     """The configuration of SPEC.md's examples: host mx.example.com, local
-    domain example.com, user@example.com, 1 MiB size limit, 50 recipients."""
+    domain example.com, user@example.com, 1 MiB size limit, 50 recipients;
+    other.example routed to a closed port (relayed mail stays queued)."""
     return {
         "hostname": "mx.example.com",
         "data_dir": str(data_dir),
@@ -75,6 +76,9 @@ def base_config(port: int, data_dir: Path) -> dict:
             "unavailable": ["busy@example.com"],
             "disabled": ["gone@example.com"],
         },
+        # Mail relayed to other.example (authenticated clients, the forward above) goes to a
+        # port where nothing listens: it is deferred and waits in the spool, on any machine.
+        "routes": {"other.example": "smtp:127.0.0.1:1"},
     }
 
 

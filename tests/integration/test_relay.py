@@ -12,7 +12,7 @@ import time
 
 import smtp_client
 from smtp_client import swaks, unique_marker
-from tern_server import tern_binary
+from tern_server import BOB, BOB_PASSWORD, tern_binary
 
 SENDER = "user@example.com"
 
@@ -342,3 +342,19 @@ def test_lmtp_route_to_dovecot_with_per_recipient_replies(tern_factory, dovecot_
     assert groups["rfc822; nobody@lmtp.test"]["action"] == "failed"
     assert groups["rfc822; nobody@lmtp.test"]["status"] == "5.1.1"
     wait_spool_empty(tern)
+
+
+def test_authenticated_client_relays(tern_factory, sink_factory):
+    sink = sink_factory()
+    tern = tern_factory({"routes": {"sink.test": f"smtp:127.0.0.1:{sink.port}"}}, tls=True)
+    tern.add_user(BOB, BOB_PASSWORD)
+    marker = unique_marker("authrelay")
+    denied = swaks(tern.port_of("mx"), "--from", "bob@example.com", "--to", "r@sink.test")
+    assert "554 5.7.1" in denied.stdout, denied.stdout
+    res = swaks(tern.port_of("submission"), "--tls", "--auth", "PLAIN", "--auth-user", BOB,
+                "--auth-password", BOB_PASSWORD, "--from", "bob@example.com", "--to", "r@sink.test",
+                "--header", f"Subject: {marker}")
+    assert res.returncode == 0, res.stdout + res.stderr
+    [got] = sink.wait_messages(1)
+    assert got.header("Subject") == marker
+    assert b"with ESMTPSA id" in got.data
