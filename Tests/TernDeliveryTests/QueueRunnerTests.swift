@@ -88,6 +88,25 @@ import Testing
         }
     }
 
+    @Test func heldMessageWaitsAcrossARestartUntilReleased() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        var envelope = SpoolFixtures.envelope()
+        envelope.held = true
+        let id = try await fixture.store(envelope)
+        let runner = try runner(fixture)
+        try await fixture.running(runner) {
+            runner.submitted(id)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(fixture.delivered("bob").isEmpty)
+            #expect(try await runner.list().map(\.held) == [true])
+            try await runner.release(id)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+        }
+        #expect(fixture.delivered("bob").count == 1)
+        await #expect(throws: QueueControlError.unknownMessage(id)) { try await runner.hold(id) }
+    }
+
     @Test func deferredDeliveryIsRetriedAfterTheBackoff() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }

@@ -27,11 +27,13 @@ import Testing
                 EnvelopeRecipient(
                     original: .mailbox(Mailbox(localPart: "用户", domain: .name("例子.广告"))),
                     target: .remote(Mailbox(localPart: "用户", domain: .name("例子.广告"))),
-                    status: .deferred("451 4.4.1 connection refused\nretry")),
+                    status: .deferred("451 4.4.1 connection refused\nretry"), remoteMTA: "mx.例子.广告",
+                    reportsSent: [.delay]),
                 EnvelopeRecipient(
                     original: .mailbox(Mailbox(localPart: "v6", domain: .addressLiteral("IPv6:2001:db8::1"))),
                     target: .remote(Mailbox(localPart: "v6", domain: .addressLiteral("IPv6:2001:db8::1"))),
-                    status: .failed("550 5.1.1 no such user: \u{7F}%41")),
+                    status: .failed("550 5.1.1 no such user: \u{7F}%41"), remoteMTA: "2001:db8::1 %\n",
+                    reportsSent: [.delay, .final]),
                 EnvelopeRecipient(
                     original: .mailbox(Mailbox(localPart: "", domain: .name("example.com"))),
                     target: .local(Mailbox(localPart: "", domain: .name("example.com"))),
@@ -46,6 +48,7 @@ import Testing
         envelope.size = 987_654
         envelope.attempts = 3
         envelope.nextAttempt = Date(timeIntervalSince1970: 1_795_943_365.000001)
+        envelope.held = true
         return envelope
     }
 
