@@ -63,7 +63,7 @@ public enum SMTPClient {
             }
         } catch {
             logger.info("connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
-            return session.failed(.connectionLost).compactMap {
+            return session.failed(.connectFailed).compactMap {
                 if case .messageResult(let result) = $0 { return result }
                 return nil
             }

@@ -87,7 +87,7 @@ import Testing
 
         #expect(results.map(\.messageID) == ["one", "two"])
         #expect(results.map(\.recipients.count) == [2, 1])
-        #expect(allDeferred(results, with: .connectionLost))
+        #expect(allDeferred(results, with: .connectFailed))
     }
 
     @Test func disconnectAfterTheTextDefersTheMessage() async throws {

@@ -210,6 +210,7 @@ import TernSMTPCore
 
     @Test(arguments: [
         (ConnectionFailure.connectionLost, ReceivedReply.connectionLost),
+        (.connectFailed, .connectFailed),
         (.timedOut, .timedOut),
         (.malformedReply, .malformedReply),
         (.tlsHandshakeFailed, .tlsHandshakeFailed),

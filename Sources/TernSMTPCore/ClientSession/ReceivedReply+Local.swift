@@ -19,6 +19,8 @@ extension ReceivedReply {
     /// `554 5.6.3`: the text is 8-bit and the peer doesn't offer 8BITMIME (RFC 6152 §3).
     public static let eightBitMIMENotOffered = ReceivedReply(554, StatusCode(5, 6, 3),
                                                              "Message has 8-bit text, but the peer does not offer 8BITMIME")
+    /// `421 4.4.1`: no connection to the peer could be made.
+    public static let connectFailed = ReceivedReply(421, StatusCode(4, 4, 1), "No connection to the peer could be made")
     /// `421 4.4.2`: the connection broke.
     public static let connectionLost = ReceivedReply(421, StatusCode(4, 4, 2), "Connection to the peer was lost")
     /// `421 4.4.2`: the peer was too slow.
