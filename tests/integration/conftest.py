@@ -139,65 +139,45 @@ def pytest_configure(config):
         config.pluginmanager.register(peer_report, "tern-peer-report")
 
 
+def _peers(tmp_path, peer_class, name: str):
+    """A factory of started `peer_class` instances, each in its own work
+    directory under `tmp_path`, and a generator that stops them all at
+    teardown (by PID, in the classes' `stop`)."""
+    made: list = []
+
+    def make(*args, **kw):
+        peer = peer_class(tmp_path / f"{name}{len(made)}", *args, name=f"{name}{len(made)}", **kw)
+        made.append(peer)
+        return peer.start()
+
+    yield make
+    for peer in made:
+        peer.stop()
+
+
 @pytest.fixture
 def sink_factory(tmp_path):
     """make(mode="accept", lmtp=False, unix_path=None, **kw) -> started Sink
     (smtp-sink on a free 127.0.0.1 port; modes in peers/sink.py)."""
-    made: list[Sink] = []
-
-    def make(mode: str = "accept", **kw) -> Sink:
-        sink = Sink(tmp_path / f"sink{len(made)}", mode=mode, name=f"smtp-sink{len(made)}", **kw)
-        made.append(sink)
-        return sink.start()
-
-    yield make
-    for sink in made:
-        sink.stop()
+    yield from _peers(tmp_path, Sink, "smtp-sink")
 
 
 @pytest.fixture
 def dns_factory(tmp_path):
     """make(mx={...}, a={...}, aaaa={...}, null_mx=[...]) -> started
     DnsServer (dnsmasq on a free 127.0.0.1 port; `.server` for `[dns]`)."""
-    made: list[DnsServer] = []
-
-    def make(**kw) -> DnsServer:
-        dns = DnsServer(tmp_path / f"dns{len(made)}", name=f"dnsmasq{len(made)}", **kw)
-        made.append(dns)
-        return dns.start()
-
-    yield make
-    for dns in made:
-        dns.stop()
+    yield from _peers(tmp_path, DnsServer, "dnsmasq")
 
 
 @pytest.fixture
 def postfix_factory(tmp_path):
     """make(relayhost="[127.0.0.1]:PORT", domain="pf.test", users=(...),
     main_cf={...}) -> started private PostfixInstance."""
-    made: list[PostfixInstance] = []
-
-    def make(**kw) -> PostfixInstance:
-        pf = PostfixInstance(tmp_path / f"postfix{len(made)}", name=f"postfix{len(made)}", **kw)
-        made.append(pf)
-        return pf.start()
-
-    yield make
-    for pf in made:
-        pf.stop()
+    yield from _peers(tmp_path, PostfixInstance, "postfix")
 
 
 @pytest.fixture
 def dovecot_factory(tmp_path):
     """make(domain="lmtp.test", users=(...)) -> started private Dovecot LMTP
     server (`.socket` for an `lmtp:unix:` route)."""
-    made: list[DovecotLMTP] = []
-
-    def make(**kw) -> DovecotLMTP:
-        dovecot = DovecotLMTP(tmp_path / f"dovecot{len(made)}", name=f"dovecot{len(made)}", **kw)
-        made.append(dovecot)
-        return dovecot.start()
-
-    yield make
-    for dovecot in made:
-        dovecot.stop()
+    yield from _peers(tmp_path, DovecotLMTP, "dovecot")

@@ -4,7 +4,6 @@ reporting `FILE:LINE: key: message`, and keys that must be refused for now."""
 import json
 import re
 import socket
-import subprocess
 import time
 
 import pytest
@@ -65,21 +64,21 @@ def error_line_re(line: int, key: str, message: str = ".+") -> str:
 
 
 def test_good_file_passes(tmp_path):
-    p = write(tmp_path, GOOD)
+    write(tmp_path, GOOD)
     res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)
     assert res.returncode == 0, output(res)
 
 
 @pytest.mark.parametrize("size", ['"512KiB"', '"35MiB"', '"1GiB"', '"10MB"', "1048576"])
 def test_size_forms(tmp_path, size):
-    p = write(tmp_path, f"[limits]\nmessage_size = {size}\n")
+    write(tmp_path, f"[limits]\nmessage_size = {size}\n")
     res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)
     assert res.returncode == 0, output(res)
 
 
 @pytest.mark.parametrize("dur", ['"250ms"', '"30s"', '"5m"', '"2h"', '"5d"'])
 def test_duration_forms(tmp_path, dur):
-    p = write(tmp_path, f"[limits]\nidle_timeout = {dur}\n")
+    write(tmp_path, f"[limits]\nidle_timeout = {dur}\n")
     res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)
     assert res.returncode == 0, output(res)
 

@@ -77,8 +77,8 @@ def test_subdomain_route_and_smarthost(tern_factory, sink_factory):
         routes={".sink.test": f"smtp:127.0.0.1:{routed.port}"},
         relay={"networks": ["127.0.0.1"], "smarthost": f"127.0.0.1:{smart.port}"}))
     m1, m2 = unique_marker("sub"), unique_marker("smart")
-    send(tern, f"a@deep.sink.test", m1)
-    send(tern, f"b@elsewhere.test", m2)
+    send(tern, "a@deep.sink.test", m1)
+    send(tern, "b@elsewhere.test", m2)
     assert [g.header("Subject") for g in routed.wait_messages(1)] == [m1]
     assert [g.header("Subject") for g in smart.wait_messages(1)] == [m2]
 
@@ -91,7 +91,7 @@ def test_mx_lookup_through_dnsmasq(tern_factory, sink_factory, dns_factory):
                                      delivery={"smtp_port": sink.port}))
     marker = unique_marker("mx")
     # mx1 (preference 10) is 127.0.0.2, where nothing listens: Tern goes on to mx2.
-    send(tern, f"r@mx.test", marker)
+    send(tern, "r@mx.test", marker)
     [got] = sink.wait_messages(1, timeout=30)
     assert got.header("Subject") == marker
     wait_spool_empty(tern)

@@ -4,11 +4,8 @@ no-mail mode (RFC 7504)."""
 import socket
 import time
 
-import pytest
-
-from smtp_client import (Session, assert_not_delivered, check, check_queued, dot_stuff,
-                         make_message, parse_delivered, sent_as_stored, unique_marker,
-                         wait_delivered)
+from smtp_client import (assert_not_delivered, check, dot_stuff, make_message, parse_delivered,
+                         sent_as_stored, unique_marker, wait_delivered)
 
 HOST = "mx.example.com"
 GREETING = f"{HOST} ESMTP service ready"

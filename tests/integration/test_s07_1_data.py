@@ -1,10 +1,8 @@
 """SPEC.md §7.1: DATA, and delivered copies compared byte for byte (§11)."""
 
-import pytest
-
-from smtp_client import (Session, assert_not_delivered, check, check_queued, dot_stuff,
-                         make_message, parse_delivered, sent_as_stored, smtp, smtp_close,
-                         unique_marker, wait_delivered)
+from smtp_client import (assert_not_delivered, check, check_queued, dot_stuff, make_message,
+                         parse_delivered, sent_as_stored, smtp, smtp_close, unique_marker,
+                         wait_delivered)
 
 START = "Start mail input; end with <CRLF>.<CRLF>"
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from smtp_client import (Session, assert_not_delivered, check, check_queued, dot_stuff,
-                         make_message, unique_marker, wait_delivered)
+from smtp_client import (assert_not_delivered, check, check_queued, dot_stuff, make_message,
+                         unique_marker, wait_delivered)
 
 HOST = "mx.example.com"
 TIMEOUT_TEXT = f"{HOST} Timeout exceeded, closing transmission channel"

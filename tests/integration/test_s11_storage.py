@@ -1,17 +1,14 @@
 """SPEC.md §11: what a 250 means, local delivery to Maildir (file format,
 recipients, aliases, forwards) and the storage replies."""
 
-import os
 import re
 import shutil
 import subprocess
 import time
 
-import pytest
-
-from smtp_client import (assert_not_delivered, check, check_queued, dot_stuff,
-                         files_containing, make_message, maildir_new, parse_delivered,
-                         sent_as_stored, spool_files, unique_marker, wait_delivered)
+from smtp_client import (check, check_queued, dot_stuff, files_containing, make_message,
+                         maildir_new, parse_delivered, sent_as_stored, spool_files,
+                         unique_marker, wait_delivered)
 
 HOST = "mx.example.com"
 STORAGE = "Requested action not taken: insufficient system storage"

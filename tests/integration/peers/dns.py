@@ -26,13 +26,11 @@ import random
 import shutil
 import socket
 import struct
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import process
-from .process import REGISTRY
 
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 START_TIMEOUT = 10.0
@@ -47,7 +45,7 @@ class DnsAnswer:
     records: list  # A/AAAA: address strings; MX: (preference, host); CNAME: host
 
 
-class DnsServer:
+class DnsServer(process.ChildPeer):
     """A dnsmasq subprocess with `.port`, `.query()`, `.stop()`."""
 
     def __init__(self, workdir: Path, mx: dict[str, list[tuple[int, str]]] | None = None,
@@ -87,9 +85,7 @@ class DnsServer:
         args += [f"--local=/{tld}/" for tld in tlds]
         args += list(extra_args)
         self.args = args
-        self.proc: subprocess.Popen | None = None
-        self.started_at = 0.0
-        self._out_path = self.workdir / f"{name}.out"
+        self.output_path = self.workdir / f"{name}.out"
 
     @property
     def server(self) -> str:
@@ -97,23 +93,10 @@ class DnsServer:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout: float = START_TIMEOUT) -> "DnsServer":
-        self._out = open(self._out_path, "ab")
-        self.started_at = time.monotonic()
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        REGISTRY.append(self)
-        try:
-            process.wait_until(self._ready, timeout, interval=0.1,
-                               what=f"dnsmasq on {self.server}")
-        except AssertionError as e:
-            self.stop()
-            raise AssertionError(f"{e}\n{' '.join(self.args)}\n{self.log()}") from None
+        self.launch(timeout, f"dnsmasq on {self.server}")
         return self
 
-    def _ready(self) -> bool:
-        if self.proc.poll() is not None:
-            raise AssertionError(
-                f"dnsmasq exited with {self.proc.returncode}: {' '.join(self.args)}\n{self.log()}")
+    def ready(self) -> bool:
         try:
             # any answer at all (REFUSED included) means it is serving
             query(self.port, "ready.invalid", "A", timeout=0.5)
@@ -124,22 +107,8 @@ class DnsServer:
     def query(self, name: str, qtype: str = "A") -> DnsAnswer:
         return query(self.port, name, qtype)
 
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> int | None:
-        """SIGTERM by PID, wait ≤ 10 s, then SIGKILL."""
-        code = process.stop_popen(self.proc)
-        out = getattr(self, "_out", None)
-        if out is not None:
-            out.close()
-        return code
-
-    def kill9(self) -> None:
-        process.kill_popen(self.proc)
-
     def log(self, tail: int = 200) -> str:
-        return (process.tail(self._out_path, 20) + "\n" + process.tail(self.log_path, tail))
+        return (process.tail(self.output_path, 20) + "\n" + process.tail(self.log_path, tail))
 
 
 # --------------------------------------------------------------------------

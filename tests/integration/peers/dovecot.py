@@ -5,19 +5,16 @@ there, and a fixed list of users (others get 550 5.1.1 from Dovecot)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from peers import process
-from peers.process import REGISTRY
 
 DOVECOT = "/usr/sbin/dovecot"
 START_TIMEOUT = 15.0
 
 
-class DovecotLMTP:
+class DovecotLMTP(process.ChildPeer):
     """`dovecot -F` with only the lmtp protocol.  `.socket` for `lmtp:unix:`,
     `.messages(user)` for what it stored, `.stop()`."""
 
@@ -66,22 +63,15 @@ service lmtp {{
   }}
 }}
 """)
-        self.proc: subprocess.Popen | None = None
-        self.started_at = 0.0
+        self.args = [DOVECOT, "-F", "-c", str(self.config)]
+        self.output_path = self.workdir / f"{name}.out"
 
     def start(self, timeout: float = START_TIMEOUT) -> "DovecotLMTP":
-        self._out = open(self.workdir / f"{self.name}.out", "ab")
-        self.started_at = time.monotonic()
-        self.proc = subprocess.Popen([DOVECOT, "-F", "-c", str(self.config)], stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
-        REGISTRY.append(self)
-        try:
-            process.wait_until(lambda: self.socket.exists(), timeout, what=f"dovecot lmtp at {self.socket}")
-        except AssertionError as e:
-            output = process.tail(self.workdir / f"{self.name}.out")
-            self.stop()
-            raise AssertionError(f"{e}\n{output}\n{self.log()}") from None
+        self.launch(timeout, f"dovecot lmtp at {self.socket}")
         return self
+
+    def ready(self) -> bool:
+        return self.socket.exists()
 
     def messages(self, user: str) -> list[bytes]:
         new = self.mail / self.domain / user / "new"
@@ -91,22 +81,14 @@ service lmtp {{
         return process.wait_until(lambda: len(self.messages(user)) >= count and self.messages(user),
                                   timeout, what=f"{count} message(s) for {user}@{self.domain}")
 
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
     def stop(self) -> int | None:
-        """SIGTERM to the master by PID (it stops its children), then SIGKILL."""
-        code = process.stop_popen(self.proc)
-        out = getattr(self, "_out", None)
-        if out is not None:
-            out.close()
+        """Stops the master by PID (it stops its children), keeps its log in the
+        work directory and removes the instance."""
+        code = super().stop()
         if self.log_path.exists():
             shutil.copy(self.log_path, self.workdir / f"{self.name}.log")
         shutil.rmtree(self.root, ignore_errors=True)
         return code
-
-    def kill9(self) -> None:
-        process.kill_popen(self.proc)
 
     def log(self, tail: int = 200) -> str:
         return process.tail(self.log_path if self.log_path.exists() else self.workdir / f"{self.name}.log", tail)

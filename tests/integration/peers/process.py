@@ -121,3 +121,61 @@ def tail(path: Path, lines: int = 200) -> str:
     except FileNotFoundError:
         return f"(no {path})"
     return "\n".join(text.splitlines()[-lines:])
+
+
+class ChildPeer:
+    """A peer that is one child process: `args` run in a session of its own,
+    its output appended to `output_path`, ready once `ready()` says so, and
+    stopped by its PID.  Subclasses set `name`, `args` and `output_path` and
+    implement `ready()` and `log()`."""
+
+    name: str
+    args: list[str]
+    output_path: Path
+    proc: subprocess.Popen | None = None
+    started_at: float = 0.0
+
+    def launch(self, timeout: float, what: str) -> None:
+        """Start the process and wait ≤ timeout until it is ready; on failure
+        stop it and raise with its command line and output."""
+        self._output = open(self.output_path, "ab")
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._output,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        REGISTRY.append(self)
+        try:
+            wait_until(self._ready_or_exited, timeout, interval=0.1, what=what)
+        except AssertionError as e:
+            output = tail(self.output_path, 40)
+            self.stop()
+            raise AssertionError(f"{e}\n{' '.join(self.args)}\n{output}\n{self.log()}") from None
+
+    def _ready_or_exited(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} exited with {self.proc.returncode}")
+        return self.ready()
+
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    def log(self, tail: int = 200) -> str:
+        raise NotImplementedError
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> int | None:
+        """SIGTERM by PID, wait ≤ 10 s, then SIGKILL; the exit code, None after SIGKILL."""
+        code = stop_popen(self.proc)
+        output = getattr(self, "_output", None)
+        if output is not None:
+            output.close()
+        return code
+
+    def kill9(self) -> None:
+        kill_popen(self.proc)

@@ -29,14 +29,11 @@ import email.policy
 import os
 import re
 import shutil
-import subprocess
-import time
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 
 from . import process
-from .process import REGISTRY
 
 SMTP_SINK = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
 START_TIMEOUT = 10.0
@@ -130,7 +127,7 @@ def parse_dump(path: Path) -> SinkMessage:
         data=body, message=email.message_from_bytes(body, policy=email.policy.compat32))
 
 
-class Sink:
+class Sink(process.ChildPeer):
     """An smtp-sink subprocess.  `.port` (None on a UNIX socket), `.address`
     (what smtp-sink listens on), `.messages()`, `.wait_messages(n)`, `.stop()`."""
 
@@ -166,8 +163,7 @@ class Sink:
         args += list(extra_args)
         args += [self.address, "256"]
         self.args = args
-        self.proc: subprocess.Popen | None = None
-        self.started_at = 0.0
+        self.output_path = self.log_path
 
     @property
     def address(self) -> str:
@@ -175,50 +171,16 @@ class Sink:
             return f"unix:{self.unix_path}"
         return f"127.0.0.1:{self.port}"
 
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
     def start(self, timeout: float = START_TIMEOUT) -> "Sink":
         if self.unix_path and self.unix_path.exists():
             self.unix_path.unlink()
-        self._log = open(self.log_path, "ab")
-        self.started_at = time.monotonic()
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        REGISTRY.append(self)
-        try:
-            process.wait_until(self._ready, timeout, what=f"smtp-sink on {self.address}")
-        except AssertionError as e:
-            self.stop()
-            raise AssertionError(f"{e}\n{' '.join(self.args)}\n{self.log()}") from None
+        self.launch(timeout, f"smtp-sink on {self.address}")
         return self
 
-    def _ready(self) -> bool:
-        if self.proc.poll() is not None:
-            raise AssertionError(
-                f"smtp-sink exited with {self.proc.returncode}: {' '.join(self.args)}\n{self.log()}")
+    def ready(self) -> bool:
         if self.unix_path:
             return self.unix_path.exists()
         return process.tcp_answers(self.port)
-
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> int | None:
-        """SIGTERM by PID, wait ≤ 10 s, then SIGKILL."""
-        code = process.stop_popen(self.proc)
-        self._close_log()
-        return code
-
-    def kill9(self) -> None:
-        process.kill_popen(self.proc)
-
-    def _close_log(self) -> None:
-        log = getattr(self, "_log", None)
-        if log is not None:
-            log.close()
 
     def log(self, tail: int = 200) -> str:
         return process.tail(self.log_path, tail)
