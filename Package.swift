@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "tern", targets: ["tern"]),
         .library(name: "TernSMTPCore", targets: ["TernSMTPCore"]),
         .library(name: "TernSMTPServer", targets: ["TernSMTPServer"]),
+        .library(name: "TernSMTPClient", targets: ["TernSMTPClient"]),
         .library(name: "TernSpool", targets: ["TernSpool"]),
     ],
     dependencies: [

@@ -75,6 +75,20 @@ import Testing
         #expect(results.allSatisfy { $0.needsRetry })
     }
 
+    @Test func authenticatesToASmarthostBeforeTheMessage() async throws {
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        var smarthost = configuration
+        smarthost.credentials = ClientCredentials(username: "bob", password: "secret", allowInClearText: true)
+        let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net"], text: "x\r\n")]
+        let results = await SMTPClient.deliver(
+            messages, to: .tcp(host: "127.0.0.1", port: sink.port), configuration: smarthost, timeout: .seconds(10)
+        ) { stream($0) }
+        #expect(results.map(\.recipients.count) == [1])
+        #expect(results[0].recipients.allSatisfy { if case .delivered = $0.outcome { true } else { false } })
+        #expect(try sink.transactions().count == 1)
+    }
+
     @Test func connectionRefusedDefersEveryRecipient() async throws {
         let port = try await freePort()
         let messages = [

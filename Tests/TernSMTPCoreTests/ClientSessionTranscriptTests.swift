@@ -32,6 +32,53 @@ import TernSMTPCore
         return harness
     }
 
+    @Test func authPlainAfterSTARTTLS() {
+        var configuration = Self.configuration
+        configuration.tlsAvailable = true
+        configuration.credentials = ClientCredentials(username: "bob", password: "secret")
+        var h = Self.harness([Self.message("m1", to: ["carol@example.net"])], configuration)
+        Self.play(&h, [
+            ("220 smarthost.example ESMTP\r\n", "EHLO tern.example\r\n"),
+            ("250-smarthost.example\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n", "STARTTLS\r\n"),
+            ("220 2.0.0 go ahead\r\n", "EHLO tern.example\r\n"),
+            ("250-smarthost.example\r\n250 AUTH PLAIN LOGIN\r\n", "AUTH PLAIN AGJvYgBzZWNyZXQ=\r\n"),
+            ("235 2.7.0 Authentication successful\r\n", "MAIL FROM:<alice@example.com>\r\n"),
+            ("250 OK\r\n", "RCPT TO:<carol@example.net>\r\n"),
+        ])
+        #expect(h.tlsStarts == 1 && h.client.isTLSActive)
+    }
+
+    @Test(arguments: [
+        // No TLS: the password is not sent.
+        ("250-relay.example\r\n250 AUTH PLAIN\r\n", false, ReceivedReply.authNeedsTLS),
+        // No AUTH PLAIN offered.
+        ("250-relay.example\r\n250 AUTH CRAM-MD5\r\n", true, .authNotOffered),
+    ])
+    func authCannotStartSoEveryRecipientIsDeferred(_ ehlo: String, _ inClear: Bool, _ reply: ReceivedReply) {
+        var configuration = Self.configuration
+        configuration.credentials = ClientCredentials(username: "bob", password: "secret", allowInClearText: inClear)
+        var h = Self.harness([Self.message("m1", to: ["carol@example.net"])], configuration)
+        Self.play(&h, [
+            ("220 relay.example ESMTP\r\n", "EHLO tern.example\r\n"),
+            (ehlo, "QUIT\r\n"),
+        ])
+        #expect(h.results.map(ClientSessionTests.outcomes) == [["deferred 454 4.7.0"]])
+        #expect(h.results[0].recipients[0].outcome.reply == reply)
+    }
+
+    @Test func refusedCredentialsDeferEveryRecipient() {
+        var configuration = Self.configuration
+        configuration.credentials = ClientCredentials(username: "bob", password: "wrong", allowInClearText: true)
+        var h = Self.harness([Self.message("m1", to: ["carol@example.net"])], configuration)
+        Self.play(&h, [
+            ("220 relay.example ESMTP\r\n", "EHLO tern.example\r\n"),
+            ("250-relay.example\r\n250 AUTH PLAIN\r\n", "AUTH PLAIN AGJvYgB3cm9uZw==\r\n"),
+            ("535 5.7.8 Authentication credentials invalid\r\n", "QUIT\r\n"),
+        ])
+        #expect(h.results.map(ClientSessionTests.outcomes) == [["deferred 535 5.7.8"]])
+        #expect(!"\(configuration.credentials!)".contains("wrong"))
+    }
+
     @Test func heloFallback() {
         var h = Self.harness([Self.message("m1", to: ["bob@example.net"])])
         Self.play(&h, [

@@ -14,6 +14,9 @@ import NIOCore
 /// - EHLO refused with 5yz falls back to HELO, where no extension is used; LMTP has no fallback.
 /// - STARTTLS is used whenever offered and the transport can do it; when the peer then refuses
 ///   it, the session goes on in plain text unless TLS is required.
+/// - With credentials, AUTH PLAIN follows the greeting (after STARTTLS), only over TLS unless the
+///   credentials allow clear text; a peer without AUTH PLAIN, or one that refuses the
+///   credentials, gets no message and every recipient is deferred (the operator's to fix).
 /// - A message is checked before MAIL: SMTPUTF8 needed and not offered fails it with 5.6.7,
 ///   8-bit text without 8BITMIME with 5.6.3 (RFC 6152 §3 forbids sending it; Tern does not
 ///   downgrade), a size over the peer's SIZE with 5.3.4.
@@ -42,6 +45,8 @@ public struct ClientSession: Sendable {
         case startTLS(PeerCapabilities)
         /// The transport is starting TLS.
         case tlsHandshake
+        /// AUTH sent; the capabilities are kept for the transactions after it.
+        case authenticating(PeerCapabilities)
         /// Greeted: messages go out.
         case ready(PeerCapabilities)
         /// QUIT sent.
@@ -195,6 +200,12 @@ public struct ClientSession: Sendable {
         case .tlsHandshake:
             // Octets read before the handshake are plaintext an attacker may have injected.
             return unexpected(reply)
+        case .authenticating(let capabilities):
+            // 235 is the success reply (RFC 4954 §6); any 2yz is taken as one (smtp-sink says 250).
+            // A refusal is about the credentials, not the message: defer, whatever its class.
+            guard reply.code / 100 == 2 else { return reply.isPositive ? unexpected(reply) : abandon(reply, quit: true) }
+            state = .ready(capabilities)
+            return proceed()
         case .ready(let capabilities):
             guard !expected.isEmpty else { return unexpected(reply) }
             var actions = answer(expected.removeFirst(), reply, capabilities)
@@ -250,6 +261,14 @@ public struct ClientSession: Sendable {
             return [.send(buffer)]
         }
         if configuration.requireTLS && !tlsActive { return abandon(.tlsNotOffered, quit: true) }
+        if let credentials = configuration.credentials {
+            guard tlsActive || credentials.allowInClearText else { return abandon(.authNeedsTLS, quit: true) }
+            guard capabilities.authMechanisms.contains("PLAIN") else { return abandon(.authNotOffered, quit: true) }
+            state = .authenticating(capabilities)
+            var buffer = ByteBuffer()
+            CommandEncoder.auth(mechanism: "PLAIN", initialResponse: credentials.plainResponse, into: &buffer)
+            return [.send(buffer)]
+        }
         state = .ready(capabilities)
         return proceed()
     }

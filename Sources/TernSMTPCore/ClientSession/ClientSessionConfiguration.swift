@@ -12,13 +12,19 @@ public struct ClientSessionConfiguration: Sendable, Hashable {
     public var requireTLS: Bool
     /// The transport can start TLS, so STARTTLS is used whenever the peer offers it.
     public var tlsAvailable: Bool
+    /// Authenticate with AUTH PLAIN after the greeting (and STARTTLS); nil for no AUTH.
+    public var credentials: ClientCredentials?
 
     /// A configuration; `requireTLS` needs `tlsAvailable`.
-    public init(hostname: String, lmtp: Bool = false, requireTLS: Bool = false, tlsAvailable: Bool = false) {
+    public init(
+        hostname: String, lmtp: Bool = false, requireTLS: Bool = false, tlsAvailable: Bool = false,
+        credentials: ClientCredentials? = nil
+    ) {
         precondition(!requireTLS || tlsAvailable, "TLS can't be required of a transport that can't start it")
         self.hostname = hostname
         self.lmtp = lmtp
         self.requireTLS = requireTLS
         self.tlsAvailable = tlsAvailable
+        self.credentials = credentials
     }
 }

@@ -9,6 +9,12 @@ extension ReceivedReply {
     public static func startTLSRefused(_ code: Int) -> ReceivedReply {
         ReceivedReply(454, StatusCode(4, 7, 4), "TLS is required, but the peer refused STARTTLS with \(code)")
     }
+    /// `454 4.7.0`: credentials are set and the peer offers no AUTH PLAIN.
+    public static let authNotOffered = ReceivedReply(454, StatusCode(4, 7, 0),
+                                                     "Credentials are set, but the peer does not offer AUTH PLAIN")
+    /// `454 4.7.0`: credentials are set and the connection is not encrypted.
+    public static let authNeedsTLS = ReceivedReply(454, StatusCode(4, 7, 0),
+                                                   "Credentials are sent only over TLS, and the peer did not start it")
     /// `552 5.3.4`: the message is bigger than the peer's declared SIZE.
     public static func tooBigForPeer(_ limit: Int) -> ReceivedReply {
         ReceivedReply(552, StatusCode(5, 3, 4), "Message is larger than the peer's limit of \(limit) octets")
