@@ -1,4 +1,5 @@
 import TernPolicy
+import TernSMTPCore
 
 /// A host and a port as the config writes a server to connect to: `"smtp.example.net:587"`,
 /// `"192.0.2.25:25"`, `"[2001:db8::25]:25"`. The host is a host name or an IP address (IPv6 in

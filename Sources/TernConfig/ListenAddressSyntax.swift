@@ -1,4 +1,5 @@
 import TernPolicy
+import TernSMTPCore
 
 /// Addresses to listen on: `"127.0.0.1:2525"`, `"[::1]:2525"`, `"0.0.0.0:25"`. The host is an
 /// IP address (IPv6 in brackets, no zone); the port is 1–65535.

@@ -58,24 +58,16 @@ actor MTASession: SMTPSessionHandler {
     }
 
     func recipient(_ path: ForwardPath, parameters: RcptParameters) async throws(Reply) -> Reply {
-        let address = Self.text(of: path)
-        switch mta.configuration.local.resolve(path, relayAllowed: relayAllowed) {
+        let verdict = mta.configuration.local.resolve(path, relayAllowed: relayAllowed)
+        switch verdict {
         case .accept(let targets):
             recipients.append(Recipient(path: path, parameters: parameters, targets: targets))
             return .recipientOK
         case .forward(let target):
             recipients.append(Recipient(path: path, parameters: parameters, targets: [.remote(target)]))
             return .willForward(target)
-        case .relocated(let target):
-            throw Reply.relocated(target)
-        case .unknown:
-            throw Reply.unknownUser(address)
-        case .unavailable:
-            throw Reply.mailboxUnavailable(address)
-        case .disabled:
-            throw Reply.mailboxDisabled(address)
-        case .relayDenied:
-            throw Reply.relayDenied(address)
+        case .relocated, .unknown, .unavailable, .disabled, .relayDenied:
+            throw verdict.refusal(naming: Self.text(of: path))!
         }
     }
 

@@ -1,3 +1,5 @@
+import TernSMTPCore
+
 /// An IPv4 or IPv6 network in CIDR form: `192.0.2.0/24`, `127.0.0.1`, `::1/128`.
 ///
 /// Used for the clients exempt from the per-client connection limit

@@ -242,24 +242,16 @@ public final class MaildropPickup: Service {
             case .postmaster: mailbox = Mailbox(localPart: "postmaster", domain: local.primaryDomain)
             case .mailbox(let given): mailbox = given
             }
-            let refusedTarget: DeliveryTarget = local.isLocal(mailbox.domain) ? .local(mailbox) : .remote(mailbox)
-            func refuse(_ reply: Reply) {
-                add(path, refusedTarget, .failed(String(decoding: reply.description.utf8.dropLast(2), as: UTF8.self)))
-            }
-            switch local.resolve(path, relayAllowed: true) {
+            let verdict = local.resolve(path, relayAllowed: true)
+            switch verdict {
             case .accept(let targets):
-                for target in targets {
-                    switch target {
-                    case .local(let mailbox): add(path, .local(mailbox), .pending)
-                    case .remote(let mailbox): add(path, .remote(mailbox), .pending)
-                    }
-                }
-            case .forward(let target): add(path, .remote(target), .pending)
-            case .relocated(let target): refuse(.relocated(target))
-            case .unknown: refuse(.unknownUser(mailbox.description))
-            case .unavailable: refuse(.mailboxUnavailable(mailbox.description))
-            case .disabled: refuse(.mailboxDisabled(mailbox.description))
-            case .relayDenied: refuse(.relayDenied(mailbox.description))
+                for target in targets { add(path, DeliveryTarget(target), .pending) }
+            case .forward(let target):
+                add(path, .remote(target), .pending)
+            case .relocated, .unknown, .unavailable, .disabled, .relayDenied:
+                let reply = verdict.refusal(naming: mailbox.description)!
+                add(path, local.isLocal(mailbox.domain) ? .local(mailbox) : .remote(mailbox),
+                    .failed(String(decoding: reply.description.utf8.dropLast(2), as: UTF8.self)))
             }
         }
         return result

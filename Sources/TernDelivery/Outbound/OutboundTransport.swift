@@ -70,7 +70,6 @@ struct OutboundTransport: OutboundSending {
 
     /// SNI carries host names only, never addresses (RFC 6066 §3).
     private static func serverName(_ host: String) -> String? {
-        let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { $0.allSatisfy(\.isNumber) }
-        return isAddress ? nil : host
+        IPAddress(host) == nil ? host : nil
     }
 }

@@ -88,7 +88,7 @@ extension QueueRunner {
         case .local(let mailbox):
             return .maildir(mailbox)
         case .remote(let mailbox):
-            switch settings.routes.nextHop(for: mailbox.domain) ?? settings.smarthost {
+            switch settings.nextHop(for: mailbox.domain) {
             case .maildir: return .maildir(mailbox)
             case .some(let hop): return .outbound(.relay(hop))
             case .none:

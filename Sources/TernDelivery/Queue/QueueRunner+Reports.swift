@@ -46,7 +46,7 @@ extension QueueRunner {
     /// mail server that does not report itself.
     private func deliveredAction(_ target: DeliveryTarget) -> DSNAction {
         guard case .remote(let mailbox) = target else { return .delivered }
-        switch settings.routes.nextHop(for: mailbox.domain) ?? settings.smarthost {
+        switch settings.nextHop(for: mailbox.domain) {
         case .maildir, .lmtp, .lmtpSocket: return .delivered
         case .smtp, .none: return .relayed
         }

@@ -1,4 +1,5 @@
 import CResolv
+import TernSMTPCore
 
 /// How each `ResolverContext` is set up: the name servers (none: those of /etc/resolv.conf)
 /// and the retry timing.

@@ -1,5 +1,6 @@
 import CResolv
 import Glibc
+import TernSMTPCore
 
 /// One glibc resolver state (`struct __res_state`) for one lookup on one thread: set up by
 /// `res_ninit` from /etc/resolv.conf, then given the configured servers and timing; closed
@@ -70,8 +71,9 @@ struct ResolverContext: ~Copyable {
         if !configuration.servers.isEmpty {
             tern_res_clear_servers(state)
             for server in configuration.servers {
-                let added = server.address.octets.withUnsafeBytes { octets in
-                    tern_res_add_server(state, server.address.family, octets.baseAddress, server.port)
+                let family = server.address.isIPv4 ? AF_INET : AF_INET6
+                let added = server.address.bytes.withUnsafeBytes { octets in
+                    tern_res_add_server(state, family, octets.baseAddress, server.port)
                 }
                 guard added == 0 else {
                     tern_res_nclose(state)

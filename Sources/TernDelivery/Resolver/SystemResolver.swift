@@ -1,5 +1,6 @@
 import CResolv
 import NIOPosix
+import TernSMTPCore
 
 /// Looks up MX, A and AAAA records with the system's stub resolver, glibc's libresolv
 /// (`res_ninit`, `res_nquery`, `ns_initparse`, `ns_parserr`, `ns_name_uncompress`,

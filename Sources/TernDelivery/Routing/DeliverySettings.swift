@@ -1,3 +1,5 @@
+import TernSMTPCore
+
 /// `[delivery]` and `[relay] smarthost`: how the queue delivers mail for other hosts.
 public struct DeliverySettings: Hashable, Sendable {
     /// The port of mail exchangers found by MX lookup (`smtp_port`).
@@ -36,5 +38,10 @@ public struct DeliverySettings: Hashable, Sendable {
         self.requireTLS = requireTLS
         self.smarthost = smarthost
         self.routes = routes
+    }
+
+    /// Where mail for `domain` goes: its route, else the smarthost; nil means its mail exchangers.
+    public func nextHop(for domain: Domain) -> NextHop? {
+        routes.nextHop(for: domain) ?? smarthost
     }
 }

@@ -1,6 +1,7 @@
 /// An IPv4 or IPv6 address as its network-order bytes, parsed from text without the resolver.
 ///
-/// Used for networks (`limits.exempt_networks`) and by the configuration for listen addresses.
+/// Used for address literals, networks (`limits.exempt_networks`), listen addresses and the
+/// resolver's name servers.
 package struct IPAddress: Hashable, Sendable {
     /// 4 bytes for IPv4, 16 for IPv6.
     package let bytes: [UInt8]
@@ -18,7 +19,7 @@ package struct IPAddress: Hashable, Sendable {
         return IPAddress(bytes: Array(bytes[12...]))
     }
 
-    init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         self.bytes = bytes
     }
 
@@ -46,7 +47,7 @@ package struct IPAddress: Hashable, Sendable {
     }
 
     /// The address with every bit after the first `prefixLength` cleared.
-    func masked(to prefixLength: Int) -> IPAddress {
+    package func masked(to prefixLength: Int) -> IPAddress {
         var masked = bytes
         for index in masked.indices {
             let bitsKept = min(max(prefixLength - index * 8, 0), 8)
