@@ -59,13 +59,8 @@ struct SendmailCommand: AsyncParsableCommand {
 
     /// `-C`/`--config`, else `TERN_CONFIG`, else the embedded default.
     private static func loadConfiguration(_ path: String?) throws(SendmailFailure) -> TernConfiguration {
-        let hostname = ProcessInfo.processInfo.hostName
-        guard let path = path ?? ProcessInfo.processInfo.environment["TERN_CONFIG"] else {
-            return ConfigLoader.embeddedDefault(
-                hostname: hostname, workingDirectory: FileManager.default.currentDirectoryPath)
-        }
         do {
-            return try ConfigLoader.load(path: path, hostname: hostname)
+            return try ConfigOption.configuration(at: path)
         } catch {
             throw SendmailFailure(.configuration, error.description)
         }

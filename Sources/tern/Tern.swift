@@ -22,16 +22,21 @@ struct ConfigOption: ParsableArguments {
     var config: String?
 
     func load() throws -> TernConfiguration {
-        let hostname = ProcessInfo.processInfo.hostName
-        guard let path = config ?? ProcessInfo.processInfo.environment["TERN_CONFIG"] else {
-            return ConfigLoader.embeddedDefault(hostname: hostname, workingDirectory: FileManager.default.currentDirectoryPath)
-        }
         do {
-            return try ConfigLoader.load(path: path, hostname: hostname)
+            return try Self.configuration(at: config)
         } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// The configuration at `path`, else at `TERN_CONFIG`, else the embedded default.
+    static func configuration(at path: String?) throws(ConfigErrors) -> TernConfiguration {
+        let hostname = ProcessInfo.processInfo.hostName
+        guard let path = path ?? ProcessInfo.processInfo.environment["TERN_CONFIG"] else {
+            return ConfigLoader.embeddedDefault(hostname: hostname, workingDirectory: FileManager.default.currentDirectoryPath)
+        }
+        return try ConfigLoader.load(path: path, hostname: hostname)
     }
 }
 
