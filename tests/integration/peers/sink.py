@@ -206,8 +206,11 @@ class Sink(process.ChildPeer):
         """Completed dump files, oldest first."""
         if not self.dump_dir.is_dir():
             return []
+        # Listed before the open files are read: a file smtp-sink creates in between is
+        # not listed, rather than listed as complete while it is still being written.
+        listed = [p for p in self.dump_dir.rglob("*") if p.is_file()]
         busy = self._open_files()
-        files = [p for p in self.dump_dir.rglob("*") if p.is_file() and str(p) not in busy]
+        files = [p for p in listed if str(p) not in busy]
         return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
     def messages(self) -> list[SinkMessage]:
@@ -216,9 +219,10 @@ class Sink(process.ChildPeer):
 
     def wait_messages(self, count: int = 1, timeout: float = 10.0) -> list[SinkMessage]:
         """Poll ≤ timeout until at least `count` transactions have arrived."""
-        process.wait_until(lambda: len(self.dump_files()) >= count, timeout,
-                           what=f"{count} message(s) at smtp-sink {self.address}")
-        return self.messages()
+        def arrived() -> list[SinkMessage] | None:
+            messages = self.messages()
+            return messages if len(messages) >= count else None
+        return process.wait_until(arrived, timeout, what=f"{count} message(s) at smtp-sink {self.address}")
 
     def find(self, marker: str) -> list[SinkMessage]:
         """The arrived transactions whose content contains `marker`."""
