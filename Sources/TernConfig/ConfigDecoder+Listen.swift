@@ -47,17 +47,13 @@ extension ConfigDecoder {
     private mutating func listenerRole(_ node: TOMLNode, at path: ConfigKeyPath, hasTLS: Bool) -> ListenerRole? {
         guard let text = string(node, at: path) else { return nil }
         if let role = ListenerRole(rawValue: text) {
-            guard hasTLS || role == .mx else {
+            guard hasTLS || role == .mx || role == .odmr else {
                 report(path, "role \(TOMLNode.quote(text)) needs [tls]")
                 return nil
             }
             return role
         }
-        if text == "odmr" {
-            report(path, "role \(TOMLNode.quote(text)) needs a feature not available in this version")
-        } else {
-            report(path, "expected one of \"mx\", \"submission\", \"smtps\", \"odmr\", got \(node.quoted)")
-        }
+        report(path, "expected one of \"mx\", \"submission\", \"smtps\", \"odmr\", got \(node.quoted)")
         return nil
     }
 

@@ -33,7 +33,7 @@ struct ConfigDecoder {
     mutating func decode(_ root: TOMLTableNode) -> TernConfiguration? {
         checkKeys(root, at: .root, allowed: [
             "hostname", "data_dir", "accept_mail", "listen", "tls", "limits", "local", "auth", "log", "relay",
-            "routes", "dns", "delivery",
+            "routes", "dns", "delivery", "etrn", "odmr",
         ])
         let hostname = root["hostname"].flatMap { hostName($0, at: ConfigKeyPath.root.appending("hostname")) }
             ?? machineHostname
@@ -51,7 +51,9 @@ struct ConfigDecoder {
         let routes = decodeRoutes(root["routes"], at: ConfigKeyPath.root.appending("routes"), localDomains: local?.domains)
         let dnsServers = decodeDNS(root["dns"], at: ConfigKeyPath.root.appending("dns"))
         var delivery = decodeDelivery(root["delivery"], at: ConfigKeyPath.root.appending("delivery"))
-        guard errors.isEmpty, let local else { return nil }
+        let holdDomains = decodeHoldDomains(etrn: root["etrn"], odmr: root["odmr"], localDomains: local?.domains)
+        guard errors.isEmpty, var local else { return nil }
+        local.holdDomains = holdDomains
         var configuration = TernConfiguration(hostname: hostname, dataDirectory: dataDirectory, local: local)
         if let acceptMail { configuration.acceptMail = acceptMail }
         if let listeners { configuration.listeners = listeners }
@@ -61,6 +63,7 @@ struct ConfigDecoder {
         configuration.log = log
         delivery.smarthost = relay.smarthost
         delivery.routes = routes
+        delivery.holdDomains = holdDomains.names
         configuration.relayNetworks = relay.networks
         configuration.delivery = delivery
         configuration.dnsServers = dnsServers

@@ -35,8 +35,9 @@ final class MTA: SMTPServerDelegate {
 
     func status() async -> ServerStatus {
         let queued = (try? await spool.all().count) ?? 0
+        let held = (try? await runner.heldCount()) ?? 0
         return ServerStatus(acceptingMail: configuration.acceptMail, sessions: tracker.count,
-                            queuedMessages: queued, heldMessages: 0)
+                            queuedMessages: queued, heldMessages: held)
     }
 
     /// A message was committed: hand it to the queue runner.

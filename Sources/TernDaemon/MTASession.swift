@@ -17,9 +17,9 @@ actor MTASession: SMTPSessionHandler {
         var targets: [RecipientTarget]
     }
 
-    private let mta: MTA
-    private let connection: ConnectionInfo
-    private let logger: Logger
+    let mta: MTA
+    let connection: ConnectionInfo
+    let logger: Logger
     private var recipients: [Recipient] = []
     /// The account the client authenticated as: it may relay.
     private var account: String?

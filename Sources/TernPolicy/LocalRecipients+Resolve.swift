@@ -15,7 +15,7 @@ extension LocalRecipients {
         case .mailbox(let given): mailbox = given
         }
         guard isLocal(mailbox.domain) else {
-            return relayAllowed ? .accept([.remote(mailbox)]) : .relayDenied
+            return relayAllowed || holdDomains.isHeld(mailbox.domain) ? .accept([.remote(mailbox)]) : .relayDenied
         }
         let key = MailboxKey(mailbox)
         switch entry(for: key, allowingAlias: true) {
@@ -52,7 +52,7 @@ extension LocalRecipients {
     ///   - relayAllowed: whether this client may send to domains that are not local.
     public func verify(_ mailbox: Mailbox, relayAllowed: Bool) -> VerifyVerdict {
         guard isLocal(mailbox.domain) else {
-            return relayAllowed ? .cannotVerify : .relayDenied
+            return relayAllowed || holdDomains.isHeld(mailbox.domain) ? .cannotVerify : .relayDenied
         }
         guard vrfyMode == .verify else { return .cannotVerify }
         switch resolve(.mailbox(mailbox), relayAllowed: relayAllowed) {

@@ -27,6 +27,9 @@ public struct LocalRecipients: Sendable, Hashable {
     public let domains: [Domain]
     /// How `VRFY` answers for local addresses.
     public let vrfyMode: VrfyMode
+    /// Domains whose mail is taken from anyone and held for ETRN or ATRN (`[[etrn.node]]`,
+    /// `[odmr]`): RCPT gets 250, VRFY 252.
+    public var holdDomains = HoldDomains()
 
     /// How many aliases deep an expansion may go before targets are taken as mailboxes.
     public static let maximumAliasDepth = 16

@@ -28,9 +28,12 @@ struct ClientConnection {
     private var handshakePending = false
     /// The session said `.close`, or gave up.
     private var closed = false
+    /// Told of each message as soon as it is decided, before the next one is sent.
+    private let decided: (MessageResult) async -> Void
 
     init(session: ClientSession, channel: any Channel, deadline: Deadline, tls: NIOSSLContext?,
-         tlsServerName: String?, sizes: [String: Int], logger: Logger) {
+         tlsServerName: String?, sizes: [String: Int], logger: Logger,
+         decided: @escaping (MessageResult) async -> Void = { _ in }) {
         self.session = session
         self.channel = channel
         self.deadline = deadline
@@ -38,15 +41,21 @@ struct ClientConnection {
         self.tlsServerName = tlsServerName
         self.sizes = sizes
         self.logger = logger
+        self.decided = decided
     }
 
     /// Reads replies and performs the session's actions until it closes or the connection ends.
-    mutating func run<Body: AsyncSequence>(
-        inbound: NIOAsyncChannelInboundStream<PeerInput>,
+    /// `early`: peer octets read before this connection took over (after ATRN).
+    mutating func run<Input: AsyncIteratorProtocol, Body: AsyncSequence>(
+        inbound iterator: inout Input,
+        early: ByteBuffer? = nil,
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         body: (String) async throws -> Body
-    ) async where Body.Element == ByteBuffer {
-        var iterator = inbound.makeAsyncIterator()
+    ) async where Input.Element == PeerInput, Body.Element == ByteBuffer {
+        if let early, early.readableBytes > 0 {
+            parser.append(early)
+            await performReplies(outbound, body)
+        }
         while !closed {
             let input: PeerInput?
             do {
@@ -149,6 +158,7 @@ struct ClientConnection {
                     "outcomes": "\(result.recipients.map { "\($0.recipient.path) \($0.outcome.reply.code)" })",
                 ])
                 results.append(result)
+                await decided(result)
             case .close:
                 closed = true
             }

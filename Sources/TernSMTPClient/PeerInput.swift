@@ -18,3 +18,12 @@ final class PeerInputHandler: ChannelInboundHandler {
         context.fireChannelRead(wrapInboundOut(.bytes(unwrapInboundIn(data))))
     }
 }
+
+/// The peer's octets as `PeerInput`, for a connection without a TLS marker (one ATRN turned).
+struct PeerBytes<Base: AsyncIteratorProtocol>: AsyncIteratorProtocol where Base.Element == ByteBuffer {
+    var base: Base
+
+    mutating func next() async throws -> PeerInput? {
+        try await base.next().map(PeerInput.bytes)
+    }
+}

@@ -76,11 +76,51 @@ public enum SMTPClient {
             sizes: Dictionary(messages.map { ($0.id, $0.size) }, uniquingKeysWith: { first, _ in first }), logger: logger)
         do {
             try await channel.executeThenClose { inbound, outbound in
-                await connection.run(inbound: inbound, outbound: outbound, body: body)
+                var iterator = inbound.makeAsyncIterator()
+                await connection.run(inbound: &iterator, outbound: outbound, body: body)
             }
         } catch {
             logger.debug("close failed", metadata: ["error": "\(error)"])
         }
+        return connection.results
+    }
+
+    /// Delivers `messages` as the client on a connection the peer opened: one that ATRN turned
+    /// around (RFC 2645 §4). Waits for the peer's greeting, then works as the other `deliver`:
+    /// no STARTTLS or AUTH unless `configuration` asks, QUIT at the end; the channel is left
+    /// for the caller to close.
+    ///
+    /// - Parameters:
+    ///   - early: octets the peer sent before the turn: the start of its replies.
+    ///   - input: the peer's octets from now on.
+    ///   - output: writes to the peer.
+    ///   - channel: the connection, closed when a wait runs out.
+    ///   - decided: told of each message as soon as its outcome is known, before the next one
+    ///     is sent, so it can be recorded durably at once.
+    public static func deliver<Input: AsyncIteratorProtocol, Body: AsyncSequence>(
+        _ messages: [OutboundMessage],
+        early: ByteBuffer,
+        input: inout Input,
+        output: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        channel: any Channel,
+        configuration: ClientSessionConfiguration,
+        timeout: Duration,
+        logger: Logger = Logger(label: "tern.smtp.client"),
+        body: (String) async throws -> Body,
+        decided: @escaping (MessageResult) async -> Void
+    ) async -> [MessageResult] where Input.Element == ByteBuffer, Body.Element == ByteBuffer {
+        precondition(!configuration.tlsAvailable, "a turned connection keeps the TLS it has")
+        var session = ClientSession(configuration: configuration)
+        let queued = messages.flatMap { session.send($0) } + session.quit()
+        assert(queued.isEmpty, "before the greeting the session only queues")
+        var connection = ClientConnection(
+            session: session, channel: channel, deadline: Deadline(timeout: timeout, channel: channel),
+            tls: nil, tlsServerName: nil,
+            sizes: Dictionary(messages.map { ($0.id, $0.size) }, uniquingKeysWith: { first, _ in first }),
+            logger: logger, decided: decided)
+        var peer = PeerBytes(base: input)
+        await connection.run(inbound: &peer, early: early, outbound: output, body: body)
+        input = peer.base
         return connection.results
     }
 }

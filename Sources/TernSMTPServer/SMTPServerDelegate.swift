@@ -36,6 +36,20 @@ public protocol SMTPSessionHandler: Sendable {
     func tlsEstablished(version: String) async
     /// The client authenticated as `account`.
     func authenticated(as account: String) async
+    /// ETRN on `mx` passed the protocol checks: permission, a run in progress, the count; the
+    /// reply (250/251/252/253 once the run started, 458, 459; SPEC.md §14).
+    func etrn(_ request: ETRNRequest) async -> Reply
+    /// ATRN by `account` on `odmr`: `.accepted` with the work for the turned connection (the
+    /// domains stay locked for it), or the refusal (450, 451, 453; SPEC.md §15).
+    func atrn(_ request: ATRNRequest, account: String) async -> ATRNDecision
+}
+
+/// The owner's answer to ATRN.
+public enum ATRNDecision: Sendable {
+    /// `250 2.0.0 OK now reversing the connection`, then `ConnectionReversal.run`.
+    case accepted(any ConnectionReversal)
+    /// The reply to send; the session goes on.
+    case refused(Reply)
 }
 
 extension SMTPSessionHandler {
@@ -46,6 +60,14 @@ extension SMTPSessionHandler {
     }
     public func tlsEstablished(version: String) async {}
     public func authenticated(as account: String) async {}
+    /// By default no node is held: every well-formed ETRN is refused with 459.
+    public func etrn(_ request: ETRNRequest) async -> Reply {
+        .nodeNotAllowed(request.node.description, reason: "not a hold domain")
+    }
+    /// By default no domain is held: ATRN has nothing to hand over.
+    public func atrn(_ request: ATRNRequest, account: String) async -> ATRNDecision {
+        .refused(.youHaveNoMail)
+    }
 }
 
 /// Where the text of one message goes while it is received (maddy's delivery transaction).

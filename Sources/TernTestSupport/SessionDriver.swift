@@ -26,6 +26,8 @@ public struct SessionDriver {
     public private(set) var authenticationInput: [String] = []
     /// STARTTLS switches happened.
     public private(set) var tlsStarts = 0
+    /// ATRN turned the connection around; the octets not yet framed then.
+    public private(set) var reversed: [UInt8]?
 
     public init(_ configuration: ServerSessionConfiguration, answer: @escaping (Question) -> Reply = SessionDriver.acceptAll) {
         session = ServerSession(configuration: configuration)
@@ -33,7 +35,8 @@ public struct SessionDriver {
         perform(session.connected())
     }
 
-    /// Accepts every sender and recipient, answers VRFY with 252, status with zeros.
+    /// Accepts every sender and recipient, answers VRFY with 252, status with zeros, starts
+    /// every ETRN run (`253`, one message) and turns every ATRN around.
     public static func acceptAll(_ question: Question) -> Reply {
         switch question {
         case .sender: .senderOK
@@ -41,6 +44,8 @@ public struct SessionDriver {
         case .verify: .cannotVerify
         case .status: .systemStatus("test", ServerStatus(acceptingMail: true, sessions: 1, queuedMessages: 0, heldMessages: 0))
         case .senderOwnership: .senderOK
+        case .etrn(let request): .etrnStarted(request.node.description, messages: 1)
+        case .atrn: .reversingConnection
         }
     }
 
@@ -109,6 +114,10 @@ public struct SessionDriver {
             case .authenticationResponse(let bytes):
                 authenticationInput.append(Base64.encode(bytes))
                 next = session.authenticationStep(authenticationSteps.removeFirst())
+            case .reverseConnection(let reply):
+                output += reply.description
+                reversed = Array(framer.takeBuffered().readableBytesView)
+                closed = true
             }
             queue = next[...] + queue
         }

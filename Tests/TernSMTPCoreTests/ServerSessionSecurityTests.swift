@@ -34,10 +34,10 @@ import TernTestSupport
     @Test func keywordsBeforeAndAfterTLS() {
         var d = Self.driver(Self.configuration())
         #expect(Self.keywords(&d) == ["PIPELINING", "SIZE 1048576", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES",
-                                      "CHUNKING", "DSN", "STARTTLS", "HELP"])
+                                      "CHUNKING", "DSN", "ETRN", "STARTTLS", "HELP"])
         #expect(Self.codes(&d, "STARTTLS\r\n") == ["220 2.0.0"])
         #expect(Self.keywords(&d) == ["PIPELINING", "SIZE 1048576", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES",
-                                      "CHUNKING", "DSN", "AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256", "HELP"])
+                                      "CHUNKING", "DSN", "ETRN", "AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256", "HELP"])
         var smtps = Self.driver(Self.configuration(.smtps))
         #expect(Self.keywords(&smtps).contains("AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256"))
         #expect(Self.codes(&smtps, "STARTTLS\r\n") == ["454 4.7.0"])

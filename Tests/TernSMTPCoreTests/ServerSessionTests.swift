@@ -34,6 +34,7 @@ import TernTestSupport
             250-ENHANCEDSTATUSCODES\r
             250-CHUNKING\r
             250-DSN\r
+            250-ETRN\r
             250 HELP\r
 
             """)

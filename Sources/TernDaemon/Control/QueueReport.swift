@@ -14,7 +14,8 @@ package struct QueueReport: Sendable {
     /// The queue as `mailq` shows it: per message the id (`!` after it when held), size,
     /// arrival time and sender, then each recipient still to be delivered, after a
     /// `(reason)` line for a deferred one (once for consecutive recipients with the same reason);
-    /// then `-- N Kbytes in M Requests.`, or `Mail queue is empty`.
+    /// then `-- N Kbytes in M Requests.`, or `Mail queue is empty`; then for each hold domain
+    /// with mail waiting for ETRN/ATRN, `-- Held for DOMAIN: M Requests.`
     package func table(_ entries: [QueueEntry]) -> String {
         guard !entries.isEmpty else { return "Mail queue is empty\n" }
         var text = "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
@@ -25,9 +26,9 @@ package struct QueueReport: Sendable {
             text += " " + (entry.sender == "<>" ? "MAILER-DAEMON" : entry.sender) + "\n"
             var lastReason: String?
             for recipient in entry.recipients where recipient.status != "delivered" && recipient.status != "failed" {
-                if recipient.status == "deferred", let reason = recipient.reason.map(Self.oneLine),
-                    reason != lastReason
-                {
+                let reason = recipient.status == "held"
+                    ? "held for ETRN/ATRN" : recipient.reason.map(Self.oneLine)
+                if recipient.status == "deferred" || recipient.status == "held", let reason, reason != lastReason {
                     let note = "(" + reason + ")"
                     text += String(repeating: " ", count: max(0, 79 - note.count)) + note + "\n"
                     lastReason = reason
@@ -38,6 +39,14 @@ package struct QueueReport: Sendable {
         }
         let kilobytes = entries.reduce(0) { $0 + $1.size } / 1_024
         text += "-- \(kilobytes) Kbytes in \(entries.count) Request\(entries.count == 1 ? "" : "s").\n"
+        var held: [String: Int] = [:]
+        for entry in entries {
+            let domains = Set(entry.recipients.filter { $0.status == "held" }.map { $0.address.split(separator: "@").last.map(String.init) ?? "" })
+            for domain in domains { held[domain, default: 0] += 1 }
+        }
+        for (domain, count) in held.sorted(by: { $0.key < $1.key }) {
+            text += "-- Held for \(domain): \(count) Request\(count == 1 ? "" : "s").\n"
+        }
         return text
     }
 

@@ -12,8 +12,9 @@ extension QueueRunner {
     }
 
     /// An attempt for the due recipients of `id`, then its reports; returns when to wake for it
-    /// next. Called with the message's lock held.
-    func attempt(_ id: QueueID) async -> Date? {
+    /// next. Held recipients are due only when their domain is in `released` (an ETRN run);
+    /// past `hold_lifetime` they fail. Called with the message's lock held.
+    func attempt(_ id: QueueID, releasing released: Set<String> = []) async -> Date? {
         var envelope: Envelope
         let body: SpoolBody
         do {
@@ -27,12 +28,17 @@ extension QueueRunner {
         }
         if envelope.held { return nil }
         let started = now()
+        expireHeld(&envelope, at: started)
         let deferredAreDue = (envelope.nextAttempt ?? .distantPast) <= started
         let due = envelope.recipients.indices.filter {
-            switch envelope.recipients[$0].status {
-            case .pending: true
-            case .deferred: deferredAreDue
-            case .delivered, .failed: false
+            let recipient = envelope.recipients[$0]
+            if let domain = heldDomain(of: recipient) {
+                return !recipient.status.isFinal && released.contains(domain)
+            }
+            switch recipient.status {
+            case .pending: return true
+            case .deferred: return deferredAreDue
+            case .delivered, .failed: return false
             }
         }
         if !due.isEmpty {
@@ -52,7 +58,7 @@ extension QueueRunner {
             logger.error("cannot record delivery status", metadata: ["queue_id": "\(id)", "error": "\(error)"])
             return now() + retryDelay(afterAttempt: 1).timeInterval
         }
-        return Self.wakeTime(of: envelope)
+        return wakeTime(of: envelope)
     }
 
     /// Delivers to the recipients at `indices`: outbound groups concurrently, local copies one
@@ -104,7 +110,7 @@ extension QueueRunner {
 
     /// The message for the peer: the recipients at `indices`, the DSN parameters passed on, and
     /// a `Received:` field before the stored text.
-    private func job(for envelope: Envelope, recipients indices: [Int], number: Int, body: SpoolBody) -> OutboundJob {
+    func job(for envelope: Envelope, recipients indices: [Int], number: Int, body: SpoolBody) -> OutboundJob {
         let recipients = indices.map { envelope.recipients[$0] }
         let trace = TraceFields.received(
             envelope, for: recipients.count == 1 ? recipients[0].original : nil, hostname: hostname, lineEnding: "\r\n")
@@ -139,7 +145,7 @@ extension QueueRunner {
 
     /// Records a peer's outcomes. A delivered recipient that asked for a success report needs
     /// none from Tern when the peer took its `NOTIFY=` (it offers DSN).
-    private func record(_ outcome: OutboundOutcome, for indices: [Int], in envelope: inout Envelope) {
+    func record(_ outcome: OutboundOutcome, for indices: [Int], in envelope: inout Envelope) {
         for (index, result) in zip(indices, outcome.result.recipients) {
             let reply = result.outcome.reply
             let text = reply.description.replacingOccurrences(of: "\r\n", with: " ")
@@ -167,6 +173,7 @@ extension QueueRunner {
     /// than `max_lifetime`.
     private func scheduleRetry(_ envelope: inout Envelope, startedAt started: Date) {
         let deferred = envelope.recipients.indices.filter {
+            guard heldDomain(of: envelope.recipients[$0]) == nil else { return false }
             if case .deferred = envelope.recipients[$0].status { return true }
             return false
         }
@@ -182,6 +189,22 @@ extension QueueRunner {
             logger.error("delivery failed", metadata: [
                 "queue_id": "\(envelope.id)", "to": "\(envelope.recipients[index].target.mailbox)",
                 "error": "expired: \(reason)",
+            ])
+        }
+    }
+
+    /// Fails the held recipients of `envelope` whose node did not ask for them within
+    /// `hold_lifetime` (CONFIG.md `[delivery]`).
+    private func expireHeld(_ envelope: inout Envelope, at time: Date) {
+        guard time >= holdExpiry(of: envelope) else { return }
+        for index in envelope.recipients.indices {
+            guard let domain = heldDomain(of: envelope.recipients[index]),
+                  !envelope.recipients[index].status.isFinal else { continue }
+            envelope.recipients[index].status = .failed(
+                "554 5.4.7 Delivery time expired: held for node \(domain), which did not ask for it within the hold lifetime")
+            logger.error("delivery failed", metadata: [
+                "queue_id": "\(envelope.id)", "to": "\(envelope.recipients[index].target.mailbox)",
+                "error": "hold lifetime expired",
             ])
         }
     }

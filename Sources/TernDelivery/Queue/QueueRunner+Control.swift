@@ -11,7 +11,7 @@ extension QueueRunner: QueueControl {
     static let shownHeaderLimit = 64 * 1024
 
     public func list() async throws -> [QueueEntry] {
-        try await spool.all().map(Self.entry)
+        try await spool.all().map(entry)
     }
 
     public func show(_ id: QueueID) async throws -> QueueMessageDetail {
@@ -26,15 +26,19 @@ extension QueueRunner: QueueControl {
             if headers.count >= Self.shownHeaderLimit { break }
         }
         return QueueMessageDetail(
-            entry: Self.entry(envelope), headers: String(decoding: headers.prefix(Self.shownHeaderLimit), as: UTF8.self))
+            entry: entry(envelope), headers: String(decoding: headers.prefix(Self.shownHeaderLimit), as: UTF8.self))
     }
 
     public func flush(domain: String?) async throws -> Int {
         let wanted = domain.map { $0.lowercased() }
+        if let wanted, settings.holdDomains.contains(wanted) {
+            // The operator's ETRN: the mail held for the node goes to it now.
+            return try await releaseHeld([wanted])
+        }
         var scheduled = 0
         for envelope in try await spool.all() where !envelope.held {
             let matches = envelope.recipients.contains { recipient in
-                guard !recipient.status.isFinal else { return false }
+                guard !recipient.status.isFinal, heldDomain(of: recipient) == nil else { return false }
                 guard let wanted else { return true }
                 let name = recipient.target.mailbox.domain.normalized
                 return name == wanted || name.hasSuffix("." + wanted)
@@ -127,16 +131,17 @@ extension QueueRunner: QueueControl {
         return nil
     }
 
-    private static func entry(_ envelope: Envelope) -> QueueEntry {
+    private func entry(_ envelope: Envelope) -> QueueEntry {
         QueueEntry(
             id: envelope.id.description, sender: envelope.sender.description, size: envelope.size,
             arrival: envelope.receivedAt, held: envelope.held, attempts: envelope.attempts,
             nextAttempt: envelope.nextAttempt,
             recipients: envelope.recipients.map { recipient in
+                let waiting = heldDomain(of: recipient) != nil
                 let (status, reason): (String, String?) =
                     switch recipient.status {
-                    case .pending: ("pending", nil)
-                    case .deferred(let reason): ("deferred", reason)
+                    case .pending: (waiting ? "held" : "pending", nil)
+                    case .deferred(let reason): (waiting ? "held" : "deferred", reason)
                     case .delivered: ("delivered", nil)
                     case .failed(let reason): ("failed", reason)
                     }

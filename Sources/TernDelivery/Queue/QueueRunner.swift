@@ -33,6 +33,8 @@ public final class QueueRunner: Service {
     /// Where a report to `mailbox` goes: its local or remote targets, none if nobody takes it.
     let reportTargets: @Sendable (Mailbox) -> [DeliveryTarget]
     let locks = MessageLocks()
+    /// Hold domains with an ETRN run or a turned ATRN connection under way.
+    let holdLocks = HoldLocks()
     let now: @Sendable () -> Date
     private let concurrency: Int
     private let sleep: @Sendable (Duration) async throws -> Void
@@ -136,7 +138,7 @@ public final class QueueRunner: Service {
                 }
             }
             for envelope in envelopes {
-                plan(envelope.id, at: Self.wakeTime(of: envelope))
+                plan(envelope.id, at: wakeTime(of: envelope))
             }
             var incoming = events.makeAsyncIterator()
             repeat {
@@ -154,6 +156,8 @@ public final class QueueRunner: Service {
                     if schedule.timerFired(id, at: wake) { schedule.enqueue(id) }
                 case .finished(let id, let next):
                     if !schedule.finish(id) { plan(id, at: next) }
+                case .release(let domains, let ids):
+                    group.addTask { [self] in await self.runRelease(domains, ids) }
                 }
             } while true
         }
@@ -162,17 +166,34 @@ public final class QueueRunner: Service {
 
     /// When the runner has work on `envelope`: now if a recipient is pending, or is final with
     /// its report not yet settled, or all are done (the message is to be removed);
-    /// `nextAttempt` if one is deferred; never while the message is held.
-    static func wakeTime(of envelope: Envelope) -> Date? {
+    /// `nextAttempt` if one is deferred; when `hold_lifetime` runs out for a held recipient
+    /// (held recipients are otherwise sent only when released); never while the operator holds
+    /// the message.
+    func wakeTime(of envelope: Envelope) -> Date? {
         if envelope.held { return nil }
         var wake: Date?
         for recipient in envelope.recipients {
+            if heldDomain(of: recipient) != nil && !recipient.status.isFinal {
+                wake = min(wake ?? .distantFuture, holdExpiry(of: envelope))
+                continue
+            }
             switch recipient.status {
             case .pending: return .distantPast
-            case .deferred: wake = envelope.nextAttempt ?? .distantPast
+            case .deferred: wake = min(wake ?? .distantFuture, envelope.nextAttempt ?? .distantPast)
             case .delivered, .failed: if !recipient.reportsSent.contains(.final) { return .distantPast }
             }
         }
         return wake ?? .distantPast
+    }
+
+    /// The hold domain `recipient` waits for, lower-cased; nil when its mail is not held.
+    func heldDomain(of recipient: EnvelopeRecipient) -> String? {
+        guard case .remote(let mailbox) = recipient.target, settings.isHeld(mailbox.domain) else { return nil }
+        return mailbox.domain.normalized
+    }
+
+    /// When the held recipients of `envelope` fail: `hold_lifetime` after it arrived.
+    func holdExpiry(of envelope: Envelope) -> Date {
+        envelope.receivedAt + settings.holdLifetime.timeInterval
     }
 }

@@ -22,6 +22,9 @@ public struct DeliverySettings: Hashable, Sendable {
     public var smarthost: NextHop?
     /// Next hops for particular domains (`[routes]`).
     public var routes: RouteTable
+    /// Lower-cased names of the domains whose mail waits for ETRN or ATRN (`[[etrn.node]]`,
+    /// `[odmr] domains`): the scheduler never sends it; it expires after ``holdLifetime``.
+    public var holdDomains: Set<String> = []
 
     /// Settings at CONFIG.md's defaults unless given.
     public init(
@@ -41,7 +44,13 @@ public struct DeliverySettings: Hashable, Sendable {
     }
 
     /// Where mail for `domain` goes: its route, else the smarthost; nil means its mail exchangers.
+    /// Held mail goes to its node's own host: its route, else its MX, never the smarthost.
     public func nextHop(for domain: Domain) -> NextHop? {
-        routes.nextHop(for: domain) ?? smarthost
+        isHeld(domain) ? routes.nextHop(for: domain) : routes.nextHop(for: domain) ?? smarthost
+    }
+
+    /// Whether mail for `domain` is held for ETRN or ATRN.
+    public func isHeld(_ domain: Domain) -> Bool {
+        holdDomains.contains(domain.normalized)
     }
 }

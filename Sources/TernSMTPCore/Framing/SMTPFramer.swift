@@ -52,6 +52,13 @@ public struct SMTPFramer: Sendable {
     /// Octets received but not yet framed.
     public var bufferedBytes: Int { buffer.readableBytes }
 
+    /// Hands over the octets received but not yet framed and forgets them: after ATRN turns
+    /// the connection around they are the customer's first output (SPEC.md §15).
+    public mutating func takeBuffered() -> ByteBuffer {
+        defer { buffer = ByteBuffer() }
+        return buffer
+    }
+
     /// The next frame in `mode`, or nil when more octets are needed.
     public mutating func next(_ mode: InputMode) -> Frame? {
         if mode != lastMode {

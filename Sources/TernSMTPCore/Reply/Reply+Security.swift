@@ -51,13 +51,4 @@ extension Reply {
     /// `538 5.7.11 Encryption required for requested authentication mechanism`.
     public static let encryptionRequired = Reply(538, .permanent(.encryptionRequired),
                                                  "Encryption required for requested authentication mechanism")
-    /// `501 5.5.4 Syntax: ETRN [@|#]node`.
-    public static let etrnSyntax = Reply(501, .permanent(.invalidArguments), "Syntax: ETRN [@|#]node")
-    /// `503 5.5.1`: ETRN inside a transaction.
-    public static let etrnInTransaction = badSequence("ETRN not permitted during a mail transaction")
-    /// `459 4.7.1 Node <node> not allowed: <reason>`.
-    public static func nodeNotAllowed(_ node: String, reason: String) -> Reply {
-        Reply(459, .persistentTransient(.notAuthorized),
-              "Node \(ReplyText.echo(node, limit: 255)) not allowed: \(reason)")
-    }
 }

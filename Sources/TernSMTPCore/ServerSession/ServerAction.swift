@@ -23,6 +23,10 @@ public enum ServerAction: Sendable, Equatable {
     case authenticate(mechanism: String, initialResponse: [UInt8]?)
     /// The client's next SASL response, base64-decoded; report with `authenticationStep(_:)`.
     case authenticationResponse([UInt8])
+    /// ATRN was accepted: send the reply, flush, and turn the connection around (RFC 2645 §4):
+    /// the server's owner now acts as the SMTP client on it. The session has closed; octets
+    /// received but not yet framed are the customer's first output.
+    case reverseConnection(Reply)
 }
 
 /// How a SASL exchange goes on, as the transport's mechanism reports it.
@@ -54,6 +58,14 @@ public enum Question: Sendable, Hashable {
     /// On `submission`/`smtps`: does the authenticated account own this sender? Answer
     /// 250 2.1.0 or 553 5.7.1.
     case senderOwnership(ReversePath, account: String)
+    /// ETRN passed the listener, sequence and syntax checks: permission, a run in progress and
+    /// the count are the owner's (SPEC.md §14). Answer 250/251/252/253, 458 or 459; a positive
+    /// answer means the run has started.
+    case etrn(ETRNRequest)
+    /// ATRN by an authenticated account on `odmr`: ownership, locks and the count are the
+    /// owner's (SPEC.md §15). Answer 450, 451, 453, or `Reply.reversingConnection`, after which
+    /// the domains stay locked for the turned connection.
+    case atrn(ATRNRequest, account: String)
 }
 
 /// The argument of VRFY.

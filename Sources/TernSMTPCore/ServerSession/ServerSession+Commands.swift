@@ -8,6 +8,7 @@ extension ServerSession {
         if line.isEmpty { return send(.emptyCommand) }
         guard let verb = line.verb else { return send(.unknownCommand(line.verbText)) }
         if verb.isRefused { return send(.notImplemented) }
+        if configuration.role == .odmr && !Self.onDemandRelay.contains(verb) { return send(.notImplementedOnODMR) }
         if configuration.role == .submission && !tlsActive && !Self.beforeTLS.contains(verb) {
             return send(.startTLSFirst)
         }
@@ -32,13 +33,16 @@ extension ServerSession {
         case .startTLS: return startTLS(argument)
         case .auth: return auth(argument)
         case .etrn: return etrn(argument)
-        case .atrn: return send(.notImplemented)
+        case .atrn: return atrn(argument)
         case .expn, .turn, .send, .soml, .saml: return send(.notImplemented)
         }
     }
 
     /// What `submission` accepts before TLS (SPEC.md §0.3).
     static let beforeTLS: Set<Verb> = [.ehlo, .helo, .startTLS, .noop, .rset, .quit]
+
+    /// What `odmr` accepts (SPEC.md §0.3).
+    static let onDemandRelay: Set<Verb> = [.ehlo, .helo, .auth, .atrn, .startTLS, .noop, .rset, .quit]
 
     private mutating func hello(_ verb: Verb, _ argument: String) -> [ServerAction] {
         guard let name = argument.split(separator: " ").first else {
@@ -158,7 +162,9 @@ extension ServerSession {
               configuration.authMechanisms.isEmpty || configuration.authMechanisms.contains(mechanism) else {
             return send(.unknownMechanism)
         }
-        guard tlsActive || !configuration.authRequiresTLS, !configuration.authMechanisms.isEmpty else {
+        let allowedInClear = !configuration.authRequiresTLS
+            || configuration.role == .odmr && Self.onDemandMechanismsWithoutTLS.contains(mechanism)
+        guard tlsActive || allowedInClear, !configuration.authMechanisms.isEmpty else {
             return send(.encryptionRequired)
         }
         guard authFailures < configuration.authFailureLimit else { return send(.temporaryAuthenticationFailure) }
@@ -214,18 +220,4 @@ extension ServerSession {
     }
 
     static let knownMechanisms: Set<String> = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"]
-
-    // Order (SPEC.md §14): listener, HELO, transaction, syntax, permission. No node is held
-    // in this version, so every well-formed request is refused with 459.
-    private mutating func etrn(_ argument: String) -> [ServerAction] {
-        guard configuration.role == .mx else { return send(.notImplemented) }
-        guard hello != nil else { return send(.sendHelloFirst) }
-        guard transaction == nil else { return send(.etrnInTransaction) }
-        var node = Substring(argument)
-        if node.first == "@" || node.first == "#" { node = node.dropFirst() }
-        guard !node.isEmpty, !node.contains(" "), (try? AddressParser.domain(node)) != nil else {
-            return send(.etrnSyntax)
-        }
-        return send(.nodeNotAllowed(String(node), reason: "no mail is held for this node"))
-    }
 }

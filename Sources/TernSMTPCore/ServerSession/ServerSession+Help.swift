@@ -2,8 +2,16 @@
 extension ServerSession {
     /// The EHLO keywords, in SPEC.md §2.1's order, of what works in this version and state.
     var extensionKeywords: [String] {
+        if configuration.role == .odmr {
+            var keywords: [String] = []
+            if !offeredMechanisms.isEmpty { keywords.append((["AUTH"] + offeredMechanisms).joined(separator: " ")) }
+            keywords += ["ATRN", "ENHANCEDSTATUSCODES"]
+            if offersStartTLS { keywords.append("STARTTLS") }
+            return keywords
+        }
         var keywords = ["PIPELINING", "SIZE \(configuration.messageSizeLimit)", "8BITMIME", "SMTPUTF8",
                         "ENHANCEDSTATUSCODES", "CHUNKING", "DSN"]
+        if configuration.role == .mx { keywords.append("ETRN") }
         if offersStartTLS { keywords.append("STARTTLS") }
         if offersAuth { keywords.append((["AUTH"] + offeredMechanisms).joined(separator: " ")) }
         keywords.append("HELP")
@@ -16,9 +24,14 @@ extension ServerSession {
     /// AUTH is offered inside TLS, or without it when the configuration allows.
     var offersAuth: Bool { !configuration.authMechanisms.isEmpty && (tlsActive || !configuration.authRequiresTLS) }
 
-    /// The configured mechanisms in SPEC.md §2.1's order.
+    /// The configured mechanisms in SPEC.md §2.1's order: on `odmr` the ones safe without TLS
+    /// first, PLAIN and LOGIN only inside TLS.
     var offeredMechanisms: [String] {
-        ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"].filter(configuration.authMechanisms.contains)
+        guard configuration.role == .odmr else {
+            return ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"].filter(configuration.authMechanisms.contains)
+        }
+        let order = tlsActive ? ["CRAM-MD5", "SCRAM-SHA-256", "PLAIN", "LOGIN"] : ["CRAM-MD5", "SCRAM-SHA-256"]
+        return order.filter(configuration.authMechanisms.contains)
     }
 
     /// The syntax of each command this listener accepts, for HELP.
@@ -36,6 +49,7 @@ extension ServerSession {
         (.help, "HELP [<command> | STATUS]"),
         (.startTLS, "STARTTLS"),
         (.auth, "AUTH <mechanism> [<initial-response>]"),
+        (.etrn, "ETRN [@|#]<node>"),
     ]
 
     /// The commands this listener accepts, with their syntax.
@@ -44,6 +58,7 @@ extension ServerSession {
             switch verb {
             case .startTLS: configuration.tlsAvailable && configuration.role != .smtps
             case .auth: !configuration.authMechanisms.isEmpty
+            case .etrn: configuration.role == .mx
             default: true
             }
         }

@@ -37,6 +37,7 @@ public struct ServerSession: Sendable {
         case ownership(MailParameters, ReversePath, accepted: Reply)
         case recipient(AcceptedRecipient)
         case reply
+        case atrn
         case openForData
         case openForChunk(size: Int, last: Bool)
         case commit
@@ -109,7 +110,8 @@ public struct ServerSession: Sendable {
 
     /// The greeting: 220, or 521 in no-mail mode.
     public mutating func connected() -> [ServerAction] {
-        [.send(configuration.acceptMail ? .greeting(host) : .noMailGreeting(host))]
+        guard configuration.acceptMail else { return [.send(.noMailGreeting(host))] }
+        return [.send(configuration.role == .odmr ? .odmrGreeting(host) : .greeting(host))]
     }
 
     /// A frame from the client.
@@ -156,6 +158,10 @@ public struct ServerSession: Sendable {
             return send(reply)
         case .reply:
             return send(reply)
+        case .atrn:
+            guard reply == .reversingConnection else { return send(reply) }
+            phase = .closed
+            return [.reverseConnection(reply)]
         case .openForData, .openForChunk, .commit:
             preconditionFailure("store results go to opened(_:) and committed(_:)")
         }

@@ -6,6 +6,8 @@ public enum ListenerRole: String, Hashable, Sendable, CaseIterable {
     case submission
     /// Port 465: implicit TLS, then as `submission`.
     case smtps
+    /// Port 366: on-demand mail relay (RFC 2645): AUTH, then ATRN turns the connection around.
+    case odmr
 }
 
 /// What a server session needs to know about its server; no I/O, only values.
@@ -50,5 +52,5 @@ public struct ServerSessionConfiguration: Sendable, Hashable {
     }
 
     /// `submission` and `smtps` take mail only from authenticated clients that own the sender.
-    var requiresAuthentication: Bool { role != .mx }
+    var requiresAuthentication: Bool { role == .submission || role == .smtps }
 }

@@ -38,6 +38,7 @@ struct SMTPConnection {
                 try await io.serve(inbound)
             } catch {
                 await io.discardMessage()
+                await io.abandonReversal()
                 throw error
             }
         }
@@ -60,6 +61,8 @@ private struct SessionIO {
     private var pending = ByteBuffer()
     /// STARTTLS was answered: input is plaintext sent before the switch until `.tlsStarted`.
     private var awaitingTLS = false
+    /// ATRN was accepted: the work for the connection once the 250 is out.
+    private var reversal: (any ConnectionReversal)?
 
     init(channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, delegate: any SMTPServerDelegate,
          handler: any SMTPSessionHandler, configuration: SMTPServerConfiguration, logger: Logger, sasl: SASLDriver?) {
@@ -76,7 +79,8 @@ private struct SessionIO {
     mutating func serve(_ inbound: NIOAsyncChannelInboundStream<ConnectionEvent>) async throws {
         try await perform(session.connected())
         try await flush()
-        for try await event in inbound {
+        var events = inbound.makeAsyncIterator()
+        while let event = try await events.next() {
             switch event {
             case .bytes(let bytes):
                 if !awaitingTLS { framer.append(bytes) }
@@ -96,10 +100,28 @@ private struct SessionIO {
                 try await perform(session.received(frame))
             }
             try await flush()
+            if let reversal {
+                self.reversal = nil
+                logger.info("connection reversed")
+                var connection = ReversedConnection(
+                    channel: channel, outbound: outbound, early: framer.takeBuffered(),
+                    input: ReversedConnection.Input(events: events))
+                await reversal.run(on: &connection)
+                return
+            }
             if !session.isOpen { break }
         }
+        await abandonReversal()
         try await perform(session.disconnected())
         try await flush()
+    }
+
+    /// The connection ended after ATRN was accepted but before the turn.
+    mutating func abandonReversal() async {
+        if let accepted = reversal {
+            reversal = nil
+            await accepted.abandon()
+        }
     }
 
     mutating func discardMessage() async {
@@ -129,6 +151,17 @@ private struct SessionIO {
             case .close(let reply):
                 reply.write(into: &pending)
                 try await flush()
+            case .ask(.atrn(let request, let account)):
+                switch await handler.atrn(request, account: account) {
+                case .accepted(let work):
+                    reversal = work
+                    next = session.answered(.reversingConnection)
+                case .refused(let reply):
+                    next = session.answered(reply)
+                }
+            case .reverseConnection(let reply):
+                precondition(reversal != nil, "ATRN accepted without work for the turned connection")
+                reply.write(into: &pending)
             case .ask(let question):
                 next = session.answered(await answer(question))
             case .openMessage:
@@ -218,6 +251,10 @@ private struct SessionIO {
             return await handler.verify(request)
         case .status:
             return .systemStatus(configuration.session.hostname, await delegate.status())
+        case .etrn(let request):
+            return await handler.etrn(request)
+        case .atrn:
+            preconditionFailure("ATRN is answered by perform(_:)")
         }
     }
 }

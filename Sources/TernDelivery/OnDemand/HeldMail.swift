@@ -1,0 +1,18 @@
+import TernSpool
+
+/// Why held mail can't be handed over now.
+public enum HeldMailUnavailable: Error, Sendable, Hashable {
+    /// An ETRN run or an ATRN session for one of the domains is under way.
+    case busy
+    /// The queue can't be read.
+    case unreadable
+}
+
+/// Held mail locked for one turned ATRN connection: its domains stay locked until
+/// `QueueRunner.deliverHeld` ends or the reservation is abandoned.
+public struct HeldMailReservation: Sendable {
+    /// The domains, lower-cased.
+    public let domains: Set<String>
+    /// The messages with a recipient waiting in them, oldest first.
+    public let messages: [QueueID]
+}
