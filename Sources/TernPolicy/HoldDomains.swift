@@ -101,7 +101,7 @@ public enum ETRNRefusal: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notHeld: "no mail is held for this node"
+        case .notHeld: "not an ETRN node of this server"
         case .clientNotAllowed: "client not authorized for this node"
         }
     }
