@@ -26,7 +26,8 @@ extension QueueRunner {
                 settled.append((index, .final))
             case .deferred(let reason) where warn && !recipient.reportsSent.contains(.delay):
                 var delayed = report(recipient, .delayed, reason: reason, at: time)
-                delayed.willRetryUntil = envelope.receivedAt + settings.retry.maximumAge.timeInterval
+                delayed.willRetryUntil = heldDomain(of: recipient) == nil
+                    ? envelope.receivedAt + settings.retry.maximumAge.timeInterval : holdExpiry(of: envelope)
                 reports.append(delayed)
                 settled.append((index, .delay))
             default:
