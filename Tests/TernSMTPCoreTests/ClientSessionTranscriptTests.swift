@@ -179,6 +179,7 @@ import TernSMTPCore
         }
     }
 
+    /// A refused MAIL decides the message; the next one starts with RSET (SPEC.md §15).
     @Test func mailRefusedDecidesEveryRecipient() {
         var h = Self.harness([Self.message("m1", to: ["a@example.net", "b@example.net"]), Self.message("m2", to: ["c@example.net"])])
         Self.play(&h, [
@@ -187,8 +188,9 @@ import TernSMTPCore
              "MAIL FROM:<alice@example.com>\r\nRCPT TO:<a@example.net>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"),
             ("451 4.3.0 Sender check failed\r\n", ""),
             ("503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n", ""),
-            ("503 5.5.1 need MAIL\r\n", "MAIL FROM:<alice@example.com>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n"),
-            ("550 5.7.1 Sender refused\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n", "QUIT\r\n"),
+            ("503 5.5.1 need MAIL\r\n",
+             "RSET\r\nMAIL FROM:<alice@example.com>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n"),
+            ("250 2.0.0 OK\r\n550 5.7.1 Sender refused\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n", "QUIT\r\n"),
         ])
         #expect(h.results.map(ClientSessionTests.outcomes) == [["deferred 451 4.3.0", "deferred 451 4.3.0"], ["failed 550 5.7.1"]])
     }

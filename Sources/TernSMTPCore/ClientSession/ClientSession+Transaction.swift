@@ -121,11 +121,10 @@ extension ClientSession {
         switch expectation {
         case .mail:
             guard reply.code / 100 != 3 else { return unexpected(reply) }
-            if reply.isPositive {
-                current.peerTransactionOpen = true
-            } else {
-                current.decideRest(RecipientOutcome(reply))
-            }
+            // A refused MAIL is reset too before the next one (SPEC.md §15: "MAIL refused or
+            // no RCPT accepted → RSET"), so a peer that kept any state starts clean.
+            current.peerTransactionOpen = true
+            if !reply.isPositive { current.decideRest(RecipientOutcome(reply)) }
         case .recipient(let index):
             guard reply.code / 100 != 3 else { return unexpected(reply) }
             if reply.isPositive {

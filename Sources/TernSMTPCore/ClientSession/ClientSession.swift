@@ -25,7 +25,8 @@ import NIOCore
 ///   one `BDAT <size> LAST` chunk sent once some RCPT was accepted (RFC 3030 §4.1).
 /// - No recipient accepted: no DATA (or the pipelined DATA's reply is awaited, and a 354 is
 ///   answered with a lone `.`, RFC 2920 §3.1); the transaction still open at the peer is reset
-///   with RSET before the next MAIL, not right away, since QUIT ends it anyway.
+///   with RSET before the next MAIL, not right away, since QUIT ends it anyway; so is a
+///   refused MAIL.
 /// - 421 at any time, a reply that doesn't fit, a malformed reply or a broken connection
 ///   defers every recipient not yet decided, the waiting messages included, and closes
 ///   without QUIT.
