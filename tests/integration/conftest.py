@@ -84,22 +84,38 @@ def tls_server(tmp_path_factory, tern_bin) -> TernServer:
     srv.stop()
 
 
-@pytest.fixture
-def tern_factory(tmp_path, tern_bin):
-    """make(overrides) -> started TernServer with the example configuration
-    deep-merged with `overrides` (None deletes a key).  Pass start=False to
-    get it unstarted; tls=True for a certificate and `[tls]`, roles=(...)
-    for the listeners (with tls: mx, submission, smtps)."""
+def _server_factory(directory: Path):
+    """make(overrides, start=True, **kw) and the list of servers it made."""
     made: list[TernServer] = []
 
     def make(overrides: dict | None = None, start: bool = True, **kw) -> TernServer:
-        workdir = tmp_path / f"srv{len(made)}"
+        workdir = directory / f"srv{len(made)}"
         srv = _new_server(workdir, overrides, name=f"tern{len(made)}", **kw)
         made.append(srv)
         if start:
             srv.start()
         return srv
 
+    return make, made
+
+
+@pytest.fixture
+def tern_factory(tmp_path, tern_bin):
+    """make(overrides) -> started TernServer with the example configuration
+    deep-merged with `overrides` (None deletes a key).  Pass start=False to
+    get it unstarted; tls=True for a certificate and `[tls]`, roles=(...)
+    for the listeners (with tls: mx, submission, smtps)."""
+    make, made = _server_factory(tmp_path)
+    yield make
+    for srv in made:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def module_tern_factory(tmp_path_factory, tern_bin):
+    """As `tern_factory`, for servers that the tests of one module share
+    (a module fixture of their own calls it once)."""
+    make, made = _server_factory(tmp_path_factory.mktemp("tern-module"))
     yield make
     for srv in made:
         srv.stop()
@@ -123,13 +139,16 @@ def pytest_runtest_makereport(item, call):
 
 # --------------------------------------------------------------------------
 # Real peers for outbound delivery (tests/integration/peers): smtp-sink,
-# dnsmasq and a private Postfix, each stopped by PID when the test ends.
+# dnsmasq, a private Postfix and Dovecot, each stopped by PID when the test
+# ends; a scripted SMTP server in a thread; fetchmail as an ETRN/ODMR client.
 # --------------------------------------------------------------------------
 
 from peers import report as peer_report  # noqa: E402
 from peers.dns import DnsServer  # noqa: E402
 from peers.dovecot import DovecotLMTP  # noqa: E402
+from peers.fetchmail import Fetchmail  # noqa: E402
 from peers.postfix import PostfixInstance  # noqa: E402
+from peers.scripted import ScriptedPeer  # noqa: E402
 from peers.sink import Sink  # noqa: E402
 
 
@@ -181,3 +200,21 @@ def dovecot_factory(tmp_path):
     """make(domain="lmtp.test", users=(...)) -> started private Dovecot LMTP
     server (`.socket` for an `lmtp:unix:` route)."""
     yield from _peers(tmp_path, DovecotLMTP, "dovecot")
+
+
+@pytest.fixture
+def scripted_peer_factory(tmp_path):
+    """make(silent=False, replies={VERB: "reply line"}) -> started
+    ScriptedPeer (an SMTP server in a thread on a free 127.0.0.1 port; a
+    silent one never greets)."""
+    yield from _peers(tmp_path, ScriptedPeer, "scripted-peer")
+
+
+@pytest.fixture
+def fetchmail(tmp_path):
+    """A Fetchmail runner with a private home under tmp_path:
+    `.etrn(port, domains)`, `.odmr(port, user, password, domains, smtp_port)`;
+    a run still going at teardown is stopped by its PID."""
+    runner = Fetchmail(tmp_path / "fetchmail")
+    yield runner
+    runner.stop()

@@ -29,7 +29,7 @@ CRLF = b"\r\n"
 MAX_REPLY_LINE = 512
 
 # SPEC.md §2.1, role `mx`, plaintext, no [tls] configured, with the scope of
-# issue 2 (CHECKPOINT and ETRN arrive with later issues).  The one place that
+# issue 2 and ETRN (CHECKPOINT arrives with a later issue).  The one place that
 # names the expected keyword list: change it here when a feature lands.
 MX_PLAINTEXT_KEYWORDS = [
     "PIPELINING",
@@ -39,21 +39,25 @@ MX_PLAINTEXT_KEYWORDS = [
     "ENHANCEDSTATUSCODES",
     "CHUNKING",
     "DSN",
+    "ETRN",
     "HELP",
 ]
 
 # SPEC.md §2.1 with a certificate configured ([tls], issue 3): STARTTLS before
 # TLS; after it (and on `smtps`) AUTH with the mechanisms in SPEC's order,
-# filtered by `[auth] mechanisms`.  This version has no CHECKPOINT/ETRN, so
-# `submission` advertises what `mx` does.
+# filtered by `[auth] mechanisms`.  `submission` and `smtps` advertise what
+# `mx` does without ETRN.
 AUTH_MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"]
 
 
-def ehlo_keywords(tls: bool, certificate: bool = True, mechanisms=None) -> list[str]:
+def ehlo_keywords(tls: bool, certificate: bool = True, mechanisms=None,
+                  role: str = "mx") -> list[str]:
     """The keyword lines of EHLO for `mx`/`submission` (plaintext or TLS)
     and `smtps` (always TLS).  `mechanisms`: the `[auth] mechanisms` value
     (any order, SPEC's order is used); None = all."""
     words = MX_PLAINTEXT_KEYWORDS[:-1]  # without HELP
+    if role != "mx":
+        words = [w for w in words if w != "ETRN"]
     if tls:
         allowed = {m.upper() for m in (mechanisms if mechanisms is not None else AUTH_MECHANISMS)}
         offered = [m for m in AUTH_MECHANISMS if m in allowed]
@@ -62,6 +66,20 @@ def ehlo_keywords(tls: bool, certificate: bool = True, mechanisms=None) -> list[
     elif certificate:
         words = words + ["STARTTLS"]
     return words + ["HELP"]
+
+# SPEC.md §2.1, role `odmr`: only CRAM-MD5 and SCRAM-SHA-256 before TLS (they
+# need no encryption there, RFC 2645), PLAIN and LOGIN added inside TLS.
+ODMR_PLAINTEXT_MECHANISMS = ["CRAM-MD5", "SCRAM-SHA-256"]
+
+
+def odmr_keywords(tls: bool, certificate: bool = True) -> list[str]:
+    """The keyword lines of EHLO on an `odmr` listener."""
+    mechanisms = ODMR_PLAINTEXT_MECHANISMS + (["PLAIN", "LOGIN"] if tls else [])
+    words = ["AUTH " + " ".join(mechanisms), "ATRN", "ENHANCEDSTATUSCODES"]
+    if certificate and not tls:
+        words.append("STARTTLS")
+    return words
+
 
 QUEUED_RE = re.compile(r"queued as (\S+)$")
 ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
@@ -269,6 +287,20 @@ class Session:
                 return Reply(code, lines)
         raise ProtocolError("reply with more than 1000 lines")
 
+    def read_until(self, terminator: bytes, timeout: float | None = None,
+                   limit: int = 8 * 1024 * 1024) -> bytes:
+        """Raw octets up to and including `terminator` (e.g. the message data
+        of a turned-around connection, where the test is the server)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while terminator not in self.buf:
+            if len(self.buf) > limit:
+                raise ProtocolError(f"no {terminator!r} within {limit} octets")
+            if not self._fill(deadline):
+                raise ConnectionError(f"connection closed before {terminator!r} (pending {self.buf[-200:]!r})")
+        end = self.buf.index(terminator) + len(terminator)
+        data, self.buf = self.buf[:end], self.buf[end:]
+        return data
+
     def expect(self, code: int, enhanced: str | None = None, text: str | None = None, **kw) -> Reply:
         return check(self.read_reply(), code, enhanced, text, **kw)
 
@@ -324,15 +356,16 @@ class Session:
 
     def send_mail(self, marker: str, sender: str = "sender@other.example",
                   rcpts=("user@example.com",), params: str = "",
-                  body: bytes = b"Hello.\r\n") -> str:
+                  body: bytes = b"Hello.\r\n", message: bytes | None = None) -> str:
         """One transaction (EHLO already done): MAIL, RCPT (250/251 each),
-        DATA with a message whose Subject is `marker`; returns the queue id."""
+        DATA with a message whose Subject is `marker` (or `message`, wire
+        form, not stuffed); returns the queue id."""
         check(self.cmd(f"MAIL FROM:<{sender}>{(' ' + params) if params else ''}"), 250, "2.1.0")
         for r in rcpts:
             rep = self.cmd(f"RCPT TO:<{r}>")
             assert rep.code in (250, 251), f"RCPT TO:<{r}>: {rep}"
-        msg = make_message(marker, body, sender=sender or "mailer-daemon@other.example",
-                           to=rcpts[0])
+        msg = message if message is not None else make_message(
+            marker, body, sender=sender or "mailer-daemon@other.example", to=rcpts[0])
         return check_queued(self.data(dot_stuff(msg)))
 
     def read_until_close(self, timeout: float = SOCKET_TIMEOUT) -> bytes:
@@ -547,6 +580,53 @@ def dot_stuff(message: bytes) -> bytes:
     for line in message.split(b"\r\n"):
         out.append(b"." + line if line.startswith(b".") else line)
     return b"\r\n".join(out)
+
+
+def dot_unstuff(data: bytes) -> bytes:
+    """Undo `dot_stuff`: `data` is a DATA stream without its final `.` CRLF."""
+    return b"\r\n".join(line[1:] if line.startswith(b".") else line for line in data.split(b"\r\n"))
+
+
+def split_trace(wire: bytes, host: str = HOST) -> tuple[list[bytes], bytes]:
+    """A relayed message (CRLF lines) → (the `Received:` fields Tern put at
+    its top, naming `by <host> (Tern)`; the rest, which is the message as
+    the client sent it)."""
+    lines = wire.split(b"\r\n")
+    fields: list[bytes] = []
+    i = 0
+    while i < len(lines) and lines[i].lower().startswith(b"received:"):
+        j = i + 1
+        while j < len(lines) and lines[j][:1] in (b" ", b"\t"):
+            j += 1
+        field = b"\r\n".join(lines[i:j])
+        if f"by {host} (Tern)".encode() not in field:
+            break
+        fields.append(field)
+        i = j
+    return fields, b"\r\n".join(lines[i:])
+
+
+def check_relayed(got, message: bytes, rcpts, sender: str, helo: str = HOST) -> None:
+    """A message Tern relayed, as the next hop saw it (a peers.sink
+    SinkMessage): Tern's EHLO name, the original envelope, and after Tern's
+    own `Received:` field the content exactly as the client sent it."""
+    assert got.helo == helo, got.helo
+    assert got.mail_from == sender, got.mail_from
+    assert sorted(got.rcpts) == sorted(rcpts), got.rcpts
+    fields, rest = split_trace(got.wire)
+    assert fields, f"no Received: field of Tern's at the top:\n{got.wire[:400]!r}"
+    assert rest == message, f"content differs:\nsent {message!r}\ngot  {rest!r}"
+
+
+def send_message(port: int, message: bytes, sender: str, rcpts, **kw) -> str:
+    """Queue `message` (wire form, not stuffed) over a new session: EHLO,
+    MAIL, RCPT (250/251 each), DATA, QUIT; returns the queue id."""
+    with Session(port, **kw) as s:
+        check(s.greeting, 220)
+        s.ehlo()
+        qid = s.send_mail("", sender=sender, rcpts=tuple(rcpts), message=message)
+        s.quit()
+    return qid
 
 
 def crlf_to_lf(data: bytes) -> bytes:

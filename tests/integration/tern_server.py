@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import json
 import os
 import re
 import signal
@@ -161,23 +162,36 @@ def to_toml(cfg: dict) -> str:
             lines.append(f"{_key(k)} = {toml_value(v)}")
 
     def table(name: str, body: dict) -> None:
-        lines.append("")
-        lines.append(f"[{name}]")
         subs = {}
+        subarrays = {}
+        scalars = {}
         for k, v in body.items():
             if isinstance(v, dict):
                 subs[k] = v
+            elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                subarrays[k] = v
             else:
-                lines.append(f"{_key(k)} = {toml_value(v)}")
+                scalars[k] = v
+        if scalars or not (subs or subarrays):  # `[etrn]` is implied by `[[etrn.node]]`
+            lines.append("")
+            lines.append(f"[{name}]")
+        for k, v in scalars.items():
+            lines.append(f"{_key(k)} = {toml_value(v)}")
+        for k, v in subarrays.items():
+            array(f"{name}.{_key(k)}", v)
         for k, v in subs.items():
             table(f"{name}.{_key(k)}", v)
 
-    for k, items in arrays.items():
+    def array(name: str, items: list[dict]) -> None:
+        """An array of tables (`[[listen]]`, `[[etrn.node]]`) of scalar keys."""
         for item in items:
             lines.append("")
-            lines.append(f"[[{_key(k)}]]")
+            lines.append(f"[[{name}]]")
             for ik, iv in item.items():
                 lines.append(f"{_key(ik)} = {toml_value(iv)}")
+
+    for k, items in arrays.items():
+        array(_key(k), items)
     for k, v in tables.items():
         table(_key(k), v)
     return "\n".join(lines) + "\n"
@@ -407,6 +421,44 @@ class TernServer:
     def import_user(self, name: str, legacy_hash: str) -> None:
         res = self.user("import", name, legacy_hash)
         assert res.returncode == 0, f"tern user import {name} failed ({res.returncode}):\n{output(res)}"
+
+    # -- the queue (CONFIG.md `tern queue ...`, through the control socket)
+    def queue(self, *args: str) -> subprocess.CompletedProcess:
+        """`tern queue ARGS --config <this config>`, output captured as text."""
+        assert self.config_path is not None, "server without a config file"
+        return subprocess.run([str(self.binary), "queue", *args, "--config", str(self.config_path)],
+                              capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+
+    def queue_list(self) -> list[dict]:
+        """`tern queue list --json`, which must succeed, parsed."""
+        res = self.queue("list", "--json")
+        assert res.returncode == 0, f"tern queue list --json failed ({res.returncode}):\n{res.stderr}"
+        return json.loads(res.stdout or "[]")
+
+    def recipient_statuses(self) -> dict[str, str]:
+        """address → status ("held", "deferred", ...) of every recipient in
+        the queue; a test gives each queued recipient its own address."""
+        return {rcpt["address"]: rcpt["status"]
+                for entry in self.queue_list() for rcpt in entry["recipients"]}
+
+    def held_recipients(self) -> set[str]:
+        """The queued recipients whose status is "held"."""
+        return {address for address, status in self.recipient_statuses().items() if status == "held"}
+
+    def wait_held(self, addresses: set[str], timeout: float = 10.0) -> None:
+        """Poll (≤ timeout) until exactly `addresses` are held."""
+        deadline = time.monotonic() + timeout
+        while (held := self.held_recipients()) != set(addresses):
+            assert time.monotonic() < deadline, \
+                f"held {sorted(held)}, expected {sorted(addresses)} within {timeout}s: {self.queue_list()}"
+            time.sleep(0.2)
+
+    def wait_queue_empty(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while entries := self.queue_list():
+            assert time.monotonic() < deadline, f"queue not empty after {timeout}s: {entries}"
+            time.sleep(0.2)
 
 
 def run_tern(args: list[str], cwd: Path | None = None, env: dict | None = None,

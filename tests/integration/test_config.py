@@ -1,5 +1,6 @@
 """CONFIG.md: `tern check-config`, `tern serve --config`, TERN_CONFIG, error
-reporting `FILE:LINE: key: message`, and keys that must be refused for now."""
+reporting `FILE:LINE: key: message`, the hold-domain sections of ETRN and
+ODMR, and keys that must be refused for now."""
 
 import json
 import re
@@ -107,7 +108,6 @@ def test_unknown_key_in_limits(tmp_path):
 
 
 @pytest.mark.parametrize("section,body", [
-    ("odmr", 'domains = { "node.example.net" = "acct" }'),
     ("checkpoint", 'keep_partial = "24h"'),
 ])
 def test_later_features_refused_as_unknown(tmp_path, section, body):
@@ -143,11 +143,50 @@ def test_outbound_sections_name_a_bad_value(tmp_path, section, body, key):
     assert re.search(rf"(?m)^(?:.*/)?tern\.toml:4: {re.escape(key)}[\w\".\[\]-]*: .+$", output(res)), output(res)
 
 
-def test_etrn_node_refused_as_unknown(tmp_path):
-    write(tmp_path, '[[etrn.node]]\ndomain = "node.example.net"\nclients = ["127.0.0.1"]\n')
+HOLD_DOMAINS = """\
+hostname = "mx.example.com"
+
+[[listen]]
+role = "mx"
+address = "127.0.0.1:2599"
+
+[[listen]]
+role = "odmr"
+address = "127.0.0.1:2598"
+
+[[etrn.node]]
+domain = "node.example.net"
+clients = ["127.0.0.1", "192.0.2.0/24"]
+
+[[etrn.node]]
+domain = "open.example.net"
+
+[odmr.domains]
+"odmr.example.net" = "customer"
+
+[delivery]
+hold_lifetime = "2d"
+"""
+
+
+def test_hold_domain_sections_are_accepted(tmp_path):
+    """CONFIG.md `[[etrn.node]]`, `[odmr] domains`, an `odmr` listener
+    (no [tls] needed), `[delivery] hold_lifetime`."""
+    write(tmp_path, HOLD_DOMAINS)
     res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)
-    assert res.returncode == 1
-    assert re.search(r"(?m)^(?:.*/)?tern\.toml:\d+: etrn[\w.\[\]]*: .+$", output(res)), output(res)
+    assert res.returncode == 0, output(res)
+
+
+@pytest.mark.parametrize("old,new,key", [
+    ('clients = ["127.0.0.1", "192.0.2.0/24"]', 'clients = ["not-a-network"]', "etrn"),
+    ('domain = "open.example.net"', 'domain = "a..b"', "etrn"),
+    ('"odmr.example.net" = "customer"', '"odmr.example.net" = 5', "odmr"),
+])
+def test_hold_domain_sections_name_a_bad_value(tmp_path, old, new, key):
+    write(tmp_path, HOLD_DOMAINS.replace(old, new))
+    res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)
+    assert res.returncode == 1, output(res)
+    assert re.search(rf"(?m)^(?:.*/)?tern\.toml:\d+: {key}[\w.\[\]\"-]*: .+$", output(res)), output(res)
 
 
 @pytest.mark.parametrize("text,line,key", [

@@ -12,14 +12,12 @@ import time
 
 import smtp_client
 from smtp_client import swaks, unique_marker
-from tern_server import tern_binary
 
 SENDER = "user@example.com"
 
 
 def queue(tern, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(tern_binary()), "queue", *args, "--config", str(tern.config_path)],
-                          capture_output=True, text=True, timeout=30)
+    return tern.queue(*args)
 
 
 def deferred_message(tern_factory, sink_factory, marker: str, retry: str = "1h"):

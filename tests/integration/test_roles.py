@@ -31,7 +31,7 @@ def test_submission_greeting_and_ehlo(tls_server):
         check(s.greeting, 220, text=GREETING)
         rep = s.ehlo()
         assert rep.lines[0] == f"{HOST} Hello client.example.net"
-        assert rep.lines[1:] == ehlo_keywords(tls=False), rep
+        assert rep.lines[1:] == ehlo_keywords(tls=False, role="submission"), rep
         s.quit()
 
 
@@ -92,7 +92,7 @@ def test_submission_before_tls_check_order(tls_server):
 def test_submission_ehlo_after_starttls(tls_server):
     with tls_server.tls_session("submission") as s:
         rep = s.ehlo()
-        assert rep.lines[1:] == ehlo_keywords(tls=True), rep
+        assert rep.lines[1:] == ehlo_keywords(tls=True, role="submission"), rep
         s.quit()
 
 
@@ -250,7 +250,7 @@ def test_smtps_greeting_after_handshake(tls_server):
         check(s.greeting, 220, text=GREETING)
         rep = s.ehlo()
         assert rep.lines[0] == f"{HOST} Hello client.example.net"
-        assert rep.lines[1:] == ehlo_keywords(tls=True), rep
+        assert rep.lines[1:] == ehlo_keywords(tls=True, role="smtps"), rep
         s.quit()
 
 
