@@ -17,7 +17,7 @@ import pytest
 
 from smtp_client import (MX_PLAINTEXT_KEYWORDS, Reply, check, check_relayed, find_in_maildir,
                          make_message, send_message, split_trace, unique_marker, wait_delivered)
-from tern_server import BOB, BOB_PASSWORD
+from tern_server import BOB, BOB_PASSWORD, merge, to_toml
 
 HOST = "mx.example.com"
 SENDER = "user@example.com"  # a local mailbox: failure reports land in its Maildir
@@ -470,6 +470,31 @@ def test_run_in_progress_458(tern_factory, scripted_peer_factory):
     rep = etrn_when_idle(srv, NODE)
     check(rep, 253, "2.0.0", text=started(1))
     assert srv.held_recipients() == {f"b@{NODE}"}
+
+
+def test_kill9_during_a_run_loses_nothing(tern_factory, scripted_peer_factory, sink_factory):
+    """Tern is killed with SIGKILL while a run waits on the node's host;
+    after a restart (the node's route now a working sink) the mail is still
+    held, and the next ETRN delivers each message exactly once."""
+    peer = scripted_peer_factory(silent=True)
+    srv = tern_factory(etrn_config(peer.port))
+    first, second = unique_marker("crash1"), unique_marker("crash2")
+    sent = {first: hold(srv, first, [f"a@{NODE}"]), second: hold(srv, second, [f"b@{NODE}"])}
+    srv.wait_held({f"a@{NODE}", f"b@{NODE}"})
+    check(etrn(srv, NODE), 253, "2.0.0", text=started(2))
+    peer.wait_connections(1)
+    srv.kill9()
+    sink = sink_factory()
+    srv.config = merge(srv.config, {"routes": {NODE: f"smtp:127.0.0.1:{sink.port}"}})
+    srv.config_path.write_text(to_toml(srv.config))
+    srv.start()
+    srv.wait_held({f"a@{NODE}", f"b@{NODE}"})
+    check(etrn(srv, NODE), 253, "2.0.0", text=started(2))
+    arrived = by_subject(sink.wait_messages(2, timeout=RUN_TIMEOUT))
+    assert sorted(arrived) == sorted(sent)
+    for marker, message in sent.items():
+        check_relayed(arrived[marker], message, [f"{'a' if marker == first else 'b'}@{NODE}"], SENDER)
+    srv.wait_queue_empty()
 
 
 # ---------------------------------------------------------------- fetchmail, a real ETRN client
