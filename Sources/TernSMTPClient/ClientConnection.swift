@@ -44,6 +44,9 @@ struct ClientConnection {
         self.decided = decided
     }
 
+    /// The longest wait for the reply to QUIT.
+    static let quitReplyWait: Duration = .seconds(10)
+
     /// Reads replies and performs the session's actions until it closes or the connection ends.
     /// `early`: peer octets read before this connection took over (after ATRN).
     mutating func run<Input: AsyncIteratorProtocol, Body: AsyncSequence>(
@@ -58,8 +61,12 @@ struct ClientConnection {
         }
         while !closed {
             let input: PeerInput?
+            // Every message is decided once QUIT is out: its reply gets a short wait only
+            // (SPEC.md §15 step 4).
+            let wait = session.isOpen ? deadline : Deadline(
+                timeout: min(deadline.timeout, Self.quitReplyWait), channel: channel)
             do {
-                input = try await deadline.run { try await iterator.next() }
+                input = try await wait.run { try await iterator.next() }
             } catch {
                 await perform(session.failed(failure(reading: error)), outbound, body)
                 return

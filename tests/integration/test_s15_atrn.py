@@ -714,3 +714,21 @@ def test_kill9_mid_turn_loses_nothing_and_repeats_nothing(tern_factory):
         check_delivery(customer.transaction(), sent3, [f"c@{NODE}"])
         customer.quit()
     srv.wait_queue_empty()
+
+
+def test_no_reply_to_quit_gets_a_short_wait(tern_factory):
+    """Every message is decided once QUIT is out: a customer that never
+    answers it is closed after a short wait (10 s), not the 5-minute idle
+    timeout, and what it took stays delivered."""
+    srv = start_odmr(tern_factory)
+    sent = hold(srv, unique_marker("quit"), [f"a@{NODE}"])
+    srv.wait_held({f"a@{NODE}"})
+    s, customer = turn(srv)
+    with s:
+        customer.hello()
+        check_delivery(customer.transaction(), sent, [f"a@{NODE}"])
+        customer.expect("QUIT")
+        started = time.monotonic()
+        s.expect_eof(timeout=TURN_TIMEOUT)
+        assert time.monotonic() - started < 15
+    srv.wait_queue_empty()
