@@ -618,6 +618,14 @@ def check_relayed(got, message: bytes, rcpts, sender: str, helo: str = HOST) -> 
     assert rest == message, f"content differs:\nsent {message!r}\ngot  {rest!r}"
 
 
+def queue_marked(port: int, marker: str, body: bytes, sender: str, rcpts: list[str]) -> bytes:
+    """Queue a message (Subject: marker, To: the first recipient) for
+    `rcpts`; returns it as sent (wire form, not stuffed)."""
+    message = make_message(marker, body, sender=sender, to=rcpts[0])
+    send_message(port, message, sender, rcpts)
+    return message
+
+
 def send_message(port: int, message: bytes, sender: str, rcpts, **kw) -> str:
     """Queue `message` (wire form, not stuffed) over a new session: EHLO,
     MAIL, RCPT (250/251 each), DATA, QUIT; returns the queue id."""

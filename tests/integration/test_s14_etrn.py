@@ -16,7 +16,7 @@ import time
 import pytest
 
 from smtp_client import (MX_PLAINTEXT_KEYWORDS, Reply, check, check_relayed, find_in_maildir,
-                         make_message, send_message, split_trace, unique_marker, wait_delivered)
+                         queue_marked, split_trace, unique_marker, wait_delivered)
 from tern_server import BOB, BOB_PASSWORD, merge, to_toml
 
 HOST = "mx.example.com"
@@ -71,9 +71,7 @@ def etrn_server(module_tern_factory):
 def hold(srv, marker: str, rcpts: list[str], sender: str = SENDER) -> bytes:
     """Queue a message (Subject: marker) for `rcpts` on mx; returns it as
     sent (wire form, not stuffed)."""
-    message = make_message(marker, BODY, sender=sender, to=rcpts[0])
-    send_message(srv.port, message, sender, rcpts)
-    return message
+    return queue_marked(srv.port, marker, BODY, sender, rcpts)
 
 
 def etrn(srv, argument: str) -> Reply:
