@@ -93,7 +93,10 @@ public final class SMTPServer: Service, Sendable {
             logger[metadataKey: "session"] = "\(id)"
             logger.info("connect", metadata: ["client": "\(address)"])
             let connection = SMTPConnection(
-                channel: channel, info: ConnectionInfo(id: id, remoteAddress: address, role: configuration.session.role),
+                channel: channel,
+                info: ConnectionInfo(
+                    id: id, remoteAddress: address, role: configuration.session.role,
+                    control: ConnectionControl { [child = channel.channel] in child.close(promise: nil) }),
                 configuration: configuration, delegate: delegate, tracker: tracker, secret: secret, logger: logger)
             do {
                 try await connection.run()

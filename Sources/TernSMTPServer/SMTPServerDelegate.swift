@@ -9,6 +9,26 @@ public struct ConnectionInfo: Sendable, Hashable {
     public var remoteAddress: String
     /// The listener's role.
     public var role: ListenerRole
+    /// Closes this connection from outside (a newer session takes over its checkpoint).
+    public var control: ConnectionControl
+}
+
+/// A handle on one connection for its owner: closing it ends the session as if the client had
+/// gone away (an open checkpointed message is suspended).
+public final class ConnectionControl: Hashable, Sendable {
+    private let closeChannel: @Sendable () -> Void
+
+    public init(close: @escaping @Sendable () -> Void) {
+        closeChannel = close
+    }
+
+    /// Closes the connection without a reply.
+    public func close() {
+        closeChannel()
+    }
+
+    public static func == (lhs: ConnectionControl, rhs: ConnectionControl) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
 /// The owner of an `SMTPServer`: decides about each connection (go-smtp's `Backend`).
@@ -42,6 +62,13 @@ public protocol SMTPSessionHandler: Sendable {
     /// ATRN by `account` on `odmr`: `.accepted` with the work for the turned connection (the
     /// domains stay locked for it), or the refusal (450, 451, 453; SPEC.md §15).
     func atrn(_ request: ATRNRequest, account: String) async -> ATRNDecision
+    /// MAIL with a TRANSID (RFC 1845): the checkpoint record of `key`, or nil for a new
+    /// transaction. A live session that holds the record is closed and its text synced first.
+    func checkpoint(_ key: CheckpointKey) async -> CheckpointResume?
+    /// DATA or the first BDAT of a checkpointed transaction: a new store, or the one `resume`
+    /// names with its stored text.
+    func beginCheckpointedMessage(_ key: CheckpointKey, command: CheckpointCommand, resume: CheckpointResume?)
+        async throws(Reply) -> any CheckpointedMessageSink
 }
 
 /// The owner's answer to ATRN.
@@ -68,6 +95,15 @@ extension SMTPSessionHandler {
     public func atrn(_ request: ATRNRequest, account: String) async -> ATRNDecision {
         .refused(.youHaveNoMail)
     }
+    /// By default nothing is kept: every TRANSID starts a new transaction.
+    public func checkpoint(_ key: CheckpointKey) async -> CheckpointResume? { nil }
+    /// By default checkpointed messages can't be stored (an owner that sets
+    /// `offersCheckpoint` implements this).
+    public func beginCheckpointedMessage(_ key: CheckpointKey, command: CheckpointCommand, resume: CheckpointResume?)
+        async throws(Reply) -> any CheckpointedMessageSink
+    {
+        throw Reply.localError
+    }
 }
 
 /// Where the text of one message goes while it is received (maddy's delivery transaction).
@@ -78,4 +114,16 @@ public protocol SMTPMessageSink: Sendable {
     func commit(_ summary: MessageSummary) async throws(Reply) -> String
     /// Throws the message away; never fails.
     func abort() async
+}
+
+/// The store of a checkpointed message (RFC 1845): it can be suspended when the connection
+/// breaks and resumed by a later session.
+public protocol CheckpointedMessageSink: SMTPMessageSink {
+    /// Hands the text stored before (a resumed transaction) to `each`, chunk by chunk.
+    func readStored(_ each: (ByteBuffer) async -> Void) async throws
+    /// The text written so far can be resumed after `point`: make it durable when the sync
+    /// interval has passed. Failures are logged; the commit still syncs everything.
+    func reached(_ point: ResumePoint) async
+    /// The connection broke: make the text durable up to the last point and keep it.
+    func suspend() async
 }

@@ -60,7 +60,10 @@ public enum StandardIOSession {
         }
         var random = SystemRandomSource()
         let connection = SMTPConnection(
-            channel: channel, info: ConnectionInfo(id: 1, remoteAddress: "127.0.0.1", role: configuration.session.role),
+            channel: channel,
+            info: ConnectionInfo(
+                id: 1, remoteAddress: "127.0.0.1", role: configuration.session.role,
+                control: ConnectionControl { [child = channel.channel] in child.close(promise: nil) }),
             configuration: configuration, delegate: delegate,
             tracker: ConnectionTracker(maximum: 1, maximumPerClient: 1, isExempt: { _ in true }),
             secret: SASLServerSecret(random: &random), logger: logger)

@@ -28,6 +28,16 @@ public struct SessionDriver {
     public private(set) var tlsStarts = 0
     /// ATRN turned the connection around; the octets not yet framed then.
     public private(set) var reversed: [UInt8]?
+    /// Checkpoint records by key, as `lookUpCheckpoint` finds them; a resumed store starts
+    /// with `storedPrefix`.
+    public var checkpoints: [CheckpointKey: CheckpointResume] = [:]
+    public var storedPrefix: [UInt8] = []
+    /// The checkpointed stores opened: key and command.
+    public private(set) var checkpointedOpens: [(CheckpointKey, CheckpointCommand)] = []
+    /// Resume points reported, in order.
+    public private(set) var resumePoints: [ResumePoint] = []
+    /// Text kept by `suspendMessage`.
+    public private(set) var suspended: [[UInt8]] = []
 
     public init(_ configuration: ServerSessionConfiguration, answer: @escaping (Question) -> Reply = SessionDriver.acceptAll) {
         session = ServerSession(configuration: configuration)
@@ -61,6 +71,13 @@ public struct SessionDriver {
         } else {
             receive(bytes)
         }
+    }
+
+    /// The client goes away.
+    public mutating func disconnect() {
+        guard !closed else { return }
+        closed = true
+        perform(session.disconnected())
     }
 
     /// Returns and clears the output collected so far.
@@ -103,6 +120,18 @@ public struct SessionDriver {
                 next = session.committed(.success("Q\(committed.count)"))
             case .discardMessage:
                 storing = nil
+            case .suspendMessage:
+                suspended.append(storing ?? [])
+                storing = nil
+            case .lookUpCheckpoint(let key):
+                next = session.checkpointFound(checkpoints[key])
+            case .openCheckpointedMessage(let key, let command, let resume):
+                checkpointedOpens.append((key, command))
+                if resume != nil { session.storedText(ByteBuffer(bytes: storedPrefix)) }
+                storing = storeOpens ? (resume != nil ? storedPrefix : []) : nil
+                next = session.opened(storeOpens)
+            case .resumePoint(let point):
+                resumePoints.append(point)
             case .startTLS(let reply):
                 output += reply.description
                 framer.discardBuffered()

@@ -40,7 +40,7 @@ import TernSMTPCore
             start = cut
             while !ended, let frame = framer.next(.messageData) {
                 switch frame {
-                case .messageData(let bytes): text += bytes.readableBytesView
+                case .messageData(let bytes, _): text += bytes.readableBytesView
                 case .endOfData: ended = true
                 default: return nil
                 }

@@ -13,7 +13,7 @@ import TernSMTPCore
             framer.append(ByteBuffer(bytes: piece))
             while let frame = framer.next(.messageData) {
                 switch frame {
-                case .messageData(let bytes): text += bytes.readableBytesView
+                case .messageData(let bytes, _): text += bytes.readableBytesView
                 case .endOfData: return (text, true)
                 default: Issue.record("unexpected \(frame)")
                 }

@@ -9,7 +9,9 @@ import NIOCore
 /// stay in the buffer until more arrive.
 struct DotUnstuffer: Sendable {
     enum Output: Equatable {
-        case data(ByteBuffer)
+        /// Un-stuffed text, and the octets of the stream it stands for (a dropped stuffing dot
+        /// before it counts).
+        case data(ByteBuffer, consumed: Int)
         case end
         case needMore
     }
@@ -25,7 +27,7 @@ struct DotUnstuffer: Sendable {
         }
         buffer.moveReaderIndex(forwardBy: skip)
         guard length > 0 else { return .needMore }
-        return .data(buffer.readSlice(length: length)!)
+        return .data(buffer.readSlice(length: length)!, consumed: skip + length)
     }
 
     /// Finds the next run of text: octets to skip (a stuffed dot), the run's length, or the end.

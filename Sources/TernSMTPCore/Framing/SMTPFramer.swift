@@ -18,8 +18,9 @@ public enum Frame: Hashable, Sendable {
     case line(ByteBuffer)
     /// A command line over its limit; its octets were discarded.
     case lineTooLong
-    /// Un-stuffed message text.
-    case messageData(ByteBuffer)
+    /// Un-stuffed message text, and the octets of the DATA stream as sent that it stands for
+    /// (the text and a stuffing dot dropped before it): what checkpoint offsets count.
+    case messageData(ByteBuffer, streamOctets: Int)
     /// The `CRLF.CRLF` that ends DATA was read.
     case endOfData
     /// Octets of the current BDAT chunk.
@@ -114,7 +115,7 @@ public struct SMTPFramer: Sendable {
 
     private mutating func nextData() -> Frame? {
         switch dot.decode(&buffer) {
-        case .data(let data): return .messageData(data)
+        case .data(let data, let consumed): return .messageData(data, streamOctets: consumed)
         case .end: return .endOfData
         case .needMore: return nil
         }

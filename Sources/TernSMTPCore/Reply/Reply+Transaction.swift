@@ -86,3 +86,17 @@ extension Reply {
     /// `554 5.4.6 Transaction failed: too many hops`.
     public static let tooManyHops = Reply(554, .permanent(.routingLoop), "Transaction failed: too many hops")
 }
+
+/// Checkpoint/restart replies (SPEC.md §16, RFC 1845).
+extension Reply {
+    /// `355 <offset> is the transaction offset`: no enhanced code.
+    public static func transactionOffset(_ offset: Int) -> Reply {
+        Reply(355, nil, "\(offset) is the transaction offset")
+    }
+    /// `250 2.0.0 Requested mail action okay, completed: already accepted as <id>`.
+    public static func alreadyAccepted(_ id: String) -> Reply {
+        Reply(250, .success(.undefined), "Requested mail action okay, completed: already accepted as \(id)")
+    }
+    /// `503 5.5.1`: a resume with the other command than the interrupted one.
+    public static let resumeWithInterruptedCommand = badSequence("resume with the interrupted command")
+}

@@ -10,6 +10,18 @@ public enum ServerAction: Sendable, Equatable {
     case ask(Question)
     /// Open a message store; report with `ServerSession.opened(_:)`.
     case openMessage
+    /// Open the store of a checkpointed transaction (RFC 1845): a new one, or the stored text
+    /// of `resume`, which the transport first hands to `ServerSession.storedText(_:)` chunk by
+    /// chunk; report with `ServerSession.opened(_:)`.
+    case openCheckpointedMessage(CheckpointKey, CheckpointCommand, resume: CheckpointResume?)
+    /// Find the checkpoint record of a TRANSID; report with `ServerSession.checkpointFound(_:)`.
+    case lookUpCheckpoint(CheckpointKey)
+    /// The text stored so far can be resumed after this point; the store makes it durable
+    /// when due (SPEC.md §16 sync interval).
+    case resumePoint(ResumePoint)
+    /// The connection broke during a checkpointed transfer: make the stored text durable up to
+    /// the last resume point and keep it for a resume.
+    case suspendMessage
     /// Append text to the open message store; on failure call `ServerSession.storeFailed()`.
     case appendMessage(ByteBuffer)
     /// Make the stored message durable; report with `ServerSession.committed(_:)`.

@@ -21,8 +21,7 @@ extension ServerSession {
         case .bdat: return bdat(argument)
         case .rset:
             guard argument.isEmpty else { return send(.noParametersAllowed) }
-            transaction = nil
-            return send(.resetOK)
+            return endTransaction() + send(.resetOK)
         case .noop:
             return send(.ok)
         case .quit:
@@ -48,12 +47,12 @@ extension ServerSession {
         guard let name = argument.split(separator: " ").first else {
             return send(.helloSyntax(verb.rawValue))
         }
-        transaction = nil
+        let ended = endTransaction()
         hello = Hello(name: String(name), extended: verb == .ehlo)
         if verb == .ehlo {
-            return send(.ehlo(host, client: String(name), keywords: extensionKeywords))
+            return ended + send(.ehlo(host, client: String(name), keywords: extensionKeywords))
         }
-        return send(.helo(host, client: String(name)))
+        return ended + send(.helo(host, client: String(name)))
     }
 
     // Order (SPEC.md §4): sequence, command syntax, parameter syntax, authentication,
@@ -131,9 +130,9 @@ extension ServerSession {
         guard configuration.tlsAvailable && configuration.role != .smtps else { return send(.tlsNotAvailable) }
         guard argument.isEmpty else { return send(.noParametersAllowed) }
         guard !tlsActive else { return send(.tlsAlreadyActive) }
-        transaction = nil
+        let ended = endTransaction()
         phase = .startingTLS
-        return [.startTLS(.readyToStartTLS)]
+        return ended + [.startTLS(.readyToStartTLS)]
     }
 
     /// TLS is up: the session starts over as after the greeting, without a new greeting; the

@@ -11,6 +11,7 @@ extension ServerSession {
         }
         var keywords = ["PIPELINING", "SIZE \(configuration.messageSizeLimit)", "8BITMIME", "SMTPUTF8",
                         "ENHANCEDSTATUSCODES", "CHUNKING", "DSN"]
+        if configuration.offersCheckpoint { keywords.append("CHECKPOINT") }
         if configuration.role == .mx { keywords.append("ETRN") }
         if offersStartTLS { keywords.append("STARTTLS") }
         if offersAuth { keywords.append((["AUTH"] + offeredMechanisms).joined(separator: " ")) }

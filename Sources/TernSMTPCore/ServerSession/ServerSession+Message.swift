@@ -5,8 +5,19 @@ extension ServerSession {
     mutating func data(_ argument: String) -> [ServerAction] {
         guard argument.isEmpty else { return send(.noParametersAllowed) }
         if let refusal = transactionRefusal(forBDAT: false) { return send(refusal) }
+        if transaction!.resume?.acceptedAs != nil {
+            // Completed before: the text is read and dropped (SPEC.md §16).
+            phase = .messageData
+            return [.send(.startMailInput)]
+        }
         phase = .awaiting(.openForData)
-        return [.openMessage]
+        return [openAction(.data)]
+    }
+
+    /// How the store of the current transaction is opened.
+    private func openAction(_ command: CheckpointCommand) -> ServerAction {
+        guard let current = transaction, let key = current.checkpoint else { return .openMessage }
+        return .openCheckpointedMessage(key, command, resume: current.resume)
     }
 
     //     bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ] CR LF
@@ -26,10 +37,14 @@ extension ServerSession {
         if transaction!.bdatFailed {
             return startChunk(size: size, target: .discard(then: .previousBDATFailed))
         }
+        if let acceptedAs = transaction!.resume?.acceptedAs {
+            transaction!.usedBDAT = true
+            return startChunk(size: size, target: .skip(last: last, acceptedAs: acceptedAs))
+        }
         if !transaction!.storeOpen {
             transaction!.usedBDAT = true
             phase = .awaiting(.openForChunk(size: size, last: last))
-            return [.openMessage]
+            return [openAction(.bdat)]
         }
         return startChunk(size: size, target: .store(last: last))
     }
@@ -41,7 +56,15 @@ extension ServerSession {
         if transaction.recipients.isEmpty {
             return transaction.recipientsTried == 0 ? .needRcpt : .noValidRecipients
         }
+        if let resume = transaction.resume, (resume.command == .bdat) != forBDAT { return .resumeWithInterruptedCommand }
         return nil
+    }
+
+    /// Stored text of a resumed transaction, before its store is reported open: checked with
+    /// the rest as one message (SPEC.md §16 "the message is checked whole").
+    public mutating func storedText(_ text: ByteBuffer) {
+        transaction?.inspector.inspect(text)
+        transaction?.lastByteCR = text.readableBytesView.last == UInt8(ascii: "\r")
     }
 
     private mutating func startChunk(size: Int, target: ChunkTarget) -> [ServerAction] {
@@ -95,8 +118,30 @@ extension ServerSession {
         return [.appendMessage(text)]
     }
 
-    mutating func messageText(_ text: ByteBuffer) -> [ServerAction] {
-        store(text)
+    mutating func messageText(_ text: ByteBuffer, streamOctets: Int) -> [ServerAction] {
+        var actions = store(text)
+        guard var current = transaction, current.checkpoint != nil, current.storeOpen else { return actions }
+        // A resume starts at a line start: the last CRLF of what is stored (SPEC.md §16).
+        let streamBefore = current.streamOffset
+        let storedBefore = current.inspector.size - text.readableBytes
+        current.streamOffset += streamOctets
+        let view = text.readableBytesView
+        var lineEnd: Int?
+        for index in view.indices.reversed() where view[index] == UInt8(ascii: "\n") {
+            let previousIsCR = index > view.startIndex ? view[index - 1] == UInt8(ascii: "\r") : current.lastByteCR
+            if previousIsCR {
+                lineEnd = index - view.startIndex + 1
+                break
+            }
+        }
+        current.lastByteCR = view.last == UInt8(ascii: "\r")
+        transaction = current
+        if let lineEnd {
+            let dotted = streamOctets - text.readableBytes
+            actions.append(.resumePoint(ResumePoint(
+                streamOffset: streamBefore + dotted + lineEnd, storedLength: storedBefore + lineEnd)))
+        }
+        return actions
     }
 
     mutating func endOfData() -> [ServerAction] {
@@ -119,6 +164,10 @@ extension ServerSession {
         switch target {
         case .discard(let reply):
             return send(reply)
+        case .skip(let last, let acceptedAs):
+            guard last else { return send(.chunkReceived(size)) }
+            transaction = nil
+            return send(.alreadyAccepted(acceptedAs))
         case .store(let last):
             if last { return finishMessage(requireFinalCRLF: true) }
             if transaction!.inspector.faults.contains(.tooBig) {
@@ -129,13 +178,21 @@ extension ServerSession {
                 transaction!.bdatFailed = true
                 return send(.localError)
             }
-            return send(.chunkReceived(size))
+            // Octets of chunks answered 250 count toward the resume offset (SPEC.md §16).
+            let stored = transaction!.inspector.size
+            let point: [ServerAction] = transaction!.checkpoint != nil && transaction!.storeOpen
+                ? [.resumePoint(ResumePoint(streamOffset: stored, storedLength: stored))] : []
+            return point + send(.chunkReceived(size))
         }
     }
 
     /// The final reply of a message: a content fault, a store failure, or the commit.
     private mutating func finishMessage(requireFinalCRLF: Bool) -> [ServerAction] {
         let current = transaction!
+        if let acceptedAs = current.resume?.acceptedAs {
+            transaction = nil
+            return send(.alreadyAccepted(acceptedAs))
+        }
         if let refusal = current.inspector.verdict(requireFinalCRLF: requireFinalCRLF) {
             transaction = nil
             return (current.storeOpen ? [.discardMessage] : []) + send(refusal)

@@ -29,11 +29,20 @@ public struct ServerSession: Sendable {
         /// Appending failed: the transaction ends with 451.
         var storeFailed = false
         var inspector: ContentInspector
+        /// The TRANSID key when the client opted in to checkpointing (RFC 1845).
+        var checkpoint: CheckpointKey?
+        /// What a MAIL with a known TRANSID resumes.
+        var resume: CheckpointResume?
+        /// Octets of the DATA stream as sent so far, a resumed one's stored part included.
+        var streamOffset = 0
+        /// The last stored octet was a CR: a LF first in the next text ends a line.
+        var lastByteCR = false
     }
 
     /// What an outstanding action's answer is for.
     enum Pending: Sendable {
         case sender(MailParameters, ReversePath)
+        case checkpoint(accepted: Reply)
         case ownership(MailParameters, ReversePath, accepted: Reply)
         case recipient(AcceptedRecipient)
         case reply
@@ -47,6 +56,8 @@ public struct ServerSession: Sendable {
     enum ChunkTarget: Sendable {
         case store(last: Bool)
         case discard(then: Reply)
+        /// A completed checkpointed transaction resumed: the text is dropped.
+        case skip(last: Bool, acceptedAs: String)
     }
 
     enum Phase: Sendable {
@@ -126,8 +137,8 @@ public struct ServerSession: Sendable {
         case (.authenticating, .lineTooLong):
             phase = .commands
             return send(.authLineTooLong)
-        case (.messageData, .messageData(let text)):
-            return messageText(text)
+        case (.messageData, .messageData(let text, let streamOctets)):
+            return messageText(text, streamOctets: streamOctets)
         case (.messageData, .endOfData):
             return endOfData()
         case (.chunk, .chunkData(let bytes)):
@@ -162,15 +173,40 @@ public struct ServerSession: Sendable {
             guard reply == .reversingConnection else { return send(reply) }
             phase = .closed
             return [.reverseConnection(reply)]
-        case .openForData, .openForChunk, .commit:
-            preconditionFailure("store results go to opened(_:) and committed(_:)")
+        case .openForData, .openForChunk, .commit, .checkpoint:
+            preconditionFailure("store results go to opened(_:), committed(_:) and checkpointFound(_:)")
         }
     }
 
     private mutating func startTransaction(_ path: ReversePath, _ parameters: MailParameters, _ reply: Reply) -> [ServerAction] {
         transaction = Transaction(sender: path, parameters: parameters,
                                   inspector: ContentInspector(sizeLimit: configuration.messageSizeLimit))
+        if configuration.offersCheckpoint, let transactionID = parameters.transactionID, let hello {
+            let key = CheckpointKey(clientName: hello.name, transactionID: transactionID, account: account)
+            transaction?.checkpoint = key
+            phase = .awaiting(.checkpoint(accepted: reply))
+            return [.lookUpCheckpoint(key)]
+        }
         return send(reply)
+    }
+
+    /// The answer to `lookUpCheckpoint`: nil for a new transaction (the MAIL's 250), or what
+    /// it resumes (355 with the offset).
+    public mutating func checkpointFound(_ resume: CheckpointResume?) -> [ServerAction] {
+        guard case .awaiting(.checkpoint(let accepted)) = phase else { preconditionFailure("no checkpoint lookup outstanding") }
+        phase = .commands
+        guard let resume else { return send(accepted) }
+        transaction?.resume = resume
+        transaction?.streamOffset = resume.point.streamOffset
+        return send(.transactionOffset(resume.point.streamOffset))
+    }
+
+    /// Ends the transaction; an open store is discarded, or kept for a resume when the client
+    /// asked for checkpoints and `keep` (the connection broke rather than the client reset it).
+    mutating func endTransaction(keepingCheckpoint keep: Bool = false) -> [ServerAction] {
+        defer { transaction = nil }
+        guard let current = transaction, current.storeOpen else { return [] }
+        return [keep && current.checkpoint != nil ? .suspendMessage : .discardMessage]
     }
 
     /// Sends a reply, counting error replies against the session's limit (SPEC.md §8).
@@ -186,10 +222,8 @@ public struct ServerSession: Sendable {
 
     /// Closes the session after `reply`, discarding an open message store.
     mutating func close(_ reply: Reply) -> [ServerAction] {
-        let discard = transaction?.storeOpen == true
-        transaction = nil
         phase = .closed
-        return (discard ? [.discardMessage] : []) + [.close(reply)]
+        return endTransaction(keepingCheckpoint: true) + [.close(reply)]
     }
 
     /// The transport closes the session from outside (idle timeout, shutdown): the reply to
@@ -198,11 +232,10 @@ public struct ServerSession: Sendable {
         close(reply)
     }
 
-    /// The client went away; an unfinished transaction is discarded.
+    /// The client went away; an unfinished transaction is discarded (kept for a resume when
+    /// it is checkpointed).
     public mutating func disconnected() -> [ServerAction] {
-        let discard = transaction?.storeOpen == true
-        transaction = nil
         phase = .closed
-        return discard ? [.discardMessage] : []
+        return endTransaction(keepingCheckpoint: true)
     }
 }

@@ -32,6 +32,9 @@ public struct ServerSessionConfiguration: Sendable, Hashable {
     public var authRequiresTLS: Bool
     /// Failed AUTH attempts in one session before every further AUTH gets 454 4.7.0.
     public var authFailureLimit: Int
+    /// CHECKPOINT is advertised on `mx`, `submission` and `smtps` and TRANSID transactions can
+    /// resume (RFC 1845): the owner answers `lookUpCheckpoint` and keeps suspended messages.
+    public var offersCheckpoint = false
 
     public init(
         hostname: String, role: ListenerRole = .mx, acceptMail: Bool = true,

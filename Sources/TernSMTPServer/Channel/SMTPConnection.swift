@@ -37,7 +37,7 @@ struct SMTPConnection {
             do {
                 try await io.serve(inbound)
             } catch {
-                await io.discardMessage()
+                await io.suspendOrDiscardMessage()
                 await io.abandonReversal()
                 throw error
             }
@@ -131,6 +131,13 @@ private struct SessionIO {
         }
     }
 
+    /// The connection failed: a checkpointed message is kept for a resume, any other dropped.
+    mutating func suspendOrDiscardMessage() async {
+        guard let checkpointed = sink as? any CheckpointedMessageSink else { return await discardMessage() }
+        sink = nil
+        await checkpointed.suspend()
+    }
+
     private mutating func flush() async throws {
         guard pending.readableBytes > 0 else { return }
         let bytes = pending
@@ -189,6 +196,14 @@ private struct SessionIO {
                 }
             case .discardMessage:
                 await discardMessage()
+            case .suspendMessage:
+                await suspendOrDiscardMessage()
+            case .lookUpCheckpoint(let key):
+                next = session.checkpointFound(await handler.checkpoint(key))
+            case .openCheckpointedMessage(let key, let command, let resume):
+                next = await openCheckpointed(key, command, resume)
+            case .resumePoint(let point):
+                await (sink as? any CheckpointedMessageSink)?.reached(point)
             case .startTLS(let reply):
                 try await flush()
                 var bytes = ByteBuffer()
@@ -210,6 +225,32 @@ private struct SessionIO {
             }
             queue = next[...] + queue
         }
+    }
+
+    /// Opens a checkpointed store; a resumed one's stored text is checked by the session first.
+    private mutating func openCheckpointed(
+        _ key: CheckpointKey, _ command: CheckpointCommand, _ resume: CheckpointResume?
+    ) async -> [ServerAction] {
+        let opened: any CheckpointedMessageSink
+        do throws(Reply) {
+            opened = try await handler.beginCheckpointedMessage(key, command: command, resume: resume)
+        } catch {
+            logger.error("checkpointed store could not be opened", metadata: ["reply": "\(error.code)"])
+            return session.opened(false)
+        }
+        if resume != nil {
+            var stored = session
+            do {
+                try await opened.readStored { stored.storedText($0) }
+            } catch {
+                logger.error("stored text of the checkpoint unreadable", metadata: ["error": "\(error)"])
+                await opened.suspend()
+                return session.opened(false)
+            }
+            session = stored
+        }
+        sink = opened
+        return session.opened(true)
     }
 
     private mutating func authenticationStep(_ step: AuthenticationStep) async -> [ServerAction] {
