@@ -16,17 +16,19 @@ import NIOPosix
 ///   last and is the commit mark; `incoming/` is fsynced before `commit` returns, one fsync
 ///   shared by all commits that are waiting at the time (group commit).
 /// - `corrupt/`: quarantine for envelopes that won't parse or have no body.
+/// - `partial/`: checkpointed transactions kept for a resume (RFC 1845), `<record>.meta` and
+///   `<record>.body`; see `FileSpool+Checkpoint.swift`.
 ///
 /// Every blocking call runs on the `NIOThreadPool`. Call `recover()` once at start, before
 /// anything else: it also creates the directories.
 public final class FileSpool: SpoolStore {
     private static let chunkSize = 64 * 1024
 
-    private let paths: SpoolPaths
-    private let threadPool: NIOThreadPool
-    private let logger: Logger
-    private let operations: any SpoolFileOperations
-    private let groupCommit: GroupCommit
+    let paths: SpoolPaths
+    let threadPool: NIOThreadPool
+    let logger: Logger
+    let operations: any SpoolFileOperations
+    let groupCommit: GroupCommit
 
     /// A spool rooted at `root`, doing blocking work on `threadPool` (which must be started).
     public convenience init(root: String, threadPool: NIOThreadPool, logger: Logger) {
@@ -65,7 +67,7 @@ public final class FileSpool: SpoolStore {
             try Posix.syncDirectory(parent(of: paths.root), operations: operations)
         }
         var created = false
-        for directory in [paths.temporary, paths.incoming, paths.corrupt] {
+        for directory in [paths.temporary, paths.incoming, paths.corrupt, paths.partial] {
             created = try Posix.makeDirectory(directory) || created
         }
         if created { try Posix.syncDirectory(paths.root, operations: operations) }
@@ -179,19 +181,24 @@ public final class FileSpool: SpoolStore {
     /// Opens `incoming/<id>.body`, read in 64 KiB chunks on the thread pool. The file stays
     /// readable through the returned body even if the message is removed meanwhile.
     public func openBody(_ id: QueueID) async throws -> SpoolBody {
-        let (path, threadPool) = (paths.body(id), threadPool)
-        let file = try await threadPool.runBlocking {
-            do {
-                return OpenFile(descriptor: try Posix.open(path, O_RDONLY | O_CLOEXEC))
-            } catch let error as FileSystemError where error.code == ENOENT {
-                throw SpoolError.unknownMessage(id)
-            }
+        do {
+            return try await openBody(at: paths.body(id))
+        } catch let error as FileSystemError where error.code == ENOENT {
+            throw SpoolError.unknownMessage(id)
         }
+    }
+
+    /// The file at `path`, or its first `limit` octets, read in 64 KiB chunks on the thread pool.
+    func openBody(at path: String, limit: Int = .max) async throws -> SpoolBody {
+        let threadPool = threadPool
+        let file = try await threadPool.runBlocking { OpenFile(descriptor: try Posix.open(path, O_RDONLY | O_CLOEXEC)) }
         return SpoolBody { offset in
-            try await threadPool.runIfActive {
+            guard offset < limit else { return nil }
+            return try await threadPool.runIfActive {
                 var chunk = ByteBuffer()
                 let count = try chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.chunkSize) {
-                    try Posix.read(file.descriptor, into: $0, at: offset, path: path)
+                    try Posix.read(file.descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0.prefix(limit - offset)),
+                                   at: offset, path: path)
                 }
                 return count == 0 ? nil : chunk
             }

@@ -4,6 +4,10 @@ import NIOCore
 import NIOPosix
 
 /// Streams one message into `tmp/` and commits it into `incoming/` (ARCHITECTURE.md §2.4).
+///
+/// A checkpointed message (RFC 1845) is streamed into `partial/` instead and kept there: its
+/// commit links the body into `incoming/` rather than moving it, and an abort leaves it for
+/// the checkpoint's owner to remove.
 final class FileSpoolWriter: SpoolWriter {
     private struct State {
         var descriptor: CInt?
@@ -17,6 +21,10 @@ final class FileSpoolWriter: SpoolWriter {
     static let writeThreshold = 128 * 1024
 
     let id: QueueID
+    /// Where the body is written: `tmp/<id>.body`, or a checkpoint's `partial/<record>.body`.
+    let bodyPath: String
+    /// The body belongs to a checkpoint record: linked at commit, kept at abort.
+    private let keepsBody: Bool
     private let paths: SpoolPaths
     private let threadPool: NIOThreadPool
     private let operations: any SpoolFileOperations
@@ -24,18 +32,22 @@ final class FileSpoolWriter: SpoolWriter {
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
 
-    /// A writer for `tmp/<id>.body`, already created and open as `descriptor`.
+    /// A writer for `bodyPath` (by default `tmp/<id>.body`), already open as `descriptor`;
+    /// `size` octets are in it already (a resumed checkpoint).
     init(
         id: QueueID, descriptor: CInt, paths: SpoolPaths, threadPool: NIOThreadPool,
-        operations: any SpoolFileOperations, groupCommit: GroupCommit, logger: Logger
+        operations: any SpoolFileOperations, groupCommit: GroupCommit, logger: Logger,
+        bodyPath: String? = nil, size: Int = 0
     ) {
         self.id = id
+        self.bodyPath = bodyPath ?? paths.temporaryBody(id)
+        keepsBody = bodyPath != nil
         self.paths = paths
         self.threadPool = threadPool
         self.operations = operations
         self.groupCommit = groupCommit
         self.logger = logger
-        state = NIOLockedValueBox(State(descriptor: descriptor))
+        state = NIOLockedValueBox(State(descriptor: descriptor, size: size))
     }
 
     deinit {
@@ -59,7 +71,7 @@ final class FileSpoolWriter: SpoolWriter {
             return (descriptor, state.pending)
         }
         guard let full else { return }
-        let path = paths.temporaryBody(id)
+        let path = bodyPath
         do {
             try await threadPool.runBlocking { [operations] in
                 try full.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: path) }
@@ -72,7 +84,7 @@ final class FileSpoolWriter: SpoolWriter {
     }
 
     func commit(_ envelope: Envelope) async throws {
-        let (id, paths) = (id, paths)
+        let (id, paths, bodyPath, keepsBody) = (id, paths, bodyPath, keepsBody)
         let (descriptor, size, pending) = try state.withLockedValue { state in
             guard let descriptor = state.descriptor else { throw SpoolError.writerFinished(id) }
             state.descriptor = nil
@@ -85,7 +97,9 @@ final class FileSpoolWriter: SpoolWriter {
         let record = EnvelopeRecord.encode(stored)
         do {
             try await threadPool.runBlocking { [operations] in
-                try Self.store(id: id, body: descriptor, pending: pending, record: record, paths: paths, operations: operations)
+                try Self.store(
+                    id: id, body: descriptor, at: bodyPath, keepingIt: keepsBody, pending: pending, record: record,
+                    paths: paths, operations: operations)
             }
             try await groupCommit.commit()
         } catch {
@@ -104,10 +118,26 @@ final class FileSpoolWriter: SpoolWriter {
             return state.descriptor
         })
         else { return }
-        let (id, paths) = (id, paths)
+        let (bodyPath, keepsBody) = (bodyPath, keepsBody)
         try? await threadPool.runBlocking {
             Posix.close(descriptor)
-            Posix.removeIfPresent(paths.temporaryBody(id))
+            if !keepsBody { Posix.removeIfPresent(bodyPath) }
+        }
+    }
+
+    /// Writes what is gathered and fsyncs the body, which stays open for more.
+    func synchronize() async throws {
+        let (descriptor, pending) = try state.withLockedValue { state in
+            guard let descriptor = state.descriptor else { throw SpoolError.writerFinished(id) }
+            defer { state.pending = ByteBuffer() }
+            return (descriptor, state.pending)
+        }
+        let (path, operations) = (bodyPath, operations)
+        try await threadPool.runBlocking {
+            if pending.readableBytes > 0 {
+                try pending.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: path) }
+            }
+            try operations.fsync(descriptor, path: path)
         }
     }
 
@@ -115,25 +145,29 @@ final class FileSpoolWriter: SpoolWriter {
     // envelope renamed last as the commit mark. The caller then fsyncs `incoming/`. On failure the
     // temporary files, and a body already renamed, are removed.
     private static func store(
-        id: QueueID, body descriptor: CInt, pending: ByteBuffer, record: [UInt8], paths: SpoolPaths,
-        operations: any SpoolFileOperations
+        id: QueueID, body descriptor: CInt, at bodyPath: String, keepingIt keepsBody: Bool, pending: ByteBuffer,
+        record: [UInt8], paths: SpoolPaths, operations: any SpoolFileOperations
     ) throws {
         var bodyRenamed = false
         do {
             defer { Posix.close(descriptor) }
             if pending.readableBytes > 0 {
-                try pending.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: paths.temporaryBody(id)) }
+                try pending.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: bodyPath) }
             }
-            try operations.fsync(descriptor, path: paths.temporaryBody(id))
+            try operations.fsync(descriptor, path: bodyPath)
             let envelopeDescriptor = try Posix.open(paths.temporaryEnvelope(id), Posix.createExclusive)
             defer { Posix.close(envelopeDescriptor) }
             try record.withUnsafeBytes { try operations.write(envelopeDescriptor, $0, path: paths.temporaryEnvelope(id)) }
             try operations.fsync(envelopeDescriptor, path: paths.temporaryEnvelope(id))
-            try operations.rename(paths.temporaryBody(id), to: paths.body(id))
+            if keepsBody {
+                try Posix.link(bodyPath, to: paths.body(id))
+            } else {
+                try operations.rename(bodyPath, to: paths.body(id))
+            }
             bodyRenamed = true
             try operations.rename(paths.temporaryEnvelope(id), to: paths.envelope(id))
         } catch {
-            Posix.removeIfPresent(paths.temporaryBody(id))
+            if !keepsBody { Posix.removeIfPresent(bodyPath) }
             Posix.removeIfPresent(paths.temporaryEnvelope(id))
             if bodyRenamed { Posix.removeIfPresent(paths.body(id)) }
             throw error

@@ -1,4 +1,4 @@
-/// Where `FileSpool` keeps each file: flat `tmp/`, `incoming/` and `corrupt/` under the root.
+/// Where `FileSpool` keeps each file: flat `tmp/`, `incoming/`, `corrupt/` and `partial/` under the root.
 struct SpoolPaths: Sendable {
     /// The spool root.
     let root: String
@@ -8,12 +8,15 @@ struct SpoolPaths: Sendable {
     let incoming: String
     /// Quarantine for anything recovery could not make sense of.
     let corrupt: String
+    /// Checkpointed transactions kept for a resume.
+    let partial: String
 
     init(root: String) {
         self.root = root
         temporary = root + "/tmp"
         incoming = root + "/incoming"
         corrupt = root + "/corrupt"
+        partial = root + "/partial"
     }
 
     func temporaryBody(_ id: QueueID) -> String { "\(temporary)/\(id).body" }

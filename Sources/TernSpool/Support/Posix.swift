@@ -72,6 +72,23 @@ package enum Posix {
         guard result == 0 else { throw FileSystemError("unlink", path: path) }
     }
 
+    /// `link(2)`: `destination` names the same file as `source`.
+    package static func link(_ source: String, to destination: String) throws {
+        #if canImport(Glibc)
+        let result = Glibc.link(source, destination)
+        #else
+        let result = Darwin.link(source, destination)
+        #endif
+        guard result == 0 else { throw FileSystemError("link", path: "\(source) -> \(destination)") }
+    }
+
+    /// Cuts the file open as `descriptor` to `length` octets and moves its offset there, so
+    /// writes continue after them (`ftruncate(2)`, `lseek(2)`).
+    package static func truncate(_ descriptor: CInt, to length: Int, path: String) throws {
+        guard ftruncate(descriptor, off_t(length)) == 0 else { throw FileSystemError("ftruncate", path: path) }
+        guard lseek(descriptor, off_t(length), SEEK_SET) >= 0 else { throw FileSystemError("lseek", path: path) }
+    }
+
     /// `unlink(2)` for clean-up paths: a missing file or any other failure is not an error.
     package static func removeIfPresent(_ path: String) {
         try? unlink(path)

@@ -1,0 +1,149 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import TernSMTPCore
+
+/// The text of a checkpointed message in `partial/<record>.body`, its record beside it in
+/// `partial/<record>.meta`. At each sync: body fsync, then the record rewritten (temporary
+/// file, fsync, rename, directory fsync), so the record never names text that isn't on disk.
+final class FileCheckpointWriter: CheckpointWriter {
+    private struct State {
+        var record: CheckpointRecord
+        var lastPoint: ResumePoint
+    }
+
+    private let body: FileSpoolWriter
+    private let files: CheckpointFiles
+    private let syncEvery: Int
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+    private let state: NIOLockedValueBox<State>
+
+    init(body: FileSpoolWriter, record: CheckpointRecord, files: CheckpointFiles, syncEvery: Int,
+         threadPool: NIOThreadPool, logger: Logger) {
+        self.body = body
+        self.files = files
+        self.syncEvery = max(1, syncEvery)
+        self.threadPool = threadPool
+        self.logger = logger
+        state = NIOLockedValueBox(State(record: record, lastPoint: record.point))
+    }
+
+    var id: QueueID { body.id }
+    var size: Int { body.size }
+    var record: CheckpointRecord { state.withLockedValue { $0.record } }
+
+    func append(_ bytes: ByteBuffer) async throws {
+        try await body.append(bytes)
+    }
+
+    func reached(_ point: ResumePoint) async {
+        let due = state.withLockedValue { state in
+            state.lastPoint = point
+            return point.storedLength - state.record.point.storedLength >= syncEvery
+        }
+        if due { await sync() }
+    }
+
+    func suspend() async {
+        await sync()
+        await body.abort()
+        logger.info("checkpoint kept", metadata: [
+            "checkpoint": "\(record.id)", "offset": "\(record.point.streamOffset)",
+        ])
+    }
+
+    /// Records the commit under way, commits (the body is linked into `incoming/`), then
+    /// marks the record accepted and drops its partial text.
+    func commit(_ envelope: Envelope) async throws {
+        var committing = state.withLockedValue { $0.record }
+        committing.committing = body.id
+        try await write(committing)
+        do {
+            try await body.commit(envelope)
+        } catch {
+            committing.committing = nil
+            try? await write(committing)
+            throw error
+        }
+        var accepted = committing
+        accepted.committing = nil
+        accepted.acceptedAs = body.id
+        accepted.point = state.withLockedValue { state in
+            ResumePoint(streamOffset: state.lastPoint.streamOffset + (body.size - state.lastPoint.storedLength),
+                        storedLength: body.size)
+        }
+        accepted.updated = Date()
+        do {
+            try await write(accepted)
+            let bodyPath = files.body(accepted.id)
+            try? await threadPool.runBlocking { Posix.removeIfPresent(bodyPath) }
+        } catch {
+            // The message is committed; recovery finds `committing` and completes the record.
+            logger.error("checkpoint record not updated after commit", metadata: [
+                "checkpoint": "\(accepted.id)", "queue_id": "\(body.id)", "error": "\(error)",
+            ])
+        }
+    }
+
+    /// The message was refused or reset: the record and its text go.
+    func abort() async {
+        await body.abort()
+        let (record, files) = (record, files)
+        try? await threadPool.runBlocking { try files.remove(record.id) }
+    }
+
+    /// Makes the text durable up to the last point reached and records it.
+    private func sync() async {
+        var updated = state.withLockedValue { $0.record }
+        updated.point = state.withLockedValue { $0.lastPoint }
+        updated.updated = Date()
+        do {
+            try await body.synchronize()
+            try await write(updated)
+        } catch {
+            logger.error("checkpoint sync failed", metadata: ["checkpoint": "\(updated.id)", "error": "\(error)"])
+        }
+    }
+
+    private func write(_ record: CheckpointRecord) async throws {
+        let files = files
+        try await threadPool.runBlocking { try files.write(record) }
+        state.withLockedValue { $0.record = record }
+    }
+}
+
+/// The files of checkpoint records in `partial/`.
+struct CheckpointFiles: Sendable {
+    let directory: String
+    let operations: any SpoolFileOperations
+
+    func body(_ id: String) -> String { "\(directory)/\(id).body" }
+    func meta(_ id: String) -> String { "\(directory)/\(id).meta" }
+
+    /// Writes the record atomically and durably (temporary file, fsync, rename, directory fsync).
+    func write(_ record: CheckpointRecord) throws {
+        let path = meta(record.id)
+        let temporary = path + ".tmp"
+        do {
+            let descriptor = try Posix.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
+            defer { Posix.close(descriptor) }
+            try CheckpointRecordFormat.encode(record).withUnsafeBytes { try operations.write(descriptor, $0, path: temporary) }
+            try operations.fsync(descriptor, path: temporary)
+            try operations.rename(temporary, to: path)
+        } catch {
+            Posix.removeIfPresent(temporary)
+            throw error
+        }
+        try Posix.syncDirectory(directory, operations: operations)
+    }
+
+    /// Removes a record (first, so no record names missing text) and its text.
+    func remove(_ id: String) throws {
+        Posix.removeIfPresent(meta(id))
+        Posix.removeIfPresent(body(id))
+        try Posix.syncDirectory(directory, operations: operations)
+    }
+}
