@@ -33,7 +33,7 @@ struct ConfigDecoder {
     mutating func decode(_ root: TOMLTableNode) -> TernConfiguration? {
         checkKeys(root, at: .root, allowed: [
             "hostname", "data_dir", "accept_mail", "listen", "tls", "limits", "local", "auth", "log", "relay",
-            "routes", "dns", "delivery", "etrn", "odmr",
+            "routes", "dns", "delivery", "etrn", "odmr", "checkpoint",
         ])
         let hostname = root["hostname"].flatMap { hostName($0, at: ConfigKeyPath.root.appending("hostname")) }
             ?? machineHostname
@@ -51,6 +51,7 @@ struct ConfigDecoder {
         let routes = decodeRoutes(root["routes"], at: ConfigKeyPath.root.appending("routes"), localDomains: local?.domains)
         let dnsServers = decodeDNS(root["dns"], at: ConfigKeyPath.root.appending("dns"))
         var delivery = decodeDelivery(root["delivery"], at: ConfigKeyPath.root.appending("delivery"))
+        let checkpoint = decodeCheckpoint(root["checkpoint"], at: ConfigKeyPath.root.appending("checkpoint"))
         let holdDomains = decodeHoldDomains(etrn: root["etrn"], odmr: root["odmr"], localDomains: local?.domains)
         guard errors.isEmpty, var local else { return nil }
         local.holdDomains = holdDomains
@@ -67,6 +68,7 @@ struct ConfigDecoder {
         configuration.relayNetworks = relay.networks
         configuration.delivery = delivery
         configuration.dnsServers = dnsServers
+        configuration.checkpoint = checkpoint
         return configuration
     }
 

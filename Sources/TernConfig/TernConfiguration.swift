@@ -37,6 +37,8 @@ public struct TernConfiguration: Sendable, Equatable {
     /// The DNS servers asked for MX, A and AAAA records (`[dns] servers`); empty for the
     /// system resolver (`/etc/resolv.conf`).
     public var dnsServers: [NameServer]
+    /// Checkpoint/restart (`[checkpoint]`), at its defaults when the file has none.
+    public var checkpoint = Checkpoint()
 
     /// A configuration; every argument but `hostname` defaults to CONFIG.md's default.
     ///

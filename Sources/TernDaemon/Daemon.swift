@@ -43,10 +43,13 @@ public enum Daemon {
             maximum: configuration.limits.connections, maximumPerClient: configuration.limits.connectionsPerClient,
             isExempt: { address in exempt.contains { $0.contains(address: address) } })
         let authenticator = AccountAuthenticator(store: AccountStore(dataDirectory: data), threadPool: threadPool)
+        let checkpoints = CheckpointRegistry(try await spool.checkpoints(), logger: logger)
         let mta = MTA(configuration: configuration, spool: spool, runner: runner, tracker: tracker,
-                      authenticator: authenticator, logger: logger)
+                      authenticator: authenticator, checkpoints: checkpoints, logger: logger)
         var services: [any Service] = [
             runner,
+            CheckpointJanitor(registry: checkpoints, spool: spool, keepPartial: configuration.checkpoint.keepPartial,
+                              logger: logger),
             ControlServer(path: ControlSocket.path(dataDirectory: data), control: runner, logger: logger),
             MaildropPickup(
                 maildropDirectory: Maildrop(dataDirectory: data).directory, spool: spool,
@@ -60,12 +63,13 @@ public enum Daemon {
             services.append(TLSReloader(tls: settings, holder: holder, logger: logger))
         }
         for listener in configuration.listeners {
-            let session = ServerSessionConfiguration(
+            var session = ServerSessionConfiguration(
                 hostname: configuration.hostname, role: listener.role, acceptMail: configuration.acceptMail,
                 messageSizeLimit: configuration.limits.messageSize, recipientLimit: configuration.limits.recipients,
                 badCommandLimit: configuration.limits.badCommands, tlsAvailable: tls != nil,
                 authMechanisms: configuration.auth.mechanisms, authRequiresTLS: configuration.auth.requireTLS,
                 authFailureLimit: configuration.limits.authFailures)
+            session.offersCheckpoint = listener.role != .odmr
             services.append(try await SMTPServer(
                 configuration: SMTPServerConfiguration(
                     host: listener.host, port: listener.port, session: session,

@@ -9,21 +9,24 @@ import TernSpool
 /// spool and queue runner.
 final class MTA: SMTPServerDelegate {
     let configuration: TernConfiguration
-    let spool: any SpoolStore
+    let spool: any SpoolStore & CheckpointSpool
     let runner: QueueRunner
     let tracker: ConnectionTracker
     let authenticator: AccountAuthenticator
+    /// Checkpointed transactions (RFC 1845) and the sessions holding them.
+    let checkpoints: CheckpointRegistry
     let logger: Logger
 
     init(
-        configuration: TernConfiguration, spool: any SpoolStore, runner: QueueRunner, tracker: ConnectionTracker,
-        authenticator: AccountAuthenticator, logger: Logger
+        configuration: TernConfiguration, spool: any SpoolStore & CheckpointSpool, runner: QueueRunner,
+        tracker: ConnectionTracker, authenticator: AccountAuthenticator, checkpoints: CheckpointRegistry, logger: Logger
     ) {
         self.configuration = configuration
         self.spool = spool
         self.runner = runner
         self.tracker = tracker
         self.authenticator = authenticator
+        self.checkpoints = checkpoints
         self.logger = logger
     }
 

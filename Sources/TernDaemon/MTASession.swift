@@ -28,6 +28,10 @@ actor MTASession: SMTPSessionHandler {
     private let trustedNetwork: Bool
     /// The TLS version of the connection, for the trace field.
     private var tls: String?
+    /// The checkpoint key this session holds (from a MAIL with TRANSID to the session's end).
+    var claimedCheckpoint: CheckpointKey?
+    /// The record that key named when it was claimed.
+    var resumable: CheckpointRecord?
 
     init(mta: MTA, connection: ConnectionInfo, logger: Logger) {
         self.mta = mta

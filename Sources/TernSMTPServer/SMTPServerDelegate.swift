@@ -62,6 +62,8 @@ public protocol SMTPSessionHandler: Sendable {
     /// ATRN by `account` on `odmr`: `.accepted` with the work for the turned connection (the
     /// domains stay locked for it), or the refusal (450, 451, 453; SPEC.md §15).
     func atrn(_ request: ATRNRequest, account: String) async -> ATRNDecision
+    /// The connection has ended, for whatever reason; no call follows.
+    func sessionEnded() async
     /// MAIL with a TRANSID (RFC 1845): the checkpoint record of `key`, or nil for a new
     /// transaction. A live session that holds the record is closed and its text synced first.
     func checkpoint(_ key: CheckpointKey) async -> CheckpointResume?
@@ -95,6 +97,7 @@ extension SMTPSessionHandler {
     public func atrn(_ request: ATRNRequest, account: String) async -> ATRNDecision {
         .refused(.youHaveNoMail)
     }
+    public func sessionEnded() async {}
     /// By default nothing is kept: every TRANSID starts a new transaction.
     public func checkpoint(_ key: CheckpointKey) async -> CheckpointResume? { nil }
     /// By default checkpointed messages can't be stored (an owner that sets

@@ -39,8 +39,10 @@ struct SMTPConnection {
             } catch {
                 await io.suspendOrDiscardMessage()
                 await io.abandonReversal()
+                await handler.sessionEnded()
                 throw error
             }
+            await handler.sessionEnded()
         }
     }
 }
