@@ -50,7 +50,9 @@ public enum Daemon {
             runner,
             CheckpointJanitor(registry: checkpoints, spool: spool, keepPartial: configuration.checkpoint.keepPartial,
                               logger: logger),
-            ControlServer(path: ControlSocket.path(dataDirectory: data), control: runner, logger: logger),
+            ControlServer(
+                path: ControlSocket.path(dataDirectory: data), control: runner,
+                partials: { await checkpoints.all().map(PartialEntry.init) }, logger: logger),
             MaildropPickup(
                 maildropDirectory: Maildrop(dataDirectory: data).directory, spool: spool,
                 recipients: configuration.local, threadPool: threadPool, logger: logger,

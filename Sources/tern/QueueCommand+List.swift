@@ -2,7 +2,7 @@ import ArgumentParser
 import TernDaemon
 
 extension QueueCommand {
-    /// `tern queue list [--json]`.
+    /// `tern queue list [--json] [--partial]`.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the queued messages, as mailq does.",
@@ -14,12 +14,20 @@ extension QueueCommand {
         @Flag(help: "Print a JSON array of the messages instead, with ISO 8601 dates.")
         var json = false
 
+        @Flag(help: "List the checkpoint records of interrupted or completed TRANSID transactions instead (RFC 1845).")
+        var partial = false
+
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
             try await QueueCommand.withClient(options) { client in
-                let entries = try await client.list()
-                print(json ? try QueueReport.json(entries) : QueueReport().table(entries), terminator: "")
+                if partial {
+                    let entries = try await client.partial()
+                    print(json ? try QueueReport.json(entries) : QueueReport().partialTable(entries), terminator: "")
+                } else {
+                    let entries = try await client.list()
+                    print(json ? try QueueReport.json(entries) : QueueReport().table(entries), terminator: "")
+                }
             }
         }
     }

@@ -68,3 +68,12 @@ import Testing
         #expect(local.resolve(.mailbox(other), relayAllowed: false) == .relayDenied)
     }
 }
+
+/// `[checkpoint]` (CONFIG.md, SPEC.md §16).
+@Suite struct CheckpointConfigTests {
+    @Test func defaultsAndValues() throws {
+        #expect(try load("").checkpoint == TernConfiguration.Checkpoint(keepPartial: .seconds(86_400), syncEvery: 262_144))
+        let configuration = try load("[checkpoint]\nkeep_partial = \"2h\"\nsync_every = \"1MiB\"\n")
+        #expect(configuration.checkpoint == TernConfiguration.Checkpoint(keepPartial: .seconds(7_200), syncEvery: 1_048_576))
+    }
+}

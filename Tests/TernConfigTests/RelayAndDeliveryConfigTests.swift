@@ -357,6 +357,6 @@ import Testing
     }
 
     @Test func laterFeaturesStayUnknown() {
-        #expect(errorLines("[checkpoint]\nkeep_partial = \"24h\"\n") == ["tern.toml:1: checkpoint: unknown key"])
+        #expect(errorLines("[metrics]\naddress = \"127.0.0.1:9100\"\n") == ["tern.toml:1: metrics: unknown key"])
     }
 }

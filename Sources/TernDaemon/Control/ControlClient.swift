@@ -33,6 +33,12 @@ package struct ControlClient: Sendable {
         return entries
     }
 
+    /// Every checkpoint record, oldest first.
+    package func partial() async throws -> [PartialEntry] {
+        guard case .partials(let partials) = try await send(.partial) else { throw unexpected(.partial) }
+        return partials
+    }
+
     /// One message with its header section.
     package func show(_ id: QueueID) async throws -> QueueMessageDetail {
         guard case .message(let message) = try await send(.show(id)) else { throw unexpected(.show) }

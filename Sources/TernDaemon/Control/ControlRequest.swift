@@ -3,11 +3,13 @@ import TernSpool
 /// One request on the control socket, a line such as `{"command":"hold","id":"..."}`.
 ///
 /// `flush` takes an optional `"domain"`; `show`, `hold`, `release`, `delete` and `bounce` take an
-/// `"id"`; `list` takes nothing. Decoding fails on an unknown command, a missing id or a
+/// `"id"`; `list` and `partial` take nothing. Decoding fails on an unknown command, a missing id or a
 /// malformed one.
 package enum ControlRequest: Hashable, Sendable {
     /// Every queued message (`tern queue list`).
     case list
+    /// Every checkpoint record (`tern queue list --partial`).
+    case partial
     /// One message with its header section (`tern queue show ID`).
     case show(QueueID)
     /// Schedules every message that is not held, or only those with a recipient in `domain`.
@@ -23,13 +25,14 @@ package enum ControlRequest: Hashable, Sendable {
 
     /// The `"command"` of each request.
     package enum Command: String, Hashable, Sendable, Codable {
-        case list, show, flush, hold, release, delete, bounce
+        case list, partial, show, flush, hold, release, delete, bounce
     }
 
     /// What the request asks for.
     package var command: Command {
         switch self {
         case .list: .list
+        case .partial: .partial
         case .show: .show
         case .flush: .flush
         case .hold: .hold
@@ -42,7 +45,7 @@ package enum ControlRequest: Hashable, Sendable {
     /// The message the request names, if it names one.
     package var id: QueueID? {
         switch self {
-        case .list, .flush: nil
+        case .list, .partial, .flush: nil
         case .show(let id), .hold(let id), .release(let id), .delete(let id), .bounce(let id): id
         }
     }
@@ -70,6 +73,7 @@ extension ControlRequest: Codable {
         }
         switch command {
         case .list: self = .list
+        case .partial: self = .partial
         case .show: self = .show(try id())
         case .flush: self = .flush(domain: try container.decodeIfPresent(String.self, forKey: .domain))
         case .hold: self = .hold(try id())

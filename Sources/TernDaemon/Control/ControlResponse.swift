@@ -1,13 +1,15 @@
 import TernDelivery
 
 /// One response on the control socket: `{"ok":true}` plus the result of the request under its
-/// own key (`"entries"` for `list`, `"message"` for `show`, `"scheduled"` for `flush`), or
+/// own key (`"entries"` for `list`, `"partials"` for `partial`, `"message"` for `show`, `"scheduled"` for `flush`), or
 /// `{"ok":false,"error":"..."}`.
 package enum ControlResponse: Hashable, Sendable {
     /// Done, with nothing to report (`hold`, `release`, `delete`, `bounce`).
     case done
     /// The queue, oldest first (`list`).
     case entries([QueueEntry])
+    /// The checkpoint records, oldest first (`partial`).
+    case partials([PartialEntry])
     /// One message (`show`).
     case message(QueueMessageDetail)
     /// How many messages were scheduled (`flush`).
@@ -18,7 +20,7 @@ package enum ControlResponse: Hashable, Sendable {
 
 extension ControlResponse: Codable {
     private enum CodingKeys: String, CodingKey {
-        case ok, error, entries, message, scheduled
+        case ok, error, entries, partials, message, scheduled
     }
 
     package init(from decoder: any Decoder) throws {
@@ -27,6 +29,8 @@ extension ControlResponse: Codable {
             self = .failure(try container.decode(String.self, forKey: .error))
         } else if let entries = try container.decodeIfPresent([QueueEntry].self, forKey: .entries) {
             self = .entries(entries)
+        } else if let partials = try container.decodeIfPresent([PartialEntry].self, forKey: .partials) {
+            self = .partials(partials)
         } else if let message = try container.decodeIfPresent(QueueMessageDetail.self, forKey: .message) {
             self = .message(message)
         } else if let scheduled = try container.decodeIfPresent(Int.self, forKey: .scheduled) {
@@ -47,6 +51,7 @@ extension ControlResponse: Codable {
         switch self {
         case .done, .failure: break
         case .entries(let entries): try container.encode(entries, forKey: .entries)
+        case .partials(let partials): try container.encode(partials, forKey: .partials)
         case .message(let message): try container.encode(message, forKey: .message)
         case .scheduled(let count): try container.encode(count, forKey: .scheduled)
         }

@@ -19,12 +19,18 @@ package final class ControlServer: Service, Sendable {
 
     private let file: ControlSocketFile
     private let control: any QueueControl
+    private let partials: @Sendable () async -> [PartialEntry]
     private let logger: Logger
 
-    /// A server for `control` at `path`; nothing happens until `run()`.
-    package init(path: String, control: any QueueControl, logger: Logger) {
+    /// A server for `control` at `path`, listing checkpoint records from `partials`; nothing
+    /// happens until `run()`.
+    package init(
+        path: String, control: any QueueControl, partials: @escaping @Sendable () async -> [PartialEntry] = { [] },
+        logger: Logger
+    ) {
         self.file = ControlSocketFile(path: path)
         self.control = control
+        self.partials = partials
         self.logger = logger
     }
 
@@ -118,6 +124,7 @@ package final class ControlServer: Service, Sendable {
     private func perform(_ request: ControlRequest) async throws -> ControlResponse {
         switch request {
         case .list: return .entries(try await control.list())
+        case .partial: return .partials(await partials())
         case .show(let id): return .message(try await control.show(id))
         case .flush(let domain): return .scheduled(try await control.flush(domain: domain))
         case .hold(let id): try await control.hold(id)
@@ -148,7 +155,7 @@ extension ControlRequest {
     /// The request changes the queue, so the server logs it at `info`.
     fileprivate var changesQueue: Bool {
         switch self {
-        case .list, .show: false
+        case .list, .partial, .show: false
         case .flush, .hold, .release, .delete, .bounce: true
         }
     }

@@ -72,11 +72,38 @@ package struct QueueReport: Sendable {
     }
 
     /// The entries as a JSON array, with ISO 8601 dates, keys sorted and indented.
+    /// The checkpoint records: per record its name, octets kept, last write, the offset a
+    /// resume starts from, the command, the client and TRANSID (and account); `accepted as ID`
+    /// for a completed one. `No partial transactions` when there are none.
+    package func partialTable(_ entries: [PartialEntry]) -> String {
+        guard !entries.isEmpty else { return "No partial transactions\n" }
+        var text = "-Record---------  --Stored-- ----Updated--------- -Offset-- -Client / TRANSID-\n"
+        for entry in entries {
+            text += Self.padded(entry.id, to: 17)
+            text += String(repeating: " ", count: max(0, 10 - String(entry.stored).count)) + String(entry.stored)
+            text += " " + Self.padded(asctime(entry.updated), to: 20)
+            text += String(repeating: " ", count: max(0, 9 - String(entry.offset).count)) + String(entry.offset)
+            text += " \(entry.command) \(entry.client) \(entry.transactionID)"
+            text += entry.account.map { " (\($0))" } ?? ""
+            text += entry.acceptedAs.map { " accepted as \($0)" } ?? ""
+            text += "\n"
+        }
+        return text
+    }
+
     package static func json(_ entries: [QueueEntry]) throws -> String {
+        try json(encoding: entries)
+    }
+
+    package static func json(_ entries: [PartialEntry]) throws -> String {
+        try json(encoding: entries)
+    }
+
+    private static func json(encoding value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(entries), as: UTF8.self) + "\n"
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
