@@ -28,8 +28,7 @@ CRLF = b"\r\n"
 # SPEC.md §0.1: a reply line is at most 512 octets, CRLF included.
 MAX_REPLY_LINE = 512
 
-# SPEC.md §2.1, role `mx`, plaintext, no [tls] configured, with the scope of
-# issue 2 and ETRN (CHECKPOINT arrives with a later issue).  The one place that
+# SPEC.md §2.1, role `mx`, plaintext, no [tls] configured.  The one place that
 # names the expected keyword list: change it here when a feature lands.
 MX_PLAINTEXT_KEYWORDS = [
     "PIPELINING",
@@ -39,11 +38,12 @@ MX_PLAINTEXT_KEYWORDS = [
     "ENHANCEDSTATUSCODES",
     "CHUNKING",
     "DSN",
+    "CHECKPOINT",
     "ETRN",
     "HELP",
 ]
 
-# SPEC.md §2.1 with a certificate configured ([tls], issue 3): STARTTLS before
+# SPEC.md §2.1 with a certificate configured ([tls]): STARTTLS before
 # TLS; after it (and on `smtps`) AUTH with the mechanisms in SPEC's order,
 # filtered by `[auth] mechanisms`.  `submission` and `smtps` advertise what
 # `mx` does without ETRN.

@@ -108,7 +108,8 @@ def test_unknown_key_in_limits(tmp_path):
 
 
 @pytest.mark.parametrize("section,body", [
-    ("checkpoint", 'keep_partial = "24h"'),
+    ("metrics", 'address = "127.0.0.1:9100"'),
+    ("spool", 'backend = "postgres"'),
 ])
 def test_later_features_refused_as_unknown(tmp_path, section, body):
     write(tmp_path, f'hostname = "mx.example.com"\n\n[{section}]\n{body}\n')
@@ -123,6 +124,7 @@ def test_later_features_refused_as_unknown(tmp_path, section, body):
     ("routes", '"example.net" = "smtp:127.0.0.1:2526"\n".example.org" = "lmtp:unix:/run/lmtp"'),
     ("dns", 'servers = ["127.0.0.1:53", "[::1]:5353"]'),
     ("delivery", 'smtp_port = 25\nretry = ["1m", "1h"]\nmax_lifetime = "3d"\nrequire_tls = true'),
+    ("checkpoint", 'keep_partial = "2h"\nsync_every = "1MiB"'),
 ])
 def test_outbound_sections_are_accepted(tmp_path, section, body):
     write(tmp_path, f'hostname = "mx.example.com"\n\n[{section}]\n{body}\n')
@@ -135,6 +137,7 @@ def test_outbound_sections_are_accepted(tmp_path, section, body):
     ("routes", '"example.net" = "ftp:host:21"', "routes"),
     ("dns", 'servers = ["dns.example:53"]', "dns.servers"),
     ("delivery", 'per_destination = 0', "delivery.per_destination"),
+    ("checkpoint", 'sync_every = "big"', "checkpoint.sync_every"),
 ])
 def test_outbound_sections_name_a_bad_value(tmp_path, section, body, key):
     write(tmp_path, f'hostname = "mx.example.com"\n\n[{section}]\n{body}\n')
