@@ -23,6 +23,22 @@ enum TraceFields {
         return lines.map { $0 + lineEnding }.joined()
     }
 
+    /// The TRANSID (RFC 1845) of a message relayed with `trace` before its stored text: the same
+    /// for every attempt that sends the same octets, so a peer that kept part of them can resume,
+    /// and different when the text differs (the trace names another single recipient). Nil
+    /// when it would exceed RFC 1845's 80 characters.
+    static func transactionID(of envelope: Envelope, trace: String, hostname: String) -> String? {
+        var hash: UInt32 = 2_166_136_261
+        for byte in trace.utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        let hex = String(hash, radix: 16)
+        let id = "<\(envelope.id).\(String(repeating: "0", count: 8 - hex.count) + hex)@\(hostname)>"
+        guard id.utf8.count <= SMTPDefaults.transactionIDLimit,
+              case .name = try? AddressParser.domain(Substring(hostname)) else { return nil }
+        return id
+    }
+
     /// A value from the client or the configuration, made safe for a header line.
     static func headerSafe(_ value: String) -> String {
         String(String.UnicodeScalarView(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))

@@ -144,14 +144,14 @@ struct ClientConnection {
                     awaitingTLSMarker = false
                     next = session.failed(.tlsHandshakeFailed)
                 }
-            case .sendBody(let messageID, let useBDAT):
+            case .sendBody(let messageID, let useBDAT, let resumeAt):
                 do {
                     let text = try await body(messageID)
                     if useBDAT {
                         guard let size = sizes[messageID] else { preconditionFailure("BDAT for a message not handed over") }
-                        try await sendChunk(text, size: size, outbound)
+                        try await sendChunk(text, size: size, from: resumeAt, outbound)
                     } else {
-                        try await sendData(text, outbound)
+                        try await sendData(text, from: resumeAt, outbound)
                     }
                 } catch {
                     logger.error("message text not sent", metadata: ["message": "\(messageID)", "error": "\(error)"])
@@ -178,30 +178,43 @@ struct ClientConnection {
         error is PeerTimedOut ? .timedOut : .connectionLost
     }
 
-    /// Streams the text through a `DotStuffer` and ends it with the terminator.
+    /// Streams the text through a `DotStuffer` and ends it with the terminator; the first
+    /// `skip` octets of the stuffed stream are left out (the peer has them, RFC 1845).
     private func sendData<Body: AsyncSequence>(
-        _ text: Body, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        _ text: Body, from skip: Int, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async throws where Body.Element == ByteBuffer {
         var stuffer = DotStuffer()
+        var toSkip = skip
         for try await chunk in text {
-            let stuffed = stuffer.stuff(chunk)
-            try await deadline.run { try await outbound.write(stuffed) }
+            var stuffed = stuffer.stuff(chunk)
+            if toSkip > 0 {
+                let dropped = min(toSkip, stuffed.readableBytes)
+                stuffed.moveReaderIndex(forwardBy: dropped)
+                toSkip -= dropped
+                if stuffed.readableBytes == 0 { continue }
+            }
+            try await deadline.run { [stuffed] in try await outbound.write(stuffed) }
         }
         let terminator = stuffer.finish()
         try await deadline.run { try await outbound.write(terminator) }
     }
 
-    /// Streams exactly `size` octets of the text as stored, after `BDAT <size> LAST`.
+    /// Streams exactly `size - skip` octets of the text as stored, from octet `skip`, after
+    /// `BDAT <size - skip> LAST`.
     private func sendChunk<Body: AsyncSequence>(
-        _ text: Body, size: Int, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        _ text: Body, size: Int, from skip: Int, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async throws where Body.Element == ByteBuffer {
-        var written = 0
+        var read = 0
         for try await chunk in text {
-            written += chunk.readableBytes
-            guard written <= size else { throw BodyError.sizeMismatch(expected: size, found: written) }
-            try await deadline.run { try await outbound.write(chunk) }
+            let start = read
+            read += chunk.readableBytes
+            guard read <= size else { throw BodyError.sizeMismatch(expected: size, found: read) }
+            guard read > skip else { continue }
+            var part = chunk
+            part.moveReaderIndex(forwardBy: max(0, skip - start))
+            try await deadline.run { [part] in try await outbound.write(part) }
         }
-        guard written == size else { throw BodyError.sizeMismatch(expected: size, found: written) }
+        guard read == size else { throw BodyError.sizeMismatch(expected: size, found: read) }
     }
 
     /// Puts a TLS client handler at the front of the pipeline and marks, among the octets read,

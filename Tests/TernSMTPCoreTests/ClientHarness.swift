@@ -69,19 +69,21 @@ struct ClientHarness {
             case .startTLS:
                 tlsStarts += 1
                 out += perform(client.tlsStarted())
-            case .sendBody(let id, let useBDAT):
+            case .sendBody(let id, let useBDAT, let resumeAt):
                 let body = bodies[id]!
                 if useBDAT {
-                    out += body
+                    out += body.dropFirst(resumeAt)
                 } else {
                     var stuffer = DotStuffer()
+                    var stream: [UInt8] = []
                     var start = 0
                     while start < body.count {
                         let end = min(start + bodyChunkSize, body.count)
-                        out += stuffer.stuff(ByteBuffer(bytes: body[start..<end])).readableBytesView
+                        stream += stuffer.stuff(ByteBuffer(bytes: body[start..<end])).readableBytesView
                         start = end
                     }
-                    out += stuffer.finish().readableBytesView
+                    stream += stuffer.finish().readableBytesView
+                    out += stream.dropFirst(resumeAt)
                 }
                 writes.append(useBDAT ? "<chunk>" : "<text>")
             case .messageResult(let result):

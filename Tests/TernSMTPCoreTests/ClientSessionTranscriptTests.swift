@@ -322,4 +322,35 @@ import TernSMTPCore
         #expect(h.closed && h.results.isEmpty)
         #expect(h.client.quit().isEmpty && h.client.failed(.connectionLost).isEmpty)
     }
+
+    /// RFC 1845: TRANSID only to a CHECKPOINT peer; after `355 <offset>` DATA sends the stuffed
+    /// stream from the offset; BDAT the rest of the text.
+    @Test func resumesWhereThePeerStopped() {
+        var message = Self.message("m1", to: ["carol@example.net"])
+        message.parameters.transactionID = "<Q1.0@tern.example>"
+        var plain = Self.harness([message])
+        Self.play(&plain, [
+            ("220 mx\r\n", "EHLO tern.example\r\n"),
+            ("250-mx\r\n250 DSN\r\n", "MAIL FROM:<alice@example.com> RET=HDRS ENVID=E1\r\n"),
+        ])
+        var data = Self.harness([message])
+        Self.play(&data, [
+            ("220 mx\r\n", "EHLO tern.example\r\n"),
+            ("250-mx\r\n250 CHECKPOINT\r\n", "MAIL FROM:<alice@example.com> TRANSID=<Q1.0@tern.example>\r\n"),
+            ("355 15 is the transaction offset\r\n", "RCPT TO:<carol@example.net>\r\n"),
+            ("250 OK\r\n", "DATA\r\n"),
+            ("354 go on\r\n", String(decoding: Array(Self.stuffed.utf8).dropFirst(15), as: UTF8.self)),
+            ("250 2.0.0 queued\r\n", "QUIT\r\n"),
+        ])
+        #expect(data.results.map(ClientSessionTests.outcomes) == [["delivered 250 2.0.0"]])
+        var bdat = Self.harness([message])
+        Self.play(&bdat, [
+            ("220 mx\r\n", "EHLO tern.example\r\n"),
+            ("250-mx\r\n250-CHUNKING\r\n250 CHECKPOINT\r\n", "MAIL FROM:<alice@example.com> TRANSID=<Q1.0@tern.example>\r\n"),
+            ("355 \(Self.text.utf8.count) is the transaction offset\r\n", "RCPT TO:<carol@example.net>\r\n"),
+            ("250 OK\r\n", "BDAT 0 LAST\r\n"),
+            ("250 2.0.0 already accepted as Q9\r\n", "QUIT\r\n"),
+        ])
+        #expect(bdat.results.map(ClientSessionTests.outcomes) == [["delivered 250 2.0.0"]])
+    }
 }

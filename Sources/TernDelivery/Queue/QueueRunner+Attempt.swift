@@ -117,6 +117,7 @@ extension QueueRunner {
         var parameters = MailParameters()
         parameters.ret = envelope.parameters.ret
         parameters.envelopeID = envelope.parameters.envelopeID
+        parameters.transactionID = TraceFields.transactionID(of: envelope, trace: trace, hostname: hostname)
         let message = OutboundMessage(
             id: "\(envelope.id).\(number)", sender: envelope.sender,
             recipients: recipients.map { OutboundRecipient(path: .mailbox($0.target.mailbox), parameters: $0.parameters) },

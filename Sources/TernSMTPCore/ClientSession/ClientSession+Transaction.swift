@@ -82,9 +82,9 @@ extension ClientSession {
             expected = [.recipient(current.recipientsSent)]
             current.recipientsSent += 1
         } else if current.useBDAT {
-            CommandEncoder.bdat(size: current.message.size, last: true, into: &buffer)
+            CommandEncoder.bdat(size: current.message.size - current.resumeAt, last: true, into: &buffer)
             expected = messageEnds(current)
-            return [.send(buffer), .sendBody(messageID: current.message.id, useBDAT: true)]
+            return [.send(buffer), .sendBody(messageID: current.message.id, useBDAT: true, resumeAt: current.resumeAt)]
         } else {
             precondition(!current.dataSent, "DATA's reply decides the transaction")
             CommandEncoder.data(into: &buffer)
@@ -120,6 +120,15 @@ extension ClientSession {
         var actions: [ClientAction] = []
         switch expectation {
         case .mail:
+            if reply.code == 355 {
+                // RFC 1845: the peer kept the text of an earlier attempt up to this offset.
+                guard capabilities.checkpoint, current.message.parameters.transactionID != nil,
+                      let offset = Self.transactionOffset(reply),
+                      !current.useBDAT || offset <= current.message.size else { return unexpected(reply) }
+                current.resumeAt = offset
+                current.peerTransactionOpen = true
+                break
+            }
             guard reply.code / 100 != 3 else { return unexpected(reply) }
             // A refused MAIL is reset too before the next one (SPEC.md §15: "MAIL refused or
             // no RCPT accepted → RSET"), so a peer that kept any state starts clean.
@@ -135,7 +144,7 @@ extension ClientSession {
         case .data:
             if reply.code == 354 {
                 expected = messageEnds(current) + expected
-                actions.append(.sendBody(messageID: current.message.id, useBDAT: false))
+                actions.append(.sendBody(messageID: current.message.id, useBDAT: false, resumeAt: current.resumeAt))
             } else if reply.isPositive {
                 return unexpected(reply)
             } else {
@@ -156,6 +165,13 @@ extension ClientSession {
         transaction = current
         if current.isDecided { actions += finish() }
         return actions
+    }
+
+    /// The offset of `355 <offset> is the transaction offset`.
+    private static func transactionOffset(_ reply: ReceivedReply) -> Int? {
+        guard let word = reply.lines.first?.split(separator: " ").first, word.count <= 18,
+              word.allSatisfy(\.isASCII), let offset = Int(word), offset >= 0 else { return nil }
+        return offset
     }
 
     /// Reports the decided transaction; replies still due for it become leftovers.

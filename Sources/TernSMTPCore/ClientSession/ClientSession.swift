@@ -84,6 +84,9 @@ public struct ClientSession: Sendable {
         var dataSent = false
         /// The peer holds an open transaction (MAIL accepted, not ended by a final reply).
         var peerTransactionOpen = false
+        /// The peer kept part of this text from an earlier attempt (RFC 1845 355): the offset
+        /// the transfer resumes at.
+        var resumeAt = 0
 
         init(_ message: OutboundMessage, useBDAT: Bool, peerOffersDSN: Bool) {
             self.message = message

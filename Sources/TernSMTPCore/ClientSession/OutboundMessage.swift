@@ -9,8 +9,9 @@ public struct OutboundMessage: Sendable, Hashable {
     public var sender: ReversePath
     /// The recipients, at least one, in the order their RCPT commands go out.
     public var recipients: [OutboundRecipient]
-    /// `RET`, `ENVID` and `AUTH` to pass on; `SIZE`, `BODY` and `SMTPUTF8` are set from
-    /// `size`, `needs8bit` and `needsSMTPUTF8`, and `TRANSID` is never sent.
+    /// `RET`, `ENVID`, `AUTH` and `TRANSID` to pass on; `SIZE`, `BODY` and `SMTPUTF8` are set
+    /// from `size`, `needs8bit` and `needsSMTPUTF8`. A `TRANSID` goes only to a peer that offers
+    /// CHECKPOINT (RFC 1845), and must name this exact text: a resume sends the rest of it.
     public var parameters: MailParameters
     /// Octets of message text as stored, CRLF line endings, before dot-stuffing; BDAT sends
     /// exactly this many.

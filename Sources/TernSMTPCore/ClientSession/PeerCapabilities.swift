@@ -22,6 +22,8 @@ public struct PeerCapabilities: Hashable, Sendable {
     public var chunking: Bool
     /// `RET`, `ENVID`, `NOTIFY` and `ORCPT` may be sent (RFC 3461).
     public var dsn: Bool
+    /// CHECKPOINT (RFC 1845): a TRANSID on MAIL lets a broken transfer resume.
+    public var checkpoint = false
     /// STARTTLS is offered (RFC 3207).
     public var startTLS: Bool
     /// The SASL mechanisms AUTH offers, upper-cased; empty when AUTH is not offered (RFC 4954).
@@ -68,6 +70,7 @@ public struct PeerCapabilities: Hashable, Sendable {
             case "ENHANCEDSTATUSCODES": enhancedStatusCodes = true
             case "CHUNKING": chunking = true
             case "DSN": dsn = true
+            case "CHECKPOINT": checkpoint = true
             case "STARTTLS": startTLS = true
             case "AUTH": addMechanisms(parameters)
             default:

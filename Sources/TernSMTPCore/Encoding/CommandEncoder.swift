@@ -41,6 +41,7 @@ public enum CommandEncoder {
         if !peer.authMechanisms.isEmpty, let auth = parameters.auth {
             line += " AUTH=" + (auth == "<>" ? auth : xtext(auth))
         }
+        if peer.checkpoint, let transactionID = parameters.transactionID { line += " TRANSID=\(transactionID)" }
         write(line, into: &buffer)
     }
 
