@@ -149,7 +149,8 @@ struct ClientConnection {
                     let text = try await body(messageID)
                     if useBDAT {
                         guard let size = sizes[messageID] else { preconditionFailure("BDAT for a message not handed over") }
-                        try await sendChunk(text, size: size, from: resumeAt, outbound)
+                        precondition(resumeAt == 0, "BDAT is never resumed")
+                        try await sendChunk(text, size: size, outbound)
                     } else {
                         try await sendData(text, from: resumeAt, outbound)
                     }
@@ -199,22 +200,17 @@ struct ClientConnection {
         try await deadline.run { try await outbound.write(terminator) }
     }
 
-    /// Streams exactly `size - skip` octets of the text as stored, from octet `skip`, after
-    /// `BDAT <size - skip> LAST`.
+    /// Streams exactly `size` octets of the text as stored, after `BDAT <size> LAST`.
     private func sendChunk<Body: AsyncSequence>(
-        _ text: Body, size: Int, from skip: Int, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        _ text: Body, size: Int, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async throws where Body.Element == ByteBuffer {
-        var read = 0
+        var written = 0
         for try await chunk in text {
-            let start = read
-            read += chunk.readableBytes
-            guard read <= size else { throw BodyError.sizeMismatch(expected: size, found: read) }
-            guard read > skip else { continue }
-            var part = chunk
-            part.moveReaderIndex(forwardBy: max(0, skip - start))
-            try await deadline.run { [part] in try await outbound.write(part) }
+            written += chunk.readableBytes
+            guard written <= size else { throw BodyError.sizeMismatch(expected: size, found: written) }
+            try await deadline.run { try await outbound.write(chunk) }
         }
-        guard read == size else { throw BodyError.sizeMismatch(expected: size, found: read) }
+        guard written == size else { throw BodyError.sizeMismatch(expected: size, found: written) }
     }
 
     /// Puts a TLS client handler at the front of the pipeline and marks, among the octets read,

@@ -72,7 +72,7 @@ struct ClientHarness {
             case .sendBody(let id, let useBDAT, let resumeAt):
                 let body = bodies[id]!
                 if useBDAT {
-                    out += body.dropFirst(resumeAt)
+                    out += body
                 } else {
                     var stuffer = DotStuffer()
                     var stream: [UInt8] = []

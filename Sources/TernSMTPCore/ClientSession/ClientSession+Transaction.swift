@@ -15,7 +15,11 @@ extension ClientSession {
                 actions.append(.messageResult(refused.result))
                 continue
             }
-            transaction = Transaction(message, useBDAT: capabilities.chunking, peerOffersDSN: capabilities.dsn)
+            // A checkpointed transfer goes by DATA: the peer can resume it at any line end, but
+            // a single `BDAT <size> LAST` chunk counts nothing until it is whole (RFC 1845 §4).
+            let checkpointed = capabilities.checkpoint && message.parameters.transactionID != nil
+            transaction = Transaction(
+                message, useBDAT: capabilities.chunking && !checkpointed, peerOffersDSN: capabilities.dsn)
             return actions + start(capabilities)
         }
         if quitRequested {
@@ -82,9 +86,9 @@ extension ClientSession {
             expected = [.recipient(current.recipientsSent)]
             current.recipientsSent += 1
         } else if current.useBDAT {
-            CommandEncoder.bdat(size: current.message.size - current.resumeAt, last: true, into: &buffer)
+            CommandEncoder.bdat(size: current.message.size, last: true, into: &buffer)
             expected = messageEnds(current)
-            return [.send(buffer), .sendBody(messageID: current.message.id, useBDAT: true, resumeAt: current.resumeAt)]
+            return [.send(buffer), .sendBody(messageID: current.message.id, useBDAT: true, resumeAt: 0)]
         } else {
             precondition(!current.dataSent, "DATA's reply decides the transaction")
             CommandEncoder.data(into: &buffer)
@@ -122,9 +126,8 @@ extension ClientSession {
         case .mail:
             if reply.code == 355 {
                 // RFC 1845: the peer kept the text of an earlier attempt up to this offset.
-                guard capabilities.checkpoint, current.message.parameters.transactionID != nil,
-                      let offset = Self.transactionOffset(reply),
-                      !current.useBDAT || offset <= current.message.size else { return unexpected(reply) }
+                guard capabilities.checkpoint, current.message.parameters.transactionID != nil, !current.useBDAT,
+                      let offset = Self.transactionOffset(reply) else { return unexpected(reply) }
                 current.resumeAt = offset
                 current.peerTransactionOpen = true
                 break

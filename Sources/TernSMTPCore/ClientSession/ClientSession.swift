@@ -22,7 +22,10 @@ import NIOCore
 ///   downgrade), a size over the peer's SIZE with 5.3.4.
 /// - With PIPELINING, RSET (when due), MAIL, every RCPT and DATA go as one group (RFC 2920
 ///   §3.1); without it, one command at a time. BDAT is used whenever CHUNKING is offered, as
-///   one `BDAT <size> LAST` chunk sent once some RCPT was accepted (RFC 3030 §4.1).
+///   one `BDAT <size> LAST` chunk sent once some RCPT was accepted (RFC 3030 §4.1), except for
+///   a message with a TRANSID to a CHECKPOINT peer: DATA lets that peer resume at a line end.
+/// - CHECKPOINT (RFC 1845): a message's TRANSID goes on MAIL; `355 <offset>` resumes the
+///   DATA stream there.
 /// - No recipient accepted: no DATA (or the pipelined DATA's reply is awaited, and a 354 is
 ///   answered with a lone `.`, RFC 2920 §3.1); the transaction still open at the peer is reset
 ///   with RSET before the next MAIL, not right away, since QUIT ends it anyway; so is a
