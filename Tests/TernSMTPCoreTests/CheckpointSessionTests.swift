@@ -76,4 +76,22 @@ import TernTestSupport
         d.feed("EHLO client.example.net\r\nMAIL FROM:<a@b.example> TRANSID=<t1@client.example.net>\r\n")
         #expect(d.take().hasSuffix("250 2.1.0 Sender OK\r\n"))
     }
+
+    /// A fault in the text stops the storing but keeps the record: a broken connection still
+    /// suspends it, and the end of data refuses the whole message and drops it.
+    @Test func faultyTextKeepsTheRecordUntilTheVerdict() {
+        var d = Self.driver()
+        d.feed("EHLO c\r\nMAIL FROM:<a@b.example> TRANSID=<t@c>\r\nRCPT TO:<u@example.com>\r\nDATA\r\nok\r\n")
+        d.feed("bare\nfeed\r\nmore\r\n")
+        _ = d.take()
+        #expect(d.resumePoints.last == ResumePoint(streamOffset: 4, storedLength: 4))
+        d.disconnect()
+        #expect(d.suspended.map { String(decoding: $0, as: UTF8.self) } == ["ok\r\n"])
+
+        var finished = Self.driver()
+        finished.feed("EHLO c\r\nMAIL FROM:<a@b.example> TRANSID=<t@c>\r\nRCPT TO:<u@example.com>\r\nDATA\r\nbare\nfeed\r\n.\r\n")
+        #expect(finished.take().hasSuffix("554 5.6.0 Transaction failed: message contains bare CR or LF\r\n"))
+        finished.disconnect()
+        #expect(finished.suspended.isEmpty)
+    }
 }

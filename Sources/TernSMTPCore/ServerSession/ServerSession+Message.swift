@@ -112,6 +112,9 @@ extension ServerSession {
         defer { transaction = current }
         guard current.storeOpen else { return [] }
         if current.inspector.isRefused {
+            // A checkpointed store stays open, unchanged, so that a broken connection still
+            // leaves the record a resume finds (and refuses as a whole, SPEC.md §16).
+            guard current.checkpoint == nil else { return [] }
             current.storeOpen = false
             return [.discardMessage]
         }
@@ -120,7 +123,8 @@ extension ServerSession {
 
     mutating func messageText(_ text: ByteBuffer, streamOctets: Int) -> [ServerAction] {
         var actions = store(text)
-        guard var current = transaction, current.checkpoint != nil, current.storeOpen else { return actions }
+        guard var current = transaction, current.checkpoint != nil, current.storeOpen,
+              !current.inspector.isRefused else { return actions }
         // A resume starts at a line start: the last CRLF of what is stored (SPEC.md §16).
         let streamBefore = current.streamOffset
         let storedBefore = current.inspector.size - text.readableBytes
@@ -181,6 +185,7 @@ extension ServerSession {
             // Octets of chunks answered 250 count toward the resume offset (SPEC.md §16).
             let stored = transaction!.inspector.size
             let point: [ServerAction] = transaction!.checkpoint != nil && transaction!.storeOpen
+                && !transaction!.inspector.isRefused
                 ? [.resumePoint(ResumePoint(streamOffset: stored, storedLength: stored))] : []
             return point + send(.chunkReceived(size))
         }
