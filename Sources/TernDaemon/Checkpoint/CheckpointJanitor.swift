@@ -18,11 +18,12 @@ struct CheckpointJanitor: Service {
         min(max(keepPartial / 4, .seconds(1)), .seconds(60))
     }
 
+    /// Sweeps until graceful shutdown, which ends the wait between sweeps.
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await sweep()
-                try await Task.sleep(for: interval)
+                guard (try? await Task.sleep(for: interval)) != nil else { return }
             }
         }
     }
