@@ -112,8 +112,11 @@ actor MTASession: SMTPSessionHandler {
         }
     }
 
+    /// TLS is up: the session starts over, authentication included (SPEC.md §12), so the
+    /// relay right of an AUTH done in clear text goes too.
     func tlsEstablished(version: String) async {
         tls = version
+        account = nil
     }
 
     func authenticated(as account: String) async {

@@ -52,7 +52,9 @@ public protocol SMTPSessionHandler: Sendable {
     func beginMessage() async throws(Reply) -> any SMTPMessageSink
     /// On `submission`/`smtps`: whether `account` may use `sender` (return) or not (throw 553 5.7.1).
     func checkSender(_ sender: ReversePath, account: String) async throws(Reply)
-    /// TLS is up; `version` is the protocol version, e.g. `TLSv1.3`.
+    /// TLS is up; `version` is the protocol version, e.g. `TLSv1.3`. The session starts over
+    /// (RFC 3207 §4.2): forget what the client said and did before, AUTH included. Comes before
+    /// any command read inside TLS.
     func tlsEstablished(version: String) async
     /// The client authenticated as `account`.
     func authenticated(as account: String) async

@@ -550,6 +550,25 @@ def test_require_tls_false_allows_auth_in_plaintext(tern_factory):
         ok(s.auth_plain(BOB, BOB_PASSWORD))
 
 
+def test_starttls_forgets_the_authentication_and_its_relay_right(tern_factory):
+    """SPEC.md §12: after STARTTLS the session starts over, authentication
+    included, so mail for other domains is refused until AUTH again."""
+    srv = tern_factory({"auth": {"require_tls": False}}, tls=True, roles=("mx",))
+    srv.add_user(BOB, BOB_PASSWORD)
+    with srv.session("mx") as s:
+        s.ehlo()
+        ok(s.auth_plain(BOB, BOB_PASSWORD))
+        check(s.starttls(), 220, "2.0.0")
+        s.ehlo()
+        check(s.cmd("MAIL FROM:<bob@example.com>"), 250, "2.1.0")
+        check(s.cmd("RCPT TO:<x@other.example>"), 554, "5.7.1", text="<x@other.example>: Relay access denied")
+        check(s.cmd("RSET"), 250, "2.0.0")
+        ok(s.auth_plain(BOB, BOB_PASSWORD))
+        check(s.cmd("MAIL FROM:<bob@example.com>"), 250, "2.1.0")
+        check(s.cmd("RCPT TO:<x@other.example>"), 250, "2.1.5")
+        s.quit()
+
+
 # ---------------------------------------------------------------- policy: --strong-only (534)
 
 def test_strong_only_account(tls_server):
