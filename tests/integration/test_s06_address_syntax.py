@@ -48,6 +48,20 @@ INVALID = [
 ]
 
 
+# SPEC.md §6 lengths (RFC 5321 §4.5.3.1), in octets as written: local part
+# ≤ 64, domain ≤ 255, the whole path ≤ 256.  example.org takes every local part.
+LABEL63 = "d" * 63
+TOO_LONG = [
+    "l" * 65 + "@example.org",                                     # local part 65
+    "l" * 10 + "@" + ".".join([LABEL63] * 4) + ".org",              # domain 259
+    "l" * 64 + "@" + ".".join([LABEL63] * 3) + ".example.org",      # path 268
+]
+LONGEST = [
+    "l" * 64 + "@example.org",                                      # local part 64
+    "l" * 12 + "@" + ".".join([LABEL63] * 3) + "." + "e" * 51,      # path 256, domain 243
+]
+
+
 @pytest.fixture
 def client(server):
     c = smtp(server.port, ehlo=True)
@@ -120,3 +134,17 @@ def test_non_ascii_octet_that_is_not_utf8(server):
     with server.session() as s:
         s.ehlo()
         check(s.cmd(b"MAIL FROM:<j\xf6ran@example.com>"), 553, "5.6.7")
+
+
+@pytest.mark.parametrize("addr", TOO_LONG)
+def test_over_long_addresses_are_bad_syntax(client, addr):
+    check(client.docmd("MAIL", f"FROM:<{addr}>"), 553, "5.1.7", text=BAD_ADDR)
+    check(client.docmd("MAIL", "FROM:<sender@other.example>"), 250, "2.1.0")
+    check(client.docmd("RCPT", f"TO:<{addr}>"), 553, "5.1.3", text=BAD_ADDR)
+    check(client.docmd("VRFY", f"<{addr}>"), 553, "5.1.3")
+
+
+@pytest.mark.parametrize("addr", LONGEST)
+def test_longest_addresses_are_accepted(client, addr):
+    assert len(addr) in (76, 256)
+    check(client.docmd("MAIL", f"FROM:<{addr}>"), 250, "2.1.0", text="Sender OK")

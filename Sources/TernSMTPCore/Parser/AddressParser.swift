@@ -11,15 +11,26 @@ public enum AddressParser {
     /// Parses a mailbox written without brackets: `user@example.com`, `"a b"@[192.0.2.1]`.
     ///
     ///     Mailbox = Local-part "@" ( Domain / address-literal )
+    ///
+    /// Lengths as RFC 5321 §4.5.3.1 and SPEC.md §6 limit them, in octets as written: local part
+    /// ≤ 64, domain ≤ 255, the whole mailbox ≤ 256; longer is bad syntax.
     public static func mailbox(_ text: Substring, utf8: Bool) throws(AddressError) -> Mailbox {
         if !utf8 && !text.utf8.allSatisfy({ $0 < 128 }) { throw .nonASCII }
+        guard text.utf8.count <= pathLimit else { throw .syntax }
         var scanner = Scanner(text)
         let local = try localPart(&scanner)
         guard scanner.take("@") else { throw .syntax }
         let domain = try domain(&scanner)
         guard scanner.isAtEnd else { throw .syntax }
+        let domainLength = domain.description.utf8.count
+        guard domainLength <= domainLimit, text.utf8.count - domainLength - 1 <= localPartLimit else { throw .syntax }
         return Mailbox(localPart: local, domain: domain)
     }
+
+    /// The longest local part, domain and path (between `<` and `>`), in octets (RFC 5321 §4.5.3.1).
+    public static let localPartLimit = 64
+    public static let domainLimit = 255
+    public static let pathLimit = 256
 
     /// Parses the inside of a path's brackets, dropping a source route.
     ///
@@ -27,6 +38,7 @@ public enum AddressParser {
     ///     A-d-l = At-domain *( "," At-domain )
     ///     At-domain = "@" Domain
     public static func pathContent(_ text: Substring, utf8: Bool) throws(AddressError) -> Mailbox {
+        guard text.utf8.count <= pathLimit else { throw .syntax }
         var rest = text
         if rest.first == "@" {
             guard let colon = rest.firstIndex(of: ":") else { throw .syntax }
