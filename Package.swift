@@ -142,7 +142,8 @@ let package = Package(
         ),
         .testTarget(name: "TernSMTPCoreTests", dependencies: ["TernSMTPCore", "TernTestSupport"], swiftSettings: strict),
         .testTarget(name: "TernSMTPServerTests", dependencies: ["TernSMTPServer", "TernTestSupport",
-            .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "TernSMTPClientTests", dependencies: [
             "TernSMTPClient", "TernSMTPCore", "TernTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -5,7 +5,7 @@ extension ConfigDecoder {
         guard let node, let table = table(node, at: path) else { return limits }
         checkKeys(table, at: path, allowed: [
             "message_size", "recipients", "connections", "connections_per_client", "exempt_networks",
-            "idle_timeout", "bad_commands", "auth_failures", "min_free_disk",
+            "idle_timeout", "stress_idle_timeout", "bad_commands", "auth_failures", "min_free_disk",
         ])
         for entry in table.entries {
             let (key, value) = (entry.key, entry.value)
@@ -25,6 +25,8 @@ extension ConfigDecoder {
                 }
             case "idle_timeout":
                 if let duration = duration(value, at: keyPath) { limits.idleTimeout = duration }
+            case "stress_idle_timeout":
+                if let duration = duration(value, at: keyPath) { limits.stressIdleTimeout = duration }
             case "bad_commands":
                 if let count = positiveInteger(value, at: keyPath) { limits.badCommands = count }
             case "auth_failures":

@@ -13,8 +13,11 @@ extension TernConfiguration {
         public var connectionsPerClient: Int
         /// Clients not counted against ``connectionsPerClient``.
         public var exemptNetworks: [Network]
-        /// Longest wait for a command, data line, chunk or SASL response (421 4.4.2).
+        /// Longest wait for a command, data line, chunk or SASL response (421 4.4.2), and for
+        /// room to write a reply (then the connection is closed).
         public var idleTimeout: Duration
+        /// The idle timeout while 80 % of ``connections`` are in use (SPEC.md §0.2).
+        public var stressIdleTimeout: Duration
         /// Protocol errors per session before 421 4.7.0.
         public var badCommands: Int
         /// Failed AUTH attempts in one session before every further AUTH gets 454 4.7.0.
@@ -26,10 +29,11 @@ extension TernConfiguration {
         public init(
             messageSize: Int = 35 * 1_048_576,
             recipients: Int = 100,
-            connections: Int = 1_000,
+            connections: Int = 10_000,
             connectionsPerClient: Int = 50,
             exemptNetworks: [Network] = [.ipv4Loopback, .ipv6Loopback],
             idleTimeout: Duration = .seconds(5 * 60),
+            stressIdleTimeout: Duration = .seconds(10),
             badCommands: Int = 20,
             minFreeDisk: Int = 100 * 1_048_576,
             authFailures: Int = 3
@@ -40,6 +44,7 @@ extension TernConfiguration {
             self.connectionsPerClient = connectionsPerClient
             self.exemptNetworks = exemptNetworks
             self.idleTimeout = idleTimeout
+            self.stressIdleTimeout = stressIdleTimeout
             self.badCommands = badCommands
             self.minFreeDisk = minFreeDisk
             self.authFailures = authFailures

@@ -41,7 +41,14 @@ public enum Daemon {
         let exempt = configuration.limits.exemptNetworks
         let tracker = ConnectionTracker(
             maximum: configuration.limits.connections, maximumPerClient: configuration.limits.connectionsPerClient,
-            isExempt: { address in exempt.contains { $0.contains(address: address) } })
+            isExempt: { address in exempt.contains { $0.contains(address: address) } },
+            stressChanged: { stressed, open in
+                if stressed {
+                    logger.warning("stress: connections near the limit, waits shortened", metadata: ["open": "\(open)"])
+                } else {
+                    logger.notice("stress over", metadata: ["open": "\(open)"])
+                }
+            })
         let authenticator = AccountAuthenticator(store: AccountStore(dataDirectory: data), threadPool: threadPool)
         let checkpoints = CheckpointRegistry(try await spool.checkpoints(), logger: logger)
         let mta = MTA(configuration: configuration, spool: spool, runner: runner, tracker: tracker,
@@ -75,7 +82,8 @@ public enum Daemon {
             services.append(try await SMTPServer(
                 configuration: SMTPServerConfiguration(
                     host: listener.host, port: listener.port, session: session,
-                    idleTimeout: configuration.limits.idleTimeout, tls: tls, authenticator: authenticator),
+                    idleTimeout: configuration.limits.idleTimeout,
+                    stressIdleTimeout: configuration.limits.stressIdleTimeout, tls: tls, authenticator: authenticator),
                 delegate: mta, tracker: tracker, logger: logger))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

@@ -17,47 +17,81 @@ public final class ConnectionTracker: Sendable {
         var perClient: [String: Int] = [:]
         var authFailures: [String: Int] = [:]
         var shuttingDown = false
+        var stressed = false
     }
 
     private let maximum: Int
     private let maximumPerClient: Int
     private let isExempt: @Sendable (String) -> Bool
+    private let stressChanged: @Sendable (_ stressed: Bool, _ open: Int) -> Void
     private let state = NIOLockedValueBox(State())
 
     /// - Parameters:
     ///   - maximum: connections at once, all listeners together.
     ///   - maximumPerClient: connections at once from one address not exempt.
     ///   - isExempt: addresses not counted per client (loopback by default).
-    public init(maximum: Int, maximumPerClient: Int, isExempt: @escaping @Sendable (String) -> Bool) {
+    ///   - stressChanged: told once when stress begins (80 % of `maximum` in use) and once when
+    ///     it ends (below 70 %), with the connections open then (SPEC.md §0.2).
+    public init(
+        maximum: Int, maximumPerClient: Int, isExempt: @escaping @Sendable (String) -> Bool,
+        stressChanged: @escaping @Sendable (_ stressed: Bool, _ open: Int) -> Void = { _, _ in }
+    ) {
         self.maximum = maximum
         self.maximumPerClient = maximumPerClient
         self.isExempt = isExempt
+        self.stressChanged = stressChanged
     }
 
     /// Open sessions now.
     public var count: Int { state.withLockedValue { $0.open.count } }
 
-    func admit(_ channel: any Channel, address: String) -> Admission {
+    /// Whether the server is under stress: every wait then uses the stress idle timeout.
+    public var isStressed: Bool { state.withLockedValue { $0.stressed } }
+
+    /// Enters stress at 80 % of the maximum in use, leaves it below 70 %; returns the channels
+    /// to tell, or nil when nothing changed. Called with the lock held.
+    private func updateStress(_ state: inout State) -> [any Channel]? {
+        let open = state.open.count
+        let stressed = state.stressed ? open * 10 >= maximum * 7 : open * 10 >= maximum * 8
+        guard stressed != state.stressed else { return nil }
+        state.stressed = stressed
+        return state.open.values.map(\.channel)
+    }
+
+    private func announce(_ channels: [any Channel]?) {
+        guard let channels else { return }
+        let (stressed, open) = state.withLockedValue { ($0.stressed, $0.open.count) }
+        stressChanged(stressed, open)
+        for channel in channels {
+            channel.pipeline.fireUserInboundEventTriggered(StressChanged())
+        }
+    }
+
+    package func admit(_ channel: any Channel, address: String) -> Admission {
         let exempt = isExempt(address)
-        return state.withLockedValue { state in
-            guard state.open.count < maximum else { return .serverFull }
-            if !exempt && state.perClient[address, default: 0] >= maximumPerClient { return .clientFull }
+        let (admission, changed) = state.withLockedValue { state -> (Admission, [any Channel]?) in
+            guard state.open.count < maximum else { return (.serverFull, nil) }
+            if !exempt && state.perClient[address, default: 0] >= maximumPerClient { return (.clientFull, nil) }
             let id = state.nextID
             state.nextID += 1
             state.open[id] = (channel, address)
             if !exempt { state.perClient[address, default: 0] += 1 }
             if state.shuttingDown { channel.pipeline.fireUserInboundEventTriggered(ShutdownRequested()) }
-            return .admitted(id)
+            return (.admitted(id), updateStress(&state))
         }
+        announce(changed)
+        return admission
     }
 
-    func release(_ id: UInt64) {
-        state.withLockedValue { state in
-            guard let entry = state.open.removeValue(forKey: id) else { return }
+    package func release(_ id: UInt64) {
+        let changed = state.withLockedValue { state -> [any Channel]? in
+            guard let entry = state.open.removeValue(forKey: id) else { return nil }
             if let count = state.perClient[entry.address] {
                 state.perClient[entry.address] = count > 1 ? count - 1 : nil
             }
+            return updateStress(&state)
         }
+        announce(changed)
     }
 
     /// Counts a failed AUTH from `address`; returns its failures since its last success.

@@ -34,8 +34,8 @@ public final class SMTPServer: Service, Sendable {
         var random = SystemRandomSource()
         secret = SASLServerSecret(random: &random)
         let implicitTLS = configuration.session.role == .smtps ? configuration.tls : nil
-        let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
-            + configuration.idleTimeout.components.attoseconds / 1_000_000_000)
+        let idleTimeout = TimeAmount(configuration.idleTimeout)
+        let stressIdleTimeout = TimeAmount(configuration.stressIdleTimeout)
         serverChannel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -47,7 +47,8 @@ public final class SMTPServer: Service, Sendable {
                     if let implicitTLS {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: implicitTLS.context))
                     }
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(WaitTimeoutHandler(
+                        normal: idleTimeout, stress: stressIdleTimeout, isStressed: { tracker.isStressed }))
                     try channel.pipeline.syncOperations.addHandler(ConnectionEventHandler())
                     return try NIOAsyncChannel<ConnectionEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }

@@ -8,8 +8,11 @@ public struct SMTPServerConfiguration: Sendable {
     public var port: Int
     /// What each session needs: host name, role, limits.
     public var session: ServerSessionConfiguration
-    /// The longest wait for client input before `421 4.4.2`.
+    /// The longest wait for client input before `421 4.4.2`, and for room to write a reply
+    /// before the connection is closed.
     public var idleTimeout: Duration
+    /// The idle timeout while the server is under stress (SPEC.md §0.2).
+    public var stressIdleTimeout: Duration
     /// The TLS context for STARTTLS and `smtps`; required when the session offers TLS.
     public var tls: TLSContextHolder?
     /// The account store for AUTH; required when the session offers mechanisms.
@@ -20,7 +23,7 @@ public struct SMTPServerConfiguration: Sendable {
 
     public init(
         host: String, port: Int, session: ServerSessionConfiguration, idleTimeout: Duration = .seconds(300),
-        tls: TLSContextHolder? = nil, authenticator: (any SMTPAuthenticator)? = nil,
+        stressIdleTimeout: Duration = .seconds(10), tls: TLSContextHolder? = nil, authenticator: (any SMTPAuthenticator)? = nil,
         authFailureDelay: Duration = .milliseconds(250)
     ) {
         precondition(!session.tlsAvailable && session.role != .smtps || tls != nil, "TLS needs a context")
@@ -29,6 +32,7 @@ public struct SMTPServerConfiguration: Sendable {
         self.port = port
         self.session = session
         self.idleTimeout = idleTimeout
+        self.stressIdleTimeout = stressIdleTimeout
         self.tls = tls
         self.authenticator = authenticator
         self.authFailureDelay = authFailureDelay

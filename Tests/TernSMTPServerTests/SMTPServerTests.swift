@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOEmbedded
 import Testing
 import TernSMTPCore
 import TernSMTPServer
@@ -84,5 +85,28 @@ import TernSMTPServer
             #expect(output == "421 4.3.2 mx.example.com Too many connections, closing transmission channel\r\n")
             try await first.channel.channel.close()
         }
+    }
+}
+
+/// Stress (SPEC.md §0.2): from 80 % of the connection limit in use until below 70 %.
+@Suite struct ConnectionStressTests {
+    @Test func stressBeginsAt80AndEndsBelow70Percent() throws {
+        let changes = NIOLockedValueBox<[Bool]>([])
+        let tracker = ConnectionTracker(maximum: 10, maximumPerClient: 10, isExempt: { _ in true },
+                                        stressChanged: { stressed, _ in changes.withLockedValue { $0.append(stressed) } })
+        let channels = (0..<9).map { _ in EmbeddedChannel() }
+        var ids: [UInt64] = []
+        for channel in channels.prefix(7) {
+            guard case .admitted(let id) = tracker.admit(channel, address: "127.0.0.1") else { Issue.record(); return }
+            ids.append(id)
+        }
+        #expect(!tracker.isStressed)
+        guard case .admitted(let eighth) = tracker.admit(channels[7], address: "127.0.0.1") else { Issue.record(); return }
+        #expect(tracker.isStressed)
+        tracker.release(eighth)
+        #expect(tracker.isStressed, "7 of 10 is not below 70 %")
+        tracker.release(ids.removeLast())
+        #expect(!tracker.isStressed)
+        #expect(changes.withLockedValue { $0 } == [true, false])
     }
 }

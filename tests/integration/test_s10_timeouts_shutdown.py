@@ -116,3 +116,76 @@ def test_accepted_mail_survives_a_clean_restart(tern_factory):
     srv.start()
     for m in markers:
         wait_delivered(srv.data_dir, "user@example.com", m)
+
+
+# ---------------------------------------------------------------- stress and write stalls (§0.2)
+
+def sessions_open(srv) -> int:
+    """The `Sessions:` figure of HELP STATUS, this session included."""
+    with srv.session() as s:
+        status = s.cmd("HELP STATUS")
+        s.quit()
+    [count] = [int(line.split()[-1]) for line in status.lines if "Sessions:" in line]
+    return count
+
+
+def test_stress_shortens_every_wait(tern_factory):
+    """From 80 % of `limits.connections` in use, every wait (those already
+    under way too) uses `stress_idle_timeout`; below 70 % the normal idle
+    timeout applies again; both changes are logged."""
+    srv = tern_factory({"limits": {"connections": 10, "idle_timeout": "30s", "stress_idle_timeout": "1s"}})
+    idle = [srv.session() for _ in range(7)]
+    try:
+        time.sleep(1.5)
+        for s in idle:  # 70 %: not stressed, the 30 s timeout holds
+            check(s.cmd("NOOP"), 250, "2.0.0")
+        time.sleep(1.5)
+        eighth = srv.session()  # 80 %: stress; the seven waited longer than 1 s already
+        t0 = time.monotonic()
+        for s in idle:
+            check(s.read_reply(timeout=10), 421, "4.4.2", text=TIMEOUT_TEXT)
+            s.expect_eof()
+        assert time.monotonic() - t0 < 5
+        # With them gone the server is below 70 %: the eighth keeps the normal timeout.
+        time.sleep(1.5)
+        check(eighth.cmd("NOOP"), 250, "2.0.0")
+        idle.append(eighth)
+    finally:
+        for s in idle:
+            s.close()
+    deadline = time.monotonic() + 10
+    while "stress over" not in srv.log():
+        assert time.monotonic() < deadline, srv.log()
+        time.sleep(0.1)
+    assert "stress: connections near the limit" in srv.log()
+
+
+def test_client_that_stops_reading_is_closed(tern_factory):
+    """A client that pipelines commands but never reads the replies: once a
+    reply can't be written for the idle timeout, the connection is closed
+    (no reply); the server's other sessions are unaffected."""
+    srv = tern_factory({"limits": {"idle_timeout": "2s"}})
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", srv.port))
+    try:
+        sock.setblocking(False)
+        chunk = b"NOOP\r\n" * 10_000
+        deadline = time.monotonic() + 30
+        blocked_since = None
+        while time.monotonic() < deadline:  # until the server stops reading (it can't write)
+            try:
+                sock.send(chunk)
+                blocked_since = None
+            except BlockingIOError:
+                blocked_since = blocked_since or time.monotonic()
+                if time.monotonic() - blocked_since > 0.5:
+                    break
+                time.sleep(0.05)
+        assert blocked_since is not None, "the server never stopped reading"
+        deadline = time.monotonic() + 15
+        while sessions_open(srv) > 1:
+            assert time.monotonic() < deadline, "the stalled session was never closed"
+            time.sleep(0.5)
+    finally:
+        sock.close()
