@@ -17,7 +17,7 @@ extension DeliveryTarget {
     static func targets(of mailbox: Mailbox, in recipients: LocalRecipients) -> [DeliveryTarget] {
         switch recipients.resolve(.mailbox(mailbox), relayAllowed: true) {
         case .accept(let targets): targets.map(DeliveryTarget.init)
-        case .forward(let target): [.remote(target)]
+        case .forward(let target): [DeliveryTarget(recipients.target(forwardingTo: target))]
         case .relocated, .unknown, .unavailable, .disabled, .relayDenied: []
         }
     }

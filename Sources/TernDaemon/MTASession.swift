@@ -68,7 +68,8 @@ actor MTASession: SMTPSessionHandler {
             recipients.append(Recipient(path: path, parameters: parameters, targets: targets))
             return .recipientOK
         case .forward(let target):
-            recipients.append(Recipient(path: path, parameters: parameters, targets: [.remote(target)]))
+            let local = mta.configuration.local
+            recipients.append(Recipient(path: path, parameters: parameters, targets: [local.target(forwardingTo: target)]))
             return .willForward(target)
         case .relocated, .unknown, .unavailable, .disabled, .relayDenied:
             throw verdict.refusal(naming: Self.text(of: path))!

@@ -29,8 +29,9 @@ extension LocalRecipients {
         return key.isPostmaster ? .postmaster : .unknown
     }
 
-    /// The target a forward resolves to: local delivery when it names a local domain.
-    func target(forwardingTo mailbox: Mailbox) -> RecipientTarget {
+    /// The target a forward resolves to: local delivery when it names a local domain, never a
+    /// relay to this server (SPEC.md §11).
+    public func target(forwardingTo mailbox: Mailbox) -> RecipientTarget {
         isLocal(mailbox.domain) ? .local(mailbox.deliveryForm) : .remote(mailbox)
     }
 }

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from smtp_client import check, smtp, smtp_close
+from smtp_client import check, make_message, send_message, smtp, smtp_close, unique_marker, wait_delivered
 
 UNKNOWN = "Requested action not taken: mailbox unavailable"
 BAD_ADDR = "Requested action not taken: mailbox name not allowed"
@@ -224,3 +224,20 @@ def test_swaks_relay_attempt_refused(server):
         capture_output=True, text=True, timeout=30)
     assert res.returncode != 0, res.stdout
     assert "<** 554 5.7.1 <x@other.example>: Relay access denied" in res.stdout, res.stdout
+
+
+def test_forward_to_a_local_address_is_delivered_locally(tern_factory):
+    """SPEC.md §11: a forward whose target is a local address is delivered
+    here (251 all the same), never relayed out and back."""
+    srv = tern_factory({"local": {"forward": {"fwd@example.com": None, "home@example.com": "user2@example.com"}}})
+    marker = unique_marker("fwd-local")
+    with srv.session() as s:
+        s.ehlo()
+        check(s.cmd("MAIL FROM:<sender@other.example>"), 250, "2.1.0")
+        check(s.cmd("RCPT TO:<home@example.com>"), 251, "2.1.5",
+              text="User not local; will forward to <user2@example.com>")
+        s.quit()
+    send_message(srv.port, make_message(marker), "sender@other.example", ["home@example.com"])
+    [copy] = wait_delivered(srv.data_dir, "user2@example.com", marker)
+    assert b"Delivered-To: user2@example.com" in copy
+    srv.wait_queue_empty()

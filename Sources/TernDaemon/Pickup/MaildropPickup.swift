@@ -247,7 +247,7 @@ public final class MaildropPickup: Service {
             case .accept(let targets):
                 for target in targets { add(path, DeliveryTarget(target), .pending) }
             case .forward(let target):
-                add(path, .remote(target), .pending)
+                add(path, DeliveryTarget(local.target(forwardingTo: target)), .pending)
             case .relocated, .unknown, .unavailable, .disabled, .relayDenied:
                 let reply = verdict.refusal(naming: mailbox.description)!
                 add(path, local.isLocal(mailbox.domain) ? .local(mailbox) : .remote(mailbox),
