@@ -34,8 +34,12 @@ public enum Daemon {
         _ = try await spool.recover()
         let courier = MaildirCourier(mailRoot: data + "/mail", threadPool: threadPool)
         let local = configuration.local
+        var delivery = configuration.delivery
+        delivery.ownEndpoints = OwnEndpoints(listeners: configuration.listeners.map {
+            OwnEndpoints.Endpoint(host: $0.host, port: $0.port)
+        })
         let runner = try QueueRunner(
-            spool: spool, courier: courier, hostname: configuration.hostname, settings: configuration.delivery,
+            spool: spool, courier: courier, hostname: configuration.hostname, settings: delivery,
             resolver: SystemResolver(servers: configuration.dnsServers, threadPool: threadPool),
             reportTargets: { DeliveryTarget.targets(of: $0, in: local) }, logger: logger)
         let exempt = configuration.limits.exemptNetworks

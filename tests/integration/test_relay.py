@@ -12,7 +12,7 @@ import time
 
 import smtp_client
 from smtp_client import swaks, unique_marker
-from tern_server import BOB, BOB_PASSWORD, tern_binary
+from tern_server import BOB, BOB_PASSWORD, merge, tern_binary, to_toml
 
 SENDER = "user@example.com"
 
@@ -358,3 +358,26 @@ def test_authenticated_client_relays(tern_factory, sink_factory):
     [got] = sink.wait_messages(1)
     assert got.header("Subject") == marker
     assert b"with ESMTPSA id" in got.data
+
+
+def test_mail_that_would_loop_back_to_myself_fails_with_5_4_6(tern_factory):
+    """SPEC.md §11 end: a route or an address literal that names one of
+    Tern's own listening sockets never makes it connect to itself; the
+    recipient fails with 554 5.4.6 and the sender gets one report."""
+    tern = tern_factory(relay_config(), start=False)
+    tern.config = merge(tern.config, {
+        "routes": {"loop.test": f"smtp:127.0.0.1:{tern.port}"},
+        "delivery": {"smtp_port": tern.port},
+    })
+    tern.config_path.write_text(to_toml(tern.config))
+    tern.start()
+    for to in ("r@loop.test", "r@[127.0.0.1]"):
+        marker = unique_marker("loop")
+        send(tern, to, marker)
+        report = wait_report(tern, marker)
+        [group] = status_fields(report)
+        assert group["action"] == "failed"
+        assert group["status"] == "5.4.6"
+        assert "loops back to myself" in group["diagnostic-code"]
+    wait_spool_empty(tern)
+    assert tern.log().count("client=127.0.0.1 session=") == 3, "Tern connected to itself"

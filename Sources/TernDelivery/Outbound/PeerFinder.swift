@@ -10,10 +10,23 @@ struct PeerFinder: Sendable {
     let resolver: any MXResolving
     /// The port of hosts found by MX lookup (`[delivery] smtp_port`).
     let smtpPort: Int
+    /// This server's listeners: never a candidate.
+    var ownEndpoints = OwnEndpoints()
 
     /// The hosts for `destination`, or the reply every recipient gets when there are none:
-    /// permanent for a null MX or a domain that doesn't exist, temporary when the DNS fails.
+    /// permanent for a null MX, a domain that doesn't exist or hosts that are all this server
+    /// itself, temporary when the DNS fails.
     func candidates(for destination: Destination) async -> PeerSearch {
+        let search = await allCandidates(for: destination)
+        guard case .found(let all) = search else { return search }
+        let others = all.filter { candidate in
+            guard case .tcp(let host, let port) = candidate.address else { return true }
+            return !ownEndpoints.reaches(host: host, port: port)
+        }
+        return others.isEmpty ? .none(.loopsBackToMyself(destination.description)) : .found(others)
+    }
+
+    private func allCandidates(for destination: Destination) async -> PeerSearch {
         switch destination {
         case .relay(.smtp(let host, let port)), .relay(.lmtp(let host, let port)):
             // A route's host is a name the operator chose: the system resolver (and /etc/hosts)

@@ -80,7 +80,8 @@ public final class QueueRunner: Service {
         self.settings = settings
         self.dispatcher = OutboundDispatcher(
             transport: OutboundTransport(
-                finder: PeerFinder(resolver: resolver, smtpPort: settings.smtpPort), hostname: hostname, tls: tls,
+                finder: PeerFinder(resolver: resolver, smtpPort: settings.smtpPort, ownEndpoints: settings.ownEndpoints),
+                hostname: hostname, tls: tls,
                 requireTLS: settings.requireTLS, timeout: peerTimeout, logger: logger),
             concurrency: settings.concurrency, perDestination: settings.perDestination)
         self.dsn = DSNBuilder(reportingHost: hostname)

@@ -25,6 +25,8 @@ public struct DeliverySettings: Hashable, Sendable {
     /// Lower-cased names of the domains whose mail waits for ETRN or ATRN (`[[etrn.node]]`,
     /// `[odmr] domains`): the scheduler never sends it; it expires after ``holdLifetime``.
     public var holdDomains: Set<String> = []
+    /// This server's listening sockets: mail is never relayed to them.
+    public var ownEndpoints = OwnEndpoints()
 
     /// Settings at CONFIG.md's defaults unless given.
     public init(
