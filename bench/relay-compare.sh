@@ -21,7 +21,7 @@
 # POSTFIX_PORT, SINK_PORT (default: free ports).  Postfix runs as a private
 # instance under /tmp (tests/integration/peers/postfix.py); /etc/postfix is
 # not touched.  Exit status: 3 when Tern refuses the relay configuration
-# (CONFIG.md keys it does not know yet), 1 when messages were lost or refused.
+# (docs/configuration.md keys it does not know yet), 1 when messages were lost or refused.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

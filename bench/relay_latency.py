@@ -28,7 +28,7 @@ message with one readuntil, runs in its own process (no GIL shared with this
 client) and costs both relays the same.  It advertises PIPELINING, 8BITMIME
 and ENHANCEDSTATUSCODES, not CHUNKING, so both relays send DATA.
 
-Tern is configured per CONFIG.md: `[relay] networks = ["127.0.0.1"]` and the
+Tern is configured per docs/configuration.md: `[relay] networks = ["127.0.0.1"]` and the
 sink as next hop for the recipients' domain, by `[routes] "sink.test" =
 "smtp:127.0.0.1:PORT"` (default) or `[relay] smarthost` (--next-hop
 smarthost), `[delivery] per_destination = SESSIONS`.  Postfix: a private

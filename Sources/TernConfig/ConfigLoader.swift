@@ -61,7 +61,7 @@ public enum ConfigLoader {
         return configuration
     }
 
-    /// The configuration `tern serve` runs on without a file (CONFIG.md, "The embedded default"):
+    /// The configuration `tern serve` runs on without a file (docs/configuration.md, "The embedded default"):
     /// one `mx` listener on `127.0.0.1:2525`, data in `<workingDirectory>/tern-data`, mail for
     /// every local part of `localhost` and `hostname` delivered locally.
     ///

@@ -10,7 +10,7 @@ extension TernConfiguration {
         /// Whether AUTH before TLS gets 538 5.7.11 (`auth.require_tls`).
         public var requireTLS: Bool
 
-        /// AUTH settings; the defaults are CONFIG.md's: every supported mechanism, TLS required.
+        /// AUTH settings; the defaults are docs/configuration.md's: every supported mechanism, TLS required.
         public init(mechanisms: [String] = Auth.supportedMechanisms, requireTLS: Bool = true) {
             self.mechanisms = mechanisms
             self.requireTLS = requireTLS

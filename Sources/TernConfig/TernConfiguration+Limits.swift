@@ -1,7 +1,7 @@
 public import TernPolicy
 
 extension TernConfiguration {
-    /// The limits of SPEC.md §0.2 (`[limits]`).
+    /// The limits of docs/behaviour.md §0.2 (`[limits]`).
     public struct Limits: Sendable, Equatable {
         /// Largest message accepted, in octets, advertised as `SIZE` (552 5.3.4 above it).
         public var messageSize: Int
@@ -16,7 +16,7 @@ extension TernConfiguration {
         /// Longest wait for a command, data line, chunk or SASL response (421 4.4.2), and for
         /// room to write a reply (then the connection is closed).
         public var idleTimeout: Duration
-        /// The idle timeout while 80 % of ``connections`` are in use (SPEC.md §0.2).
+        /// The idle timeout while 80 % of ``connections`` are in use (docs/behaviour.md §0.2).
         public var stressIdleTimeout: Duration
         /// Protocol errors per session before 421 4.7.0.
         public var badCommands: Int
@@ -25,7 +25,7 @@ extension TernConfiguration {
         /// Free octets the spool file system must keep; below it MAIL gets 452 4.3.1.
         public var minFreeDisk: Int
 
-        /// Limits; every default is CONFIG.md's.
+        /// Limits; every default is docs/configuration.md's.
         public init(
             messageSize: Int = 35 * 1_048_576,
             recipients: Int = 100,

@@ -2,7 +2,7 @@ public import TernDelivery
 public import TernPolicy
 public import TernSMTPCore
 
-/// Everything `tern.toml` configures, with CONFIG.md's defaults.
+/// Everything `tern.toml` configures, with docs/configuration.md's defaults.
 ///
 /// Build one with ``ConfigLoader``: it reads a file (or takes the embedded default), checks
 /// every key and resolves relative paths.
@@ -40,7 +40,7 @@ public struct TernConfiguration: Sendable, Equatable {
     /// Checkpoint/restart (`[checkpoint]`), at its defaults when the file has none.
     public var checkpoint = Checkpoint()
 
-    /// A configuration; every argument but `hostname` defaults to CONFIG.md's default.
+    /// A configuration; every argument but `hostname` defaults to docs/configuration.md's default.
     ///
     /// - Parameters:
     ///   - hostname: the server's host name, normally the machine's.

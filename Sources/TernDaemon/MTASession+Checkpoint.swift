@@ -5,7 +5,7 @@ import TernSMTPCore
 import TernSMTPServer
 import TernSpool
 
-/// Checkpoint/restart (RFC 1845, SPEC.md §16): the record a TRANSID names, and stores whose
+/// Checkpoint/restart (RFC 1845, docs/behaviour.md §16): the record a TRANSID names, and stores whose
 /// text survives a broken connection.
 extension MTASession {
     func checkpoint(_ key: CheckpointKey) async -> CheckpointResume? {

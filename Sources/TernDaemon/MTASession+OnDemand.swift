@@ -7,9 +7,9 @@ import TernSMTPCore
 import TernSMTPServer
 
 /// ETRN and ATRN: which hold domains a request covers, and releasing their mail
-/// (SPEC.md §14, §15).
+/// (docs/behaviour.md §14, §15).
 extension MTASession {
-    // Order after the core's checks (SPEC.md §14): permission, run in progress, count.
+    // Order after the core's checks (docs/behaviour.md §14): permission, run in progress, count.
     func etrn(_ request: ETRNRequest) async -> Reply {
         let node = request.node.description
         let domains: [String]
@@ -35,7 +35,7 @@ extension MTASession {
         }
     }
 
-    // Order after the core's checks (SPEC.md §15): ownership, lock, mail present.
+    // Order after the core's checks (docs/behaviour.md §15): ownership, lock, mail present.
     func atrn(_ request: ATRNRequest, account: String) async -> ATRNDecision {
         guard let domains = mta.configuration.local.holdDomains.atrnDomains(for: request, account: account) else {
             logger.info("atrn refused: domain not owned", metadata: ["account": "\(account)", "request": "\(request)"])

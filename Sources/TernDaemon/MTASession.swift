@@ -113,7 +113,7 @@ actor MTASession: SMTPSessionHandler {
         }
     }
 
-    /// TLS is up: the session starts over, authentication included (SPEC.md §12), so the
+    /// TLS is up: the session starts over, authentication included (docs/behaviour.md §12), so the
     /// relay right of an AUTH done in clear text goes too.
     func tlsEstablished(version: String) async {
         tls = version

@@ -2,7 +2,7 @@ import TernPolicy
 import TernSMTPCore
 
 extension RecipientVerdict {
-    /// The reply refusing this recipient (SPEC.md §5), naming it as `address`; nil when it is
+    /// The reply refusing this recipient (docs/behaviour.md §5), naming it as `address`; nil when it is
     /// accepted or forwarded.
     func refusal(naming address: String) -> Reply? {
         switch self {

@@ -2,7 +2,7 @@ import TernSMTPCore
 import TernSpool
 
 /// The `Received:` field Tern adds to every message it delivers or relays (RFC 5321 §4.4,
-/// SPEC.md §11), written once for the Maildir courier and the relay.
+/// docs/behaviour.md §11), written once for the Maildir courier and the relay.
 enum TraceFields {
     /// `Received: from <client> ([address]) (using TLS…) by <hostname> (Tern) with <protocol> id <id>
     /// [for <recipient>]; <date>`, folded, each line ended by `lineEnding`.

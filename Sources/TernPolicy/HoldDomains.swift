@@ -1,7 +1,7 @@
 public import TernSMTPCore
 
 /// The domains whose mail Tern holds until their node asks for it: by ETRN (`[[etrn.node]]`,
-/// RFC 1985) or by ATRN on an `odmr` listener (`[odmr] domains`, RFC 2645). SPEC.md §14, §15.
+/// RFC 1985) or by ATRN on an `odmr` listener (`[odmr] domains`, RFC 2645). docs/behaviour.md §14, §15.
 ///
 /// Mail for a hold domain is taken from anyone on `mx` and kept in the queue; the scheduler
 /// never sends it by itself.
@@ -92,7 +92,7 @@ public struct HoldDomains: Sendable, Hashable {
     }
 }
 
-/// Why ETRN names no node the client may release (SPEC.md §14, 459).
+/// Why ETRN names no node the client may release (docs/behaviour.md §14, 459).
 public enum ETRNRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     /// The node is not an `[[etrn.node]]` domain.
     case notHeld

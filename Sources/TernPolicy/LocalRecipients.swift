@@ -1,7 +1,7 @@
 public import TernSMTPCore
 
 /// The recipient tables of the local domains: who gets mail here, and what `RCPT` and `VRFY`
-/// answer for every address (CONFIG.md `[local]`, SPEC.md §3 and §5).
+/// answer for every address (docs/configuration.md `[local]`, docs/behaviour.md §3 and §5).
 ///
 /// Domains and local parts compare case-insensitively; local delivery targets are lower-cased.
 /// `%`, `!` and a quoted `@` in a local part are plain characters, never routing: with a

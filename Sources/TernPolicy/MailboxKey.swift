@@ -1,6 +1,6 @@
 import TernSMTPCore
 
-/// A mailbox as the recipient tables compare it: local part and domain lower-cased (SPEC.md §5).
+/// A mailbox as the recipient tables compare it: local part and domain lower-cased (docs/behaviour.md §5).
 package struct MailboxKey: Hashable, Sendable {
     package let localPart: String
     package let domain: String

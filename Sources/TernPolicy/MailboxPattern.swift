@@ -1,6 +1,6 @@
 public import TernSMTPCore
 
-/// An entry of the local mailbox list (`local.mailboxes` in CONFIG.md).
+/// An entry of the local mailbox list (`local.mailboxes` in docs/configuration.md).
 public enum MailboxPattern: Sendable, Hashable {
     /// Exactly this mailbox (`user@example.com`), compared case-insensitively.
     case mailbox(Mailbox)

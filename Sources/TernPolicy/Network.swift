@@ -3,7 +3,7 @@ import TernSMTPCore
 /// An IPv4 or IPv6 network in CIDR form: `192.0.2.0/24`, `127.0.0.1`, `::1/128`.
 ///
 /// Used for the clients exempt from the per-client connection limit
-/// (`limits.exempt_networks` in CONFIG.md).
+/// (`limits.exempt_networks` in docs/configuration.md).
 public struct Network: Sendable, Hashable, CustomStringConvertible {
     /// The network address, host bits cleared.
     let address: IPAddress

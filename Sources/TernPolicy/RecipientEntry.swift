@@ -30,7 +30,7 @@ extension LocalRecipients {
     }
 
     /// The target a forward resolves to: local delivery when it names a local domain, never a
-    /// relay to this server (SPEC.md §11).
+    /// relay to this server (docs/behaviour.md §11).
     public func target(forwardingTo mailbox: Mailbox) -> RecipientTarget {
         isLocal(mailbox.domain) ? .local(mailbox.deliveryForm) : .remote(mailbox)
     }

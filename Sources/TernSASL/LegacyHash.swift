@@ -1,7 +1,7 @@
 import TernSMTPCore
 import Crypto
 
-/// A password hash imported from another server (`tern user import`, SPEC.md §13 "Password
+/// A password hash imported from another server (`tern user import`, docs/behaviour.md §13 "Password
 /// transition"). It can check a password sent by PLAIN or LOGIN, but CRAM-MD5 and SCRAM need
 /// secrets that cannot be derived from it.
 public enum LegacyHash: Sendable, Hashable {

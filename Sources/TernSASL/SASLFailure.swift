@@ -1,4 +1,4 @@
-/// Why an AUTH exchange failed, with the reply each case gets (SPEC.md §13).
+/// Why an AUTH exchange failed, with the reply each case gets (docs/behaviour.md §13).
 public enum SASLFailure: Error, Sendable, Hashable {
     /// Wrong password, unknown user, wrong SCRAM proof, or CRAM-MD5 for an account that holds no
     /// CRAM-MD5 secret: `535 5.7.8 Authentication credentials invalid`, counted.

@@ -1,4 +1,4 @@
-/// The SASL mechanisms Tern's AUTH command offers (SPEC.md §13), in the order EHLO advertises them.
+/// The SASL mechanisms Tern's AUTH command offers (docs/behaviour.md §13), in the order EHLO advertises them.
 ///
 /// SeeAlso: RFC 4954, RFC 4616 (PLAIN), RFC 2195 (CRAM-MD5), RFC 5802 and RFC 7677 (SCRAM-SHA-256).
 public enum SASLMechanism: String, Sendable, Hashable, CaseIterable {

@@ -1,11 +1,11 @@
-/// The server side of one AUTH exchange (SPEC.md §13) as a pure step machine: it does no I/O,
+/// The server side of one AUTH exchange (docs/behaviour.md §13) as a pure step machine: it does no I/O,
 /// keeps no clock and logs nothing; the caller moves octets and loads accounts.
 ///
 /// The caller creates one machine per `AUTH` command, calls ``start(initialResponse:)``, and then
 /// follows each ``SASLStep``: for `.challenge` it sends `334` and passes the client's decoded
 /// answer to ``respond(_:)``; for `.lookUp` it loads the account and calls
 /// ``credentialsFound(_:)``; `.success` and `.failure` end the exchange. The caller itself
-/// handles what SPEC.md orders before the exchange (EHLO, syntax, TLS, failure limit), a `*`
+/// handles what docs/behaviour.md orders before the exchange (EHLO, syntax, TLS, failure limit), a `*`
 /// cancellation and undecodable base64. A call out of order ends the exchange with
 /// ``SASLFailure/malformed``.
 ///

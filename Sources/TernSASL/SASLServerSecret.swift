@@ -2,7 +2,7 @@ import Crypto
 
 /// A secret the server keeps for its lifetime and shares among all ``SASLServer`` exchanges.
 ///
-/// SCRAM must answer an unknown user with a normal-looking server-first message (SPEC.md §13),
+/// SCRAM must answer an unknown user with a normal-looking server-first message (docs/behaviour.md §13),
 /// so the salt it shows must stay the same from one attempt to the next, like a real account's,
 /// and must not be computable by the client. It is derived from the user name with this secret.
 /// Create one when the daemon starts; a restart changes the decoy salts, not any real one.

@@ -1,5 +1,5 @@
-/// Everything the server keeps about one account's password and AUTH policy (SPEC.md §13;
-/// CONFIG.md `tern user`). The daemon persists it; TernSASL only defines and derives it.
+/// Everything the server keeps about one account's password and AUTH policy (docs/behaviour.md §13;
+/// docs/configuration.md `tern user`). The daemon persists it; TernSASL only defines and derives it.
 public struct StoredCredentials: Sendable, Hashable {
     /// The SCRAM-SHA-256 keys; `nil` for an account imported with only a legacy hash.
     public var scram: SCRAMKeys?

@@ -62,7 +62,7 @@ struct ClientConnection {
         while !closed {
             let input: PeerInput?
             // Every message is decided once QUIT is out: its reply gets a short wait only
-            // (SPEC.md §15 step 4).
+            // (docs/behaviour.md §15 step 4).
             let wait = session.isOpen ? deadline : Deadline(
                 timeout: min(deadline.timeout, Self.quitReplyWait), channel: channel)
             do {

@@ -4,7 +4,7 @@ import NIOPosix
 import NIOSSL
 import TernSMTPCore
 
-/// Delivers messages to one SMTP or LMTP peer over one connection (ARCHITECTURE.md §2.2).
+/// Delivers messages to one SMTP or LMTP peer over one connection (RFC 5321 §3, RFC 2033 for LMTP).
 ///
 /// The protocol is `ClientSession`'s; this is its transport: it connects, feeds the peer's
 /// replies through `ReplyParser` into the session and performs the session's actions in order

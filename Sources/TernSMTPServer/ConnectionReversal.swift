@@ -1,7 +1,7 @@
 import NIOCore
 
 /// The work an ATRN starts: on the turned connection the server's owner acts as the SMTP
-/// client and hands over the held mail (RFC 2645 §4, SPEC.md §15). The server closes the
+/// client and hands over the held mail (RFC 2645 §4, docs/behaviour.md §15). The server closes the
 /// connection when `run` returns.
 public protocol ConnectionReversal: Sendable {
     /// Drives the SMTP client side of `connection` until done or the connection breaks.

@@ -2,7 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// Counts open connections across all listeners, enforces the server-wide and per-client
-/// limits, and reaches every open connection at shutdown (SPEC.md §1, §10).
+/// limits, and reaches every open connection at shutdown (docs/behaviour.md §1, §10).
 public final class ConnectionTracker: Sendable {
     /// Whether a new connection may proceed.
     public enum Admission: Sendable, Equatable {
@@ -31,7 +31,7 @@ public final class ConnectionTracker: Sendable {
     ///   - maximumPerClient: connections at once from one address not exempt.
     ///   - isExempt: addresses not counted per client (loopback by default).
     ///   - stressChanged: told once when stress begins (80 % of `maximum` in use) and once when
-    ///     it ends (below 70 %), with the connections open then (SPEC.md §0.2).
+    ///     it ends (below 70 %), with the connections open then (docs/behaviour.md §0.2).
     public init(
         maximum: Int, maximumPerClient: Int, isExempt: @escaping @Sendable (String) -> Bool,
         stressChanged: @escaping @Sendable (_ stressed: Bool, _ open: Int) -> Void = { _, _ in }

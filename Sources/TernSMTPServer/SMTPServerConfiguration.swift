@@ -1,6 +1,6 @@
 import TernSMTPCore
 
-/// How one `SMTPServer` listens and what limits it enforces (SPEC.md §0.2).
+/// How one `SMTPServer` listens and what limits it enforces (docs/behaviour.md §0.2).
 public struct SMTPServerConfiguration: Sendable {
     /// The address to listen on: `127.0.0.1`, `::1`, `0.0.0.0`.
     public var host: String
@@ -11,7 +11,7 @@ public struct SMTPServerConfiguration: Sendable {
     /// The longest wait for client input before `421 4.4.2`, and for room to write a reply
     /// before the connection is closed.
     public var idleTimeout: Duration
-    /// The idle timeout while the server is under stress (SPEC.md §0.2).
+    /// The idle timeout while the server is under stress (docs/behaviour.md §0.2).
     public var stressIdleTimeout: Duration
     /// The TLS context for STARTTLS and `smtps`; required when the session offers TLS.
     public var tls: TLSContextHolder?

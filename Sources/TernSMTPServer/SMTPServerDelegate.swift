@@ -59,10 +59,10 @@ public protocol SMTPSessionHandler: Sendable {
     /// The client authenticated as `account`.
     func authenticated(as account: String) async
     /// ETRN on `mx` passed the protocol checks: permission, a run in progress, the count; the
-    /// reply (250/251/252/253 once the run started, 458, 459; SPEC.md §14).
+    /// reply (250/251/252/253 once the run started, 458, 459; docs/behaviour.md §14).
     func etrn(_ request: ETRNRequest) async -> Reply
     /// ATRN by `account` on `odmr`: `.accepted` with the work for the turned connection (the
-    /// domains stay locked for it), or the refusal (450, 451, 453; SPEC.md §15).
+    /// domains stay locked for it), or the refusal (450, 451, 453; docs/behaviour.md §15).
     func atrn(_ request: ATRNRequest, account: String) async -> ATRNDecision
     /// The connection has ended, for whatever reason; no call follows.
     func sessionEnded() async

@@ -4,7 +4,7 @@ import TernConfig
 import TernDaemon
 
 /// `tern queue ...`: the queue of the running server, through its control socket
-/// `<data_dir>/control.sock` (CONFIG.md "Command line").
+/// `<data_dir>/control.sock` (docs/configuration.md "Command line").
 ///
 /// Exit codes: 0 done; 1 an unknown message or any other error, after one line
 /// `tern: <reason>` on standard error; 64 (EX_USAGE) a malformed queue id; 69 (EX_UNAVAILABLE)

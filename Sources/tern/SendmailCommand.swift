@@ -4,7 +4,7 @@ import TernConfig
 import TernDaemon
 
 /// `tern sendmail [-t] [-f SENDER] [-i] [RCPT...]`, also run when `tern` is invoked as `sendmail`
-/// (CONFIG.md "Command line"). Exits with `sysexits.h` statuses after one line
+/// (docs/configuration.md "Command line"). Exits with `sysexits.h` statuses after one line
 /// `sendmail: <reason>` on standard error; silent on success, as sendmail is.
 struct SendmailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

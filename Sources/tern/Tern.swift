@@ -3,7 +3,7 @@ import Foundation
 import TernConfig
 import TernDaemon
 
-/// The `tern` command (CONFIG.md "Command line").
+/// The `tern` command (docs/configuration.md "Command line").
 @main
 struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

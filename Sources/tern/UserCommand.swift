@@ -3,7 +3,7 @@ import Foundation
 import TernConfig
 import TernDaemon
 
-/// `tern user ...`: the SMTP AUTH accounts in `<data_dir>/accounts` (CONFIG.md "Command line").
+/// `tern user ...`: the SMTP AUTH accounts in `<data_dir>/accounts` (docs/configuration.md "Command line").
 ///
 /// Every subcommand exits 0 on success and 1 on any error, after one line `tern: <reason>` on
 /// standard error.

@@ -4,7 +4,7 @@ import TernPolicy
 import TernSMTPCore
 import Testing
 
-/// `[[etrn.node]]`, `[odmr]` and the `odmr` listener role (CONFIG.md).
+/// `[[etrn.node]]`, `[odmr]` and the `odmr` listener role (docs/configuration.md).
 @Suite struct OnDemandConfigTests {
     static let source = """
         [[listen]]
@@ -69,7 +69,7 @@ import Testing
     }
 }
 
-/// `[checkpoint]` (CONFIG.md, SPEC.md §16).
+/// `[checkpoint]` (docs/configuration.md, docs/behaviour.md §16).
 @Suite struct CheckpointConfigTests {
     @Test func defaultsAndValues() throws {
         #expect(try load("").checkpoint == TernConfiguration.Checkpoint(keepPartial: .seconds(86_400), syncEvery: 262_144))

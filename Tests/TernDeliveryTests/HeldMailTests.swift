@@ -6,7 +6,7 @@ import TernTestSupport
 import Testing
 
 /// Mail held for ETRN/ATRN nodes: never sent by the scheduler, released by a run to the
-/// node's route, expired after `hold_lifetime` (SPEC.md §14, CONFIG.md `[delivery]`).
+/// node's route, expired after `hold_lifetime` (docs/behaviour.md §14, docs/configuration.md `[delivery]`).
 @Suite struct HeldMailTests {
     private let sender = SpoolFixtures.mailbox("alice", "example.com")
 

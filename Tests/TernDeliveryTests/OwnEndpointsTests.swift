@@ -1,7 +1,7 @@
 import TernDelivery
 import Testing
 
-/// Relayed mail never connects back to this server's own listeners (SPEC.md §11).
+/// Relayed mail never connects back to this server's own listeners (docs/behaviour.md §11).
 @Suite struct OwnEndpointsTests {
     @Test func exactListener() {
         let own = OwnEndpoints(listeners: [.init(host: "127.0.0.1", port: 2525), .init(host: "::1", port: 2526)])

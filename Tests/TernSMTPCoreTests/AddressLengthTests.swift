@@ -1,7 +1,7 @@
 import Testing
 import TernSMTPCore
 
-/// RFC 5321 §4.5.3.1 lengths, in octets as written (SPEC.md §6).
+/// RFC 5321 §4.5.3.1 lengths, in octets as written (docs/behaviour.md §6).
 @Suite struct AddressLengthTests {
     static let label = String(repeating: "d", count: 63)
 

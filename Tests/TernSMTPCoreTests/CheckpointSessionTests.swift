@@ -3,7 +3,7 @@ import Testing
 import TernSMTPCore
 import TernTestSupport
 
-/// TRANSID, 355 and resumed transfers in the protocol core (SPEC.md §16, RFC 1845).
+/// TRANSID, 355 and resumed transfers in the protocol core (docs/behaviour.md §16, RFC 1845).
 @Suite struct CheckpointSessionTests {
     static var configuration: ServerSessionConfiguration {
         var configuration = ServerSessionTests.configuration

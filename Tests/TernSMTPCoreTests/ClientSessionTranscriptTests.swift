@@ -179,7 +179,7 @@ import TernSMTPCore
         }
     }
 
-    /// A refused MAIL decides the message; the next one starts with RSET (SPEC.md §15).
+    /// A refused MAIL decides the message; the next one starts with RSET (docs/behaviour.md §15).
     @Test func mailRefusedDecidesEveryRecipient() {
         var h = Self.harness([Self.message("m1", to: ["a@example.net", "b@example.net"]), Self.message("m2", to: ["c@example.net"])])
         Self.play(&h, [

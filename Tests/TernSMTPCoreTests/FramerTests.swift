@@ -38,7 +38,7 @@ import TernSMTPCore
 
     static let fakeTerminators = ["\n.\n", "\r.\r", "\r\n.\n", "\n.\r\n", "\r.\r\n", "\r\n.\r"]
 
-    /// SPEC.md §7.3: a fake terminator is content; the data goes on to the real CRLF.CRLF.
+    /// docs/behaviour.md §7.3: a fake terminator is content; the data goes on to the real CRLF.CRLF.
     @Test(arguments: fakeTerminators, [false, true])
     func fakeTerminatorsAreContent(_ fake: String, dripping: Bool) {
         let input = Array("a\(fake)MAIL FROM:<x@y>\r\nb\r\n.\r\n".utf8)

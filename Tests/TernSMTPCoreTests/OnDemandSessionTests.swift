@@ -2,7 +2,7 @@ import Testing
 import TernSMTPCore
 import TernTestSupport
 
-/// ETRN on `mx` and the `odmr` listener with ATRN, in memory (SPEC.md §14, §15).
+/// ETRN on `mx` and the `odmr` listener with ATRN, in memory (docs/behaviour.md §14, §15).
 @Suite struct OnDemandSessionTests {
     static let odmr = ServerSessionConfiguration(
         hostname: "mx.example.com", role: .odmr, tlsAvailable: true,

@@ -2,7 +2,7 @@ import Testing
 import TernSMTPCore
 import TernTestSupport
 
-/// STARTTLS, AUTH and the submission rules of SPEC.md §0.3, §12, §13, in memory.
+/// STARTTLS, AUTH and the submission rules of docs/behaviour.md §0.3, §12, §13, in memory.
 @Suite struct ServerSessionSecurityTests {
     static func configuration(_ role: ListenerRole = .mx, tls: Bool = true) -> ServerSessionConfiguration {
         ServerSessionConfiguration(

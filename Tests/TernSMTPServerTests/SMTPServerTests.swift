@@ -88,7 +88,7 @@ import TernSMTPServer
     }
 }
 
-/// Stress (SPEC.md §0.2): from 80 % of the connection limit in use until below 70 %.
+/// Stress (docs/behaviour.md §0.2): from 80 % of the connection limit in use until below 70 %.
 @Suite struct ConnectionStressTests {
     @Test func stressBeginsAt80AndEndsBelow70Percent() throws {
         let changes = NIOLockedValueBox<[Bool]>([])

@@ -6,7 +6,7 @@ import TernTestSupport
 import Testing
 
 /// Checkpoint records in `partial/`: kept across a broken connection and a restart, resumed,
-/// completed exactly once (SPEC.md §16).
+/// completed exactly once (docs/behaviour.md §16).
 @Suite struct CheckpointSpoolTests {
     static let key = CheckpointKey(clientName: "client.example.net", transactionID: "<t1@client.example.net>", account: "bob")
 

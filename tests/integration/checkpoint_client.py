@@ -1,4 +1,4 @@
-"""The client side of checkpoint/restart (RFC 1845, SPEC.md §16) over a raw
+"""The client side of checkpoint/restart (RFC 1845, docs/behaviour.md §16) over a raw
 `Session`: MAIL with `TRANSID=`, the 355 and its offset, a DATA stream or
 BDAT chunks sent from an offset and cut anywhere, and big messages whose
 dot-stuffing matters.

@@ -1,5 +1,5 @@
 """Fixtures: a running `tern serve` on a free loopback port with the
-configuration of SPEC.md's examples, and a factory for servers with extra
+configuration of docs/behaviour.md's examples, and a factory for servers with extra
 configuration.  On a failing test the logs of the servers involved are shown.
 """
 
@@ -59,7 +59,7 @@ def _new_server(workdir: Path, overrides: dict | None = None, tls: bool = False,
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, tern_bin) -> TernServer:
-    """One server with SPEC.md's example configuration, shared by a module's
+    """One server with docs/behaviour.md's example configuration, shared by a module's
     tests (each test uses its own markers and sessions)."""
     srv = _new_server(tmp_path_factory.mktemp("tern"))
     srv.start()

@@ -25,10 +25,10 @@ HOST = "mx.example.com"
 SOCKET_TIMEOUT = 5.0
 CRLF = b"\r\n"
 
-# SPEC.md §0.1: a reply line is at most 512 octets, CRLF included.
+# docs/behaviour.md §0.1: a reply line is at most 512 octets, CRLF included.
 MAX_REPLY_LINE = 512
 
-# SPEC.md §2.1, role `mx`, plaintext, no [tls] configured.  The one place that
+# docs/behaviour.md §2.1, role `mx`, plaintext, no [tls] configured.  The one place that
 # names the expected keyword list: change it here when a feature lands.
 MX_PLAINTEXT_KEYWORDS = [
     "PIPELINING",
@@ -43,7 +43,7 @@ MX_PLAINTEXT_KEYWORDS = [
     "HELP",
 ]
 
-# SPEC.md §2.1 with a certificate configured ([tls]): STARTTLS before
+# docs/behaviour.md §2.1 with a certificate configured ([tls]): STARTTLS before
 # TLS; after it (and on `smtps`) AUTH with the mechanisms in SPEC's order,
 # filtered by `[auth] mechanisms`.  `submission` and `smtps` advertise what
 # `mx` does without ETRN.
@@ -67,7 +67,7 @@ def ehlo_keywords(tls: bool, certificate: bool = True, mechanisms=None,
         words = words + ["STARTTLS"]
     return words + ["HELP"]
 
-# SPEC.md §2.1, role `odmr`: only CRAM-MD5 and SCRAM-SHA-256 before TLS (they
+# docs/behaviour.md §2.1, role `odmr`: only CRAM-MD5 and SCRAM-SHA-256 before TLS (they
 # need no encryption there, RFC 2645), PLAIN and LOGIN added inside TLS.
 ODMR_PLAINTEXT_MECHANISMS = ["CRAM-MD5", "SCRAM-SHA-256"]
 
@@ -86,7 +86,7 @@ ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
 
 
 class ProtocolError(AssertionError):
-    """The server broke the reply grammar of SPEC.md §0.1."""
+    """The server broke the reply grammar of docs/behaviour.md §0.1."""
 
 
 @dataclass
@@ -133,7 +133,7 @@ def check(r, code: int, enhanced: str | None = None, text: str | None = None,
           every_line: bool = True) -> Reply:
     """Assert a reply.
 
-    `enhanced` is checked on every line (SPEC.md §0.1: every 2xx/4xx/5xx
+    `enhanced` is checked on every line (docs/behaviour.md §0.1: every 2xx/4xx/5xx
     line).  `text` is the exact text after the enhanced code on the last
     line; `startswith`/`regex` match that same text loosely.
     """
@@ -155,7 +155,7 @@ def check(r, code: int, enhanced: str | None = None, text: str | None = None,
 
 
 def check_has_enhanced(r) -> Reply:
-    """SPEC.md §0.1: a 2xx/4xx/5xx line starts with class.subject.detail,
+    """docs/behaviour.md §0.1: a 2xx/4xx/5xx line starts with class.subject.detail,
     class equal to the first digit of the reply."""
     rep = as_reply(r)
     if rep.code // 100 in (2, 4, 5):
@@ -268,7 +268,7 @@ class Session:
         return line[:-2]
 
     def read_reply(self, timeout: float | None = None) -> Reply:
-        """Read one (possibly multi-line) reply; checks SPEC.md §0.1 shape."""
+        """Read one (possibly multi-line) reply; checks docs/behaviour.md §0.1 shape."""
         lines: list[str] = []
         code = None
         for _ in range(1000):
@@ -389,7 +389,7 @@ class Session:
         finally:
             self.close()
 
-    # -- TLS (SPEC.md §12)
+    # -- TLS (docs/behaviour.md §12)
     @property
     def tls(self) -> bool:
         return isinstance(self.sock, ssl.SSLSocket)
@@ -397,7 +397,7 @@ class Session:
     def wrap_tls(self, context: ssl.SSLContext | None = None) -> None:
         """TLS handshake on the connection (certificate not verified).  No
         plaintext may be pending: what the server sent before the handshake
-        would be a protocol error (SPEC.md §12)."""
+        would be a protocol error (docs/behaviour.md §12)."""
         assert not self.buf, f"plaintext left before the TLS handshake: {self.buf!r}"
         self.sock = (context or tls_client_context()).wrap_socket(self.sock, server_hostname=HOST)
 
@@ -416,7 +416,7 @@ class Session:
         assert self.tls, "no TLS on this session"
         return cert_subject(self.sock.getpeercert(binary_form=True))
 
-    # -- AUTH (SPEC.md §13); each returns the final reply, unchecked
+    # -- AUTH (docs/behaviour.md §13); each returns the final reply, unchecked
     def auth_plain(self, user: str, password: str, authzid: str = "",
                    initial: bool = True) -> Reply:
         resp = b64e(sasl_plain(user, password, authzid))
@@ -726,7 +726,7 @@ class Delivered:
 
 
 def parse_delivered(content: bytes) -> Delivered:
-    """Split a delivered Maildir file (SPEC.md §11) into its trace headers
+    """Split a delivered Maildir file (docs/behaviour.md §11) into its trace headers
     and the message as received.  Lines end in LF only."""
     assert b"\r" not in content.split(b"\n\n", 1)[0], "trace headers must use LF line ends"
     lines = content.split(b"\n")
@@ -773,7 +773,7 @@ def free_port() -> int:
 
 
 # --------------------------------------------------------------------------
-# TLS and SASL client side (SPEC.md §12, §13)
+# TLS and SASL client side (docs/behaviour.md §12, §13)
 # --------------------------------------------------------------------------
 
 def tls_client_context(minimum: ssl.TLSVersion | None = None,

@@ -49,11 +49,11 @@ def tern_binary() -> Path:
 
 
 # --------------------------------------------------------------------------
-# Configuration (SPEC.md examples, CONFIG.md keys)
+# Configuration (docs/behaviour.md examples, docs/configuration.md keys)
 # --------------------------------------------------------------------------
 
 def base_config(port: int, data_dir: Path) -> dict:
-    """The configuration of SPEC.md's examples: host mx.example.com, local
+    """The configuration of docs/behaviour.md's examples: host mx.example.com, local
     domain example.com, user@example.com, 1 MiB size limit, 50 recipients;
     other.example routed to a closed port (relayed mail stays queued)."""
     return {
@@ -88,11 +88,11 @@ def listen_config(ports: dict[str, int]) -> list[dict]:
     return [{"role": role, "address": f"127.0.0.1:{port}"} for role, port in ports.items()]
 
 
-# The account the TLS/AUTH tests use (issue 3): `tern user add bob
+# The account the TLS/AUTH tests use: `tern user add bob
 # --password-stdin --allow-cram-md5`, the password on stdin.
 BOB, BOB_PASSWORD = "bob", "secret-pw"
 
-# `[tls]` with paths relative to the config file (CONFIG.md), next to which
+# `[tls]` with paths relative to the config file (docs/configuration.md), next to which
 # `make_certificate` writes the pair.
 TLS_CONFIG = {"tls": {"certificate": "cert.pem", "private_key": "key.pem"}}
 
@@ -402,7 +402,7 @@ class TernServer:
     def smtp(self, ehlo: bool = False):
         return smtp_client.smtp(self.port, ehlo=ehlo)
 
-    # -- accounts (CONFIG.md `tern user ...`, with this server's --config)
+    # -- accounts (docs/configuration.md `tern user ...`, with this server's --config)
     def user(self, *args: str, password: str | None = None,
              stdin: bytes | None = None) -> subprocess.CompletedProcess:
         """`tern user ARGS --config <this config>`; `password` is written to
@@ -422,7 +422,7 @@ class TernServer:
         res = self.user("import", name, legacy_hash)
         assert res.returncode == 0, f"tern user import {name} failed ({res.returncode}):\n{output(res)}"
 
-    # -- the queue (CONFIG.md `tern queue ...`, through the control socket)
+    # -- the queue (docs/configuration.md `tern queue ...`, through the control socket)
     def queue(self, *args: str) -> subprocess.CompletedProcess:
         """`tern queue ARGS --config <this config>`, output captured as text."""
         assert self.config_path is not None, "server without a config file"

@@ -1,4 +1,4 @@
-"""CONFIG.md: `tern check-config`, `tern serve --config`, TERN_CONFIG, error
+"""docs/configuration.md: `tern check-config`, `tern serve --config`, TERN_CONFIG, error
 reporting `FILE:LINE: key: message`, the hold-domain sections of ETRN and
 ODMR, and keys that must be refused for now."""
 
@@ -173,7 +173,7 @@ hold_lifetime = "2d"
 
 
 def test_hold_domain_sections_are_accepted(tmp_path):
-    """CONFIG.md `[[etrn.node]]`, `[odmr] domains`, an `odmr` listener
+    """docs/configuration.md `[[etrn.node]]`, `[odmr] domains`, an `odmr` listener
     (no [tls] needed), `[delivery] hold_lifetime`."""
     write(tmp_path, HOLD_DOMAINS)
     res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)

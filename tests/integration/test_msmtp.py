@@ -1,6 +1,6 @@
 """msmtp, configured as a user would (submission port, STARTTLS, AUTH, no
 certificate check for the test's self-signed certificate), sends mail that
-lands in the recipient's Maildir (issue 3, "How it is shown")."""
+lands in the recipient's Maildir (a real mail client over submission and smtps)."""
 
 import os
 import re

@@ -1,4 +1,4 @@
-"""README and CONFIG.md "The embedded default": a new user's first start.
+"""README and docs/configuration.md "The embedded default": a new user's first start.
 
 In an empty folder, `tern serve` with no file and no arguments listens on
 127.0.0.1:2525, and `swaks --to you@localhost` lands in

@@ -1,4 +1,4 @@
-"""`tern queue ...` against a running server (issue 4, CONFIG.md): list (also
+"""`tern queue ...` against a running server (docs/configuration.md): list (also
 as JSON), show, flush, hold, release, delete and bounce, over the control
 socket in the data directory."""
 

@@ -1,4 +1,4 @@
-"""Outbound delivery (issue 4) with real peers on loopback: Tern relays to
+"""Outbound delivery with real peers on loopback: Tern relays to
 Postfix's smtp-sink and to a private Postfix, finds mail exchangers through
 dnsmasq, bounces with RFC 3464 reports into the sender's Maildir, retries on
 schedule, and loses nothing and sends nothing twice across a kill -9."""
@@ -361,7 +361,7 @@ def test_authenticated_client_relays(tern_factory, sink_factory):
 
 
 def test_mail_that_would_loop_back_to_myself_fails_with_5_4_6(tern_factory):
-    """SPEC.md §11 end: a route or an address literal that names one of
+    """docs/behaviour.md §11 end: a route or an address literal that names one of
     Tern's own listening sockets never makes it connect to itself; the
     recipient fails with 554 5.4.6 and the sender gets one report."""
     tern = tern_factory(relay_config(), start=False)

@@ -1,6 +1,6 @@
-"""SPEC.md §0.3, §0.4, §4, §13 for the `submission` and `smtps` listener
+"""docs/behaviour.md §0.3, §0.4, §4, §13 for the `submission` and `smtps` listener
 roles: STARTTLS first (530 5.7.0), AUTH before MAIL (530 5.7.0), senders
-the account owns (553 5.7.1); implicit TLS on `smtps`.  CONFIG.md: roles
+the account owns (553 5.7.1); implicit TLS on `smtps`.  docs/configuration.md: roles
 that need `[tls]`."""
 
 import re

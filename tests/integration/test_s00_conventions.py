@@ -1,4 +1,4 @@
-"""SPEC.md §0: reply conventions (§0.1), line limits (§0.2), order of checks
+"""docs/behaviour.md §0: reply conventions (§0.1), line limits (§0.2), order of checks
 (§0.4) and pipelining (§0.5)."""
 
 import pytest
@@ -116,7 +116,7 @@ def test_huge_line_gets_one_reply_and_is_discarded(server):
 
 def test_mail_and_rcpt_lines_may_exceed_512_octets(server):
     long_domain = ".".join(["d" * 60] * 3) + ".example"
-    sender = "s" * 60 + "@" + long_domain  # 251 octets: within SPEC.md §6's 256
+    sender = "s" * 60 + "@" + long_domain  # 251 octets: within docs/behaviour.md §6's 256
     with server.session() as s:
         s.ehlo()
         mail = (f"MAIL FROM:<{sender}> SIZE=1000 BODY=8BITMIME RET=HDRS ENVID={'e' * 100} "

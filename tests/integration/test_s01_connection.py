@@ -1,4 +1,4 @@
-"""SPEC.md §1: connection, greeting, session end, connection limits and
+"""docs/behaviour.md §1: connection, greeting, session end, connection limits and
 no-mail mode (RFC 7504)."""
 
 import socket

@@ -1,4 +1,4 @@
-"""SPEC.md §2: EHLO, HELO and the extensions advertised (§2.1)."""
+"""docs/behaviour.md §2: EHLO, HELO and the extensions advertised (§2.1)."""
 
 import pytest
 

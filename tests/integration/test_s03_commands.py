@@ -1,4 +1,4 @@
-"""SPEC.md §3: NOOP, RSET, HELP, VRFY, EXPN and the obsolete commands."""
+"""docs/behaviour.md §3: NOOP, RSET, HELP, VRFY, EXPN and the obsolete commands."""
 
 import pytest
 

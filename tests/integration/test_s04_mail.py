@@ -1,5 +1,5 @@
-"""SPEC.md §4: MAIL FROM (the rows of issue 2's scope: no AUTH listener, no
-CHECKPOINT resume)."""
+"""docs/behaviour.md §4: MAIL FROM (the rows of a plain mx listener; AUTH and
+TRANSID resumes are in test_s13_auth.py and test_s16_checkpoint.py)."""
 
 import pytest
 

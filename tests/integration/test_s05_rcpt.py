@@ -1,5 +1,5 @@
-"""SPEC.md §5: RCPT TO and recipient outcomes (no hold domains, no
-authenticated relay in issue 2's scope)."""
+"""docs/behaviour.md §5: RCPT TO and recipient outcomes (hold domains are in
+test_s14_etrn.py, authenticated relay in test_roles.py)."""
 
 import subprocess
 
@@ -227,7 +227,7 @@ def test_swaks_relay_attempt_refused(server):
 
 
 def test_forward_to_a_local_address_is_delivered_locally(tern_factory):
-    """SPEC.md §11: a forward whose target is a local address is delivered
+    """docs/behaviour.md §11: a forward whose target is a local address is delivered
     here (251 all the same), never relayed out and back."""
     srv = tern_factory({"local": {"forward": {"fwd@example.com": None, "home@example.com": "user2@example.com"}}})
     marker = unique_marker("fwd-local")

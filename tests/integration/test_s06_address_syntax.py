@@ -1,4 +1,4 @@
-"""SPEC.md §6: address syntax, on MAIL (553 5.1.7), RCPT and VRFY (553 5.1.3)."""
+"""docs/behaviour.md §6: address syntax, on MAIL (553 5.1.7), RCPT and VRFY (553 5.1.3)."""
 
 import pytest
 
@@ -48,7 +48,7 @@ INVALID = [
 ]
 
 
-# SPEC.md §6 lengths (RFC 5321 §4.5.3.1), in octets as written: local part
+# docs/behaviour.md §6 lengths (RFC 5321 §4.5.3.1), in octets as written: local part
 # ≤ 64, domain ≤ 255, the whole path ≤ 256.  example.org takes every local part.
 LABEL63 = "d" * 63
 TOO_LONG = [

@@ -1,4 +1,4 @@
-"""SPEC.md §7.1: DATA, and delivered copies compared byte for byte (§11)."""
+"""docs/behaviour.md §7.1: DATA, and delivered copies compared byte for byte (§11)."""
 
 from smtp_client import (assert_not_delivered, check, check_queued, dot_stuff, make_message,
                          parse_delivered, sent_as_stored, smtp, smtp_close, unique_marker,

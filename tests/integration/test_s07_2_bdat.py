@@ -1,4 +1,4 @@
-"""SPEC.md §7.2: BDAT (RFC 3030, CHUNKING)."""
+"""docs/behaviour.md §7.2: BDAT (RFC 3030, CHUNKING)."""
 
 import random
 

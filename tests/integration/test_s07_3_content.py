@@ -1,4 +1,4 @@
-"""SPEC.md §7.3: content rules for DATA: end of data, bare CR/LF and the
+"""docs/behaviour.md §7.3: content rules for DATA: end of data, bare CR/LF and the
 smuggling table, line length, size, hop count, order of faults."""
 
 import pytest

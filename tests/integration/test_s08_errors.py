@@ -1,4 +1,4 @@
-"""SPEC.md §8: errors 500–504/555, and the session closed after too many."""
+"""docs/behaviour.md §8: errors 500–504/555, and the session closed after too many."""
 
 import pytest
 

@@ -1,5 +1,5 @@
-"""SPEC.md §9: DSN parameters on MAIL and RCPT (validation; reports need
-outbound delivery and come with a later issue)."""
+"""docs/behaviour.md §9: DSN parameters on MAIL and RCPT (validation; the reports
+themselves are tested in test_relay.py)."""
 
 import pytest
 

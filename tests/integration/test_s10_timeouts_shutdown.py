@@ -1,4 +1,4 @@
-"""SPEC.md §10: idle timeout and shutdown (SIGTERM/SIGINT)."""
+"""docs/behaviour.md §10: idle timeout and shutdown (SIGTERM/SIGINT)."""
 
 import signal
 import socket

@@ -1,4 +1,4 @@
-"""SPEC.md §11 and issue 2: bodies stream to disk (bounded memory) and a
+"""docs/behaviour.md §11: bodies stream to disk (bounded memory) and a
 250 survives `kill -9`."""
 
 import hashlib

@@ -1,4 +1,4 @@
-"""SPEC.md §11: what a 250 means, local delivery to Maildir (file format,
+"""docs/behaviour.md §11: what a 250 means, local delivery to Maildir (file format,
 recipients, aliases, forwards) and the storage replies."""
 
 import re

@@ -1,7 +1,7 @@
-"""SPEC.md §12: STARTTLS (RFC 3207) on `mx` — the replies, the state after
+"""docs/behaviour.md §12: STARTTLS (RFC 3207) on `mx` — the replies, the state after
 the handshake, the plaintext-injection defence (CVE-2011-0411), TLS 1.2+,
 `openssl s_client`, the `Received:` trace of a TLS session, and the
-certificate reload on SIGHUP (CONFIG.md `[tls]`)."""
+certificate reload on SIGHUP (docs/configuration.md `[tls]`)."""
 
 import re
 import signal

@@ -1,8 +1,8 @@
-"""SPEC.md §13: AUTH (RFC 4954) on `mx` after STARTTLS — PLAIN, LOGIN,
+"""docs/behaviour.md §13: AUTH (RFC 4954) on `mx` after STARTTLS — PLAIN, LOGIN,
 CRAM-MD5 and SCRAM-SHA-256 with smtplib, swaks and a Python SCRAM client;
 every reply of the table (503, 501, 504, 538, 535, 534, 432, 454, 500 5.5.6);
 the per-account policies and the password transition of imported accounts
-(CONFIG.md `tern user ...`, `[auth]`, `[limits] auth_failures`)."""
+(docs/configuration.md `tern user ...`, `[auth]`, `[limits] auth_failures`)."""
 
 import base64
 import hashlib
@@ -551,7 +551,7 @@ def test_require_tls_false_allows_auth_in_plaintext(tern_factory):
 
 
 def test_starttls_forgets_the_authentication_and_its_relay_right(tern_factory):
-    """SPEC.md §12: after STARTTLS the session starts over, authentication
+    """docs/behaviour.md §12: after STARTTLS the session starts over, authentication
     included, so mail for other domains is refused until AUTH again."""
     srv = tern_factory({"auth": {"require_tls": False}}, tls=True, roles=("mx",))
     srv.add_user(BOB, BOB_PASSWORD)

@@ -1,4 +1,4 @@
-"""SPEC.md §14: ETRN (RFC 1985) on `mx`.  Every row of the table (253 with
+"""docs/behaviour.md §14: ETRN (RFC 1985) on `mx`.  Every row of the table (253 with
 the count, 252 for `@` with a hold node below it, 250 for `#` even when empty,
 251, 459, 458, 501, 503, 502/530 on the other listeners); the run itself
 (held mail reaches the node's `[routes]` entry, or its MX, over a new
@@ -6,7 +6,7 @@ connection, byte for byte; a 4xx leaves it held, a 5xx sends a failure report
 to the sender); the hold around it (mail waits for ETRN, `tern queue list
 --json` says "held", VRFY 252 and RCPT 250 from anyone, HELP STATUS counts
 it); the operator's `tern queue flush DOMAIN`; and fetchmail as a real ETRN
-client.  CONFIG.md: `[[etrn.node]]` (`domain`, `clients`), `[routes]`."""
+client.  docs/configuration.md: `[[etrn.node]]` (`domain`, `clients`), `[routes]`."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def by_subject(messages) -> dict:
 
 
 def held_messages(srv) -> int:
-    """The held-messages count of HELP STATUS (SPEC.md §3)."""
+    """The held-messages count of HELP STATUS (docs/behaviour.md §3)."""
     with srv.session() as s:
         rep = check(s.cmd("HELP STATUS"), 211, "2.0.0")
         s.quit()

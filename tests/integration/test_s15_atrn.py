@@ -1,4 +1,4 @@
-"""SPEC.md §15: ODMR and ATRN (RFC 2645) on an `odmr` listener.  The
+"""docs/behaviour.md §15: ODMR and ATRN (RFC 2645) on an `odmr` listener.  The
 greeting and EHLO keywords (§1, §2.1), 502 for every verb outside the
 listener's set (§0.4), AUTH without TLS only by CRAM-MD5 and SCRAM-SHA-256
 (§13), then every row of the table: 530, 501, 450, 451 (a domain busy with
@@ -7,7 +7,7 @@ listeners.  After the 250 the test's own socket plays the customer's SMTP
 server on the turned connection (greeting, EHLO, MAIL/RCPT/DATA, QUIT) and
 checks every command and the message byte for byte; per-recipient replies,
 a connection dropped mid-delivery, a customer that never greets.  Last,
-fetchmail as a real ODMR client relaying to smtp-sink.  CONFIG.md:
+fetchmail as a real ODMR client relaying to smtp-sink.  docs/configuration.md:
 `[odmr] domains`, `[[listen]] role = "odmr"`, `tern user add`."""
 
 from __future__ import annotations

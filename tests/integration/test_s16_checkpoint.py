@@ -1,4 +1,4 @@
-"""SPEC.md §16: CHECKPOINT and restart (RFC 1845).  The keyword on `mx`,
+"""docs/behaviour.md §16: CHECKPOINT and restart (RFC 1845).  The keyword on `mx`,
 `submission` and `smtps` (not `odmr`), the TRANSID syntax, then transfers
 cut in the middle and resumed from the 355's offset: a 5 MB message whose
 lines need dot-stuffing, cut by closing the connection or by `kill -9` of
@@ -7,7 +7,7 @@ once and byte for byte as sent.  The completed transaction ("already
 accepted", no second delivery), 503 for the other command, the key (client
 name in any case, TRANSID exactly, the account), a live session holding the
 record, expiry after `keep_partial`, and `tern queue list --partial`.
-CONFIG.md: `[checkpoint] keep_partial`, `sync_every`."""
+docs/configuration.md: `[checkpoint] keep_partial`, `sync_every`."""
 
 from __future__ import annotations
 

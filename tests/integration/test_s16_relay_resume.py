@@ -1,4 +1,4 @@
-"""SPEC.md §16 on Tern's own SMTP client: Tern relays a 20 MB message to
+"""docs/behaviour.md §16 on Tern's own SMTP client: Tern relays a 20 MB message to
 another Tern through a loopback proxy that drops the link after 8 MB.  The
 peer keeps the text it synced; on the next attempt Tern's MAIL carries the
 same TRANSID, gets `355 <offset>`, and sends only the rest — counted at the

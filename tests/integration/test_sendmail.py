@@ -1,4 +1,4 @@
-"""CONFIG.md `tern sendmail`: local programs hand mail to Tern as to
+"""docs/configuration.md `tern sendmail`: local programs hand mail to Tern as to
 /usr/sbin/sendmail (-t, -f, -i/-oi, -bs, sysexits.h statuses), also through a
 `sendmail` symlink, and it works while the server is down: the message waits
 in <data_dir>/maildrop/ until the server picks it up.
@@ -22,7 +22,7 @@ TIMEOUT = 20.0
 
 
 def write_config(tmp_path: Path) -> tuple[Path, Path]:
-    """SPEC.md's example configuration (host mx.example.com, local domains
+    """docs/behaviour.md's example configuration (host mx.example.com, local domains
     example.com and example.org) with its data directory in tmp_path; no
     server is started.  Returns (config file, data directory)."""
     data_dir = tmp_path / "data"

@@ -1,6 +1,6 @@
-"""CONFIG.md `tern user add|import|passwd|del|list`: accounts under
+"""docs/configuration.md `tern user add|import|passwd|del|list`: accounts under
 `<data_dir>/accounts`, mode 0600, never the plain password; the running
-server sees every change without a restart (SPEC.md §13)."""
+server sees every change without a restart (docs/behaviour.md §13)."""
 
 import base64
 import hashlib
@@ -108,7 +108,7 @@ def test_accounts_file_mode_and_content(srv):
 
 @pytest.mark.parametrize("flags", [(), ("--allow-cram-md5",), ("--strong-only",)])
 def test_password_not_stored_in_a_reversible_encoding(srv, flags):
-    """"Never the plain password" (issue 3): not as such, nor base64 or hex
+    """Never the plain password: not as such, nor base64 or hex
     of it — also not as the CRAM-MD5 secret of --allow-cram-md5, which can
     be kept as the HMAC-MD5 inner/outer digest state (as Dovecot does)."""
     srv.add_user(BOB, BOB_PASSWORD, *flags)

@@ -1,7 +1,7 @@
 public import TernSASL
 import TernSMTPCore
 
-/// One SMTP AUTH account (CONFIG.md `tern user`): its name, what is stored about its password
+/// One SMTP AUTH account (docs/configuration.md `tern user`): its name, what is stored about its password
 /// and policy, and the addresses it owns besides `name@<each local domain>`.
 public struct Account: Sendable, Hashable {
     /// The account name, lower-case; lookups are case-insensitive.

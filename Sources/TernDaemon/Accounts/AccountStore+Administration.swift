@@ -56,7 +56,7 @@ extension AccountStore {
         }
     }
 
-    /// The password transition (SPEC.md §13): after a PLAIN or LOGIN password was accepted
+    /// The password transition (docs/behaviour.md §13): after a PLAIN or LOGIN password was accepted
     /// against the legacy hash in `old`, stores `new` (`old.upgraded(password:random:)`, with
     /// SCRAM keys and, if the policy allows it, the CRAM-MD5 secret) in its place.
     ///

@@ -6,7 +6,7 @@ import Darwin
 import Foundation
 import TernSpool
 
-/// The accounts of `<data_dir>/accounts` (CONFIG.md `[auth]`, `tern user`), in the text format of
+/// The accounts of `<data_dir>/accounts` (docs/configuration.md `[auth]`, `tern user`), in the text format of
 /// ``AccountFileFormat``, mode 0600.
 ///
 /// Every call blocks on file I/O, so the server makes them from a thread pool. Lookups re-read

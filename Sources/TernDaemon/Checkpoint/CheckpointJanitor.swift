@@ -5,7 +5,7 @@ import TernSMTPCore
 import TernSpool
 
 /// Removes checkpoint records, partial and completed, once `checkpoint.keep_partial` has passed
-/// since they were last written (SPEC.md §16 retention): the TRANSID then starts a new
+/// since they were last written (docs/behaviour.md §16 retention): the TRANSID then starts a new
 /// transaction.
 struct CheckpointJanitor: Service {
     let registry: CheckpointRegistry

@@ -5,7 +5,7 @@ import TernSMTPServer
 import TernSpool
 
 /// The checkpoint records of the running server by key, and which live session holds each
-/// (SPEC.md §16): a MAIL that names a record held by another session closes that session and
+/// (docs/behaviour.md §16): a MAIL that names a record held by another session closes that session and
 /// waits until its text is synced before it answers 355.
 actor CheckpointRegistry {
     private var records: [CheckpointKey: CheckpointRecord] = [:]

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 
-/// Where the control socket lives and how its lines are coded (`tern queue`, CONFIG.md
+/// Where the control socket lives and how its lines are coded (`tern queue`, docs/configuration.md
 /// "Command line").
 ///
 /// A connection carries one request and one response, each a line of JSON ending in `\n`:

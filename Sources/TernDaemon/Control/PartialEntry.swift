@@ -2,7 +2,7 @@ import Foundation
 import TernSMTPCore
 import TernSpool
 
-/// One checkpoint record as `tern queue list --partial` shows it (SPEC.md §16).
+/// One checkpoint record as `tern queue list --partial` shows it (docs/behaviour.md §16).
 package struct PartialEntry: Codable, Hashable, Sendable {
     /// The record's name in the spool.
     package var id: String

@@ -10,7 +10,7 @@ import TernSMTPCore
 import TernSpool
 
 /// `tern sendmail` in its default mode (`-bm`): reads one message from standard input and
-/// leaves it in the maildrop, whether or not the server runs (CONFIG.md "Command line").
+/// leaves it in the maildrop, whether or not the server runs (docs/configuration.md "Command line").
 ///
 /// The text is written as it is read; only the header section is held until it is complete
 /// (`SubmissionHeaderSection`). The sender is `-f`, else the user at the configured host name;

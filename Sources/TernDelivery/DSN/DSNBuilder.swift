@@ -4,7 +4,7 @@ import TernSpool
 
 /// Builds delivery status notifications: `multipart/report; report-type=delivery-status`
 /// messages from `MAILER-DAEMON@<host>` to a message's sender (RFC 3464, RFC 3461, RFC 6522,
-/// SPEC.md §9).
+/// docs/behaviour.md §9).
 ///
 /// A report has three parts: a text for people naming each recipient and the reason, the
 /// `message/delivery-status` fields for programs, and the original message's header section

@@ -37,7 +37,7 @@ public struct DSNRecipientReport: Hashable, Sendable {
     }
 
     /// Whether the recipient's `NOTIFY=` asks for this report: an absent NOTIFY means
-    /// FAILURE,DELAY, and NEVER asks for none (RFC 3461 §4.1, SPEC.md §9).
+    /// FAILURE,DELAY, and NEVER asks for none (RFC 3461 §4.1, docs/behaviour.md §9).
     public var isRequested: Bool {
         (recipient.parameters.notify ?? .default).contains(action.notifyCondition)
     }

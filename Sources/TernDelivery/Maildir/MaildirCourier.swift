@@ -10,7 +10,7 @@ import TernSpool
 /// `Delivered-To:` and `Received:` fields, followed by the body as spooled with CRLF turned
 /// into LF. Blocking calls run on the thread pool.
 ///
-/// SeeAlso: SPEC.md §11; the Maildir format, <https://cr.yp.to/proto/maildir.html>.
+/// SeeAlso: docs/behaviour.md §11; the Maildir format, <https://cr.yp.to/proto/maildir.html>.
 public struct MaildirCourier: Sendable {
     /// The directory holding one folder per domain.
     public let mailRoot: String
@@ -108,7 +108,7 @@ public struct MaildirCourier: Sendable {
         }
     }
 
-    /// The trace fields put before the body (SPEC.md §11, RFC 5321 §4.4).
+    /// The trace fields put before the body (docs/behaviour.md §11, RFC 5321 §4.4).
     static func header(_ envelope: Envelope, mailbox: Mailbox, recipient: ForwardPath, hostname: String) -> [UInt8] {
         let text = "Return-Path: \(TraceFields.headerSafe(envelope.sender.description))\n"
             + "Delivered-To: \(TraceFields.headerSafe(mailbox.description))\n"

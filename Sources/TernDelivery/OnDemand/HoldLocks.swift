@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 
 /// Hold domains with an ETRN run or a turned ATRN connection under way: one at a time per
-/// domain (SPEC.md §14 458, §15 451).
+/// domain (docs/behaviour.md §14 458, §15 451).
 final class HoldLocks: Sendable {
     private let busy = NIOLockedValueBox<Set<String>>([])
 

@@ -4,8 +4,8 @@ import TernSMTPClient
 import TernSMTPCore
 import TernSpool
 
-/// Releasing held mail: ETRN runs over a new connection to the node (RFC 1985, SPEC.md §14),
-/// and ATRN over the customer's own connection turned around (RFC 2645, SPEC.md §15).
+/// Releasing held mail: ETRN runs over a new connection to the node (RFC 1985, docs/behaviour.md §14),
+/// and ATRN over the customer's own connection turned around (RFC 2645, docs/behaviour.md §15).
 extension QueueRunner {
     /// Starts delivering the mail held for `domains` through the normal delivery path (the
     /// domain's route, else its MX): ETRN and `tern queue flush DOMAIN`. Returns how many
@@ -68,7 +68,7 @@ extension QueueRunner {
 
     /// Delivers the reserved mail as the SMTP client on a connection ATRN turned around: waits
     /// for the customer's greeting, EHLO (HELO), each message with its held recipients in the
-    /// reserved domains, QUIT (SPEC.md §15). Each message's outcome is recorded durably as
+    /// reserved domains, QUIT (docs/behaviour.md §15). Each message's outcome is recorded durably as
     /// soon as it is known, before the next message goes; recipients not acknowledged stay
     /// held. Unlocks the domains when done.
     ///

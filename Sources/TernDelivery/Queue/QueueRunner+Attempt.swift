@@ -195,7 +195,7 @@ extension QueueRunner {
     }
 
     /// Fails the held recipients of `envelope` whose node did not ask for them within
-    /// `hold_lifetime` (CONFIG.md `[delivery]`).
+    /// `hold_lifetime` (docs/configuration.md `[delivery]`).
     private func expireHeld(_ envelope: inout Envelope, at time: Date) {
         guard time >= holdExpiry(of: envelope) else { return }
         for index in envelope.recipients.indices {

@@ -4,7 +4,7 @@ import NIOCore
 import TernSMTPCore
 import TernSpool
 
-/// Delivery status notifications to senders (RFC 3461 §6, RFC 3464; SPEC.md §9).
+/// Delivery status notifications to senders (RFC 3461 §6, RFC 3464; docs/behaviour.md §9).
 extension QueueRunner {
     /// Reports what is due about `envelope`'s recipients in one message to the sender, and
     /// marks them reported: final outcomes not yet settled, and deferred recipients once the

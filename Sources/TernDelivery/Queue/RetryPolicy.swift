@@ -14,7 +14,7 @@ public struct RetryPolicy: Hashable, Sendable {
         self.maximumAge = maximumAge
     }
 
-    /// 1 min, 5 min, 15 min, 1 h, then every 4 h; give up after 5 days (CONFIG.md `[delivery]`;
+    /// 1 min, 5 min, 15 min, 1 h, then every 4 h; give up after 5 days (docs/configuration.md `[delivery]`;
     /// RFC 5321 §4.5.4.1 suggests at least 4–5 days).
     public static let standard = RetryPolicy(
         delays: [.seconds(60), .seconds(300), .seconds(900), .seconds(3_600), .seconds(14_400)],

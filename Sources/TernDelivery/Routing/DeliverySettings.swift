@@ -28,7 +28,7 @@ public struct DeliverySettings: Hashable, Sendable {
     /// This server's listening sockets: mail is never relayed to them.
     public var ownEndpoints = OwnEndpoints()
 
-    /// Settings at CONFIG.md's defaults unless given.
+    /// Settings at docs/configuration.md's defaults unless given.
     public init(
         smtpPort: Int = 25, retry: RetryPolicy = .standard, warnAfter: Duration = .seconds(4 * 3_600),
         holdLifetime: Duration = .seconds(5 * 86_400), concurrency: Int = 100, perDestination: Int = 10,

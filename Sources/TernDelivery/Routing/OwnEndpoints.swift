@@ -6,7 +6,7 @@ import Darwin
 import TernSMTPCore
 
 /// This server's own listening sockets, so that relayed mail never connects back to it
-/// (RFC 5321 §5.1, SPEC.md §11): the same address and port, or a wildcard listener's port on
+/// (RFC 5321 §5.1, docs/behaviour.md §11): the same address and port, or a wildcard listener's port on
 /// any address of this host (its interfaces, and all of 127.0.0.0/8 and ::1).
 public struct OwnEndpoints: Hashable, Sendable {
     /// A listening socket: its IP address as text (`0.0.0.0` and `::` for every address) and port.

@@ -133,7 +133,7 @@ extension ClientSession {
                 break
             }
             guard reply.code / 100 != 3 else { return unexpected(reply) }
-            // A refused MAIL is reset too before the next one (SPEC.md §15: "MAIL refused or
+            // A refused MAIL is reset too before the next one (docs/behaviour.md §15: "MAIL refused or
             // no RCPT accepted → RSET"), so a peer that kept any state starts clean.
             current.peerTransactionOpen = true
             if !reply.isPositive { current.decideRest(RecipientOutcome(reply)) }

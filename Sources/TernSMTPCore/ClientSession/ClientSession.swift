@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The client side of one SMTP or LMTP connection as a pure state machine (ARCHITECTURE.md §2.3).
+/// The client side of one SMTP or LMTP connection as a pure state machine (RFC 5321 §4, RFC 2033).
 ///
 /// The transport feeds it the peer's replies (cut by `ReplyParser`), the messages to send and
 /// what happened to the connection; every call returns the actions to perform, in order. It

@@ -61,7 +61,7 @@ extension ReceivedReply {
         ReceivedReply(451, StatusCode(4, 4, 3), "DNS lookup failed: \(detail)")
     }
     /// `554 5.4.6`: every host of the destination is one of this server's own listening
-    /// sockets (RFC 5321 §5.1, SPEC.md §11).
+    /// sockets (RFC 5321 §5.1, docs/behaviour.md §11).
     public static func loopsBackToMyself(_ domain: String) -> ReceivedReply {
         ReceivedReply(554, StatusCode(5, 4, 6), "mail for \(domain) loops back to myself")
     }

@@ -1,9 +1,9 @@
 import NIOCore
 
-/// Checks message text against SPEC.md §7.3 as it streams by: line length, bare CR or LF,
+/// Checks message text against docs/behaviour.md §7.3 as it streams by: line length, bare CR or LF,
 /// size, and the number of `Received:` header fields. Fed un-stuffed DATA text or BDAT chunks.
 public struct ContentInspector: Sendable {
-    /// Faults in the order they are reported when several occur (SPEC.md §7.3 "Several faults").
+    /// Faults in the order they are reported when several occur (docs/behaviour.md §7.3 "Several faults").
     public struct Faults: OptionSet, Sendable, Hashable {
         public let rawValue: UInt8
         public init(rawValue: UInt8) { self.rawValue = rawValue }

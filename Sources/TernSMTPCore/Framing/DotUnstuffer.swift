@@ -3,7 +3,7 @@ import NIOCore
 /// Un-stuffs DATA text and finds its end, `CRLF.CRLF` only (RFC 5321 §4.5.2, §4.1.1.4).
 ///
 /// "Line start" means after CRLF, or the first octet after the 354. A bare LF or CR never
-/// starts a line, so `<LF>.<LF>` and the other fake terminators of SPEC.md §7.3 pass through
+/// starts a line, so `<LF>.<LF>` and the other fake terminators of docs/behaviour.md §7.3 pass through
 /// as content. Output is always a slice of the input (no copy): a run stops before a stuffed
 /// dot, and octets that can't be judged yet (a CR or a leading dot at the end of the buffer)
 /// stay in the buffer until more arrive.

@@ -27,7 +27,7 @@ public enum Frame: Hashable, Sendable {
     case chunkData(ByteBuffer)
 }
 
-/// Cuts bytes into command lines, DATA text or BDAT chunks (ARCHITECTURE.md §3.3).
+/// Cuts bytes into command lines, DATA text or BDAT chunks (RFC 5321 §2.3.8, §4.1.1.4; RFC 3030 §2).
 ///
 /// Lines end at LF (a CR before it is dropped). A line longer than its limit is never buffered:
 /// its octets are dropped until the LF and one `.lineTooLong` is reported. DATA text ends only
@@ -54,7 +54,7 @@ public struct SMTPFramer: Sendable {
     public var bufferedBytes: Int { buffer.readableBytes }
 
     /// Hands over the octets received but not yet framed and forgets them: after ATRN turns
-    /// the connection around they are the customer's first output (SPEC.md §15).
+    /// the connection around they are the customer's first output (docs/behaviour.md §15).
     public mutating func takeBuffered() -> ByteBuffer {
         defer { buffer = ByteBuffer() }
         return buffer
@@ -105,7 +105,7 @@ public struct SMTPFramer: Sendable {
         return .line(line)
     }
 
-    /// The limit of a line, chosen by its verb (SPEC.md §0.2).
+    /// The limit of a line, chosen by its verb (docs/behaviour.md §0.2).
     private static func limit(of line: ByteBuffer) -> Int {
         let head = String(decoding: line.readableBytesView.prefix(5), as: UTF8.self).uppercased()
         if head.hasPrefix("MAIL") || head.hasPrefix("RCPT") { return SMTPDefaults.mailRcptLineLimit }

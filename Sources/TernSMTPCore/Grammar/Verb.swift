@@ -1,4 +1,4 @@
-/// The verb of a command line, recognised case-insensitively (SPEC.md §0.4).
+/// The verb of a command line, recognised case-insensitively (docs/behaviour.md §0.4).
 public enum Verb: String, Hashable, Sendable, CaseIterable {
     case ehlo = "EHLO", helo = "HELO", mail = "MAIL", rcpt = "RCPT", data = "DATA", bdat = "BDAT"
     case rset = "RSET", noop = "NOOP", quit = "QUIT", vrfy = "VRFY", help = "HELP"

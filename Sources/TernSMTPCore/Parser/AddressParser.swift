@@ -12,7 +12,7 @@ public enum AddressParser {
     ///
     ///     Mailbox = Local-part "@" ( Domain / address-literal )
     ///
-    /// Lengths as RFC 5321 §4.5.3.1 and SPEC.md §6 limit them, in octets as written: local part
+    /// Lengths as RFC 5321 §4.5.3.1 and docs/behaviour.md §6 limit them, in octets as written: local part
     /// ≤ 64, domain ≤ 255, the whole mailbox ≤ 256; longer is bad syntax.
     public static func mailbox(_ text: Substring, utf8: Bool) throws(AddressError) -> Mailbox {
         if !utf8 && !text.utf8.allSatisfy({ $0 < 128 }) { throw .nonASCII }

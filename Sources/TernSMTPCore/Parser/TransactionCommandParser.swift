@@ -1,4 +1,4 @@
-/// MAIL FROM and RCPT TO, parsed in the order SPEC.md §4 and §5 check them: the command's
+/// MAIL FROM and RCPT TO, parsed in the order docs/behaviour.md §4 and §5 check them: the command's
 /// syntax and its parameters throw here; the address is kept as a result so that the session
 /// can report it after checks that come before it (authentication, parameter values).
 public struct MailCommand: Sendable, Hashable {

@@ -1,4 +1,4 @@
-/// Syntax and sequence errors, 500-504 (SPEC.md §0.4, §8).
+/// Syntax and sequence errors, 500-504 (docs/behaviour.md §0.4, §8).
 extension Reply {
     /// `500 5.5.2 Syntax error: line too long`.
     public static let lineTooLong = Reply(500, .permanent(.syntaxError), "Syntax error: line too long")

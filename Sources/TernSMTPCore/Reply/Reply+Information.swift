@@ -1,4 +1,4 @@
-/// HELP, HELP STATUS and VRFY replies (SPEC.md §3).
+/// HELP, HELP STATUS and VRFY replies (docs/behaviour.md §3).
 extension Reply {
     /// `214 2.0.0` help: the host, the commands this listener accepts, how to ask for more.
     public static func help(_ host: String, commands: [String]) -> Reply {

@@ -1,10 +1,10 @@
-/// ETRN and ATRN replies, and the `odmr` listener's (SPEC.md §14, §15; RFC 1985, RFC 2645).
+/// ETRN and ATRN replies, and the `odmr` listener's (docs/behaviour.md §14, §15; RFC 1985, RFC 2645).
 extension Reply {
     /// `220 <host> on-demand mail relay service ready`: the greeting of an `odmr` listener.
     public static func odmrGreeting(_ host: String) -> Reply {
         Reply(220, nil, "\(host) on-demand mail relay service ready")
     }
-    /// `502 5.5.1`: a verb outside the `odmr` listener's set (SPEC.md §0.4 check 6).
+    /// `502 5.5.1`: a verb outside the `odmr` listener's set (docs/behaviour.md §0.4 check 6).
     public static let notImplementedOnODMR = Reply(502, .permanent(.invalidCommand),
                                                    "Command not implemented on the on-demand relay service")
     /// `502 5.5.1`: ETRN or ATRN on a listener whose role does not take it.

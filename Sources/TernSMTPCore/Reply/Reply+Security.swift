@@ -1,4 +1,4 @@
-/// STARTTLS, AUTH and ETRN replies (SPEC.md §12, §13, §14).
+/// STARTTLS, AUTH and ETRN replies (docs/behaviour.md §12, §13, §14).
 extension Reply {
     /// `220 2.0.0 Ready to start TLS`.
     public static let readyToStartTLS = Reply(220, .success(.undefined), "Ready to start TLS")

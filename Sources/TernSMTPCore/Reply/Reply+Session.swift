@@ -1,4 +1,4 @@
-/// Connection, greeting, EHLO/HELO, QUIT, shutdown and error-limit replies (SPEC.md §1, §2, §8, §10).
+/// Connection, greeting, EHLO/HELO, QUIT, shutdown and error-limit replies (docs/behaviour.md §1, §2, §8, §10).
 extension Reply {
     /// `220 <host> ESMTP service ready`.
     public static func greeting(_ host: String) -> Reply {

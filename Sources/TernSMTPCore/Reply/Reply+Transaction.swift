@@ -1,4 +1,4 @@
-/// MAIL, RCPT, DATA and BDAT replies (SPEC.md §4, §5, §7).
+/// MAIL, RCPT, DATA and BDAT replies (docs/behaviour.md §4, §5, §7).
 extension Reply {
     /// `250 2.1.0 Sender OK`.
     public static let senderOK = Reply(250, .success(.otherAddress), "Sender OK")
@@ -87,7 +87,7 @@ extension Reply {
     public static let tooManyHops = Reply(554, .permanent(.routingLoop), "Transaction failed: too many hops")
 }
 
-/// Checkpoint/restart replies (SPEC.md §16, RFC 1845).
+/// Checkpoint/restart replies (docs/behaviour.md §16, RFC 1845).
 extension Reply {
     /// `355 <offset> is the transaction offset`: no enhanced code.
     public static func transactionOffset(_ offset: Int) -> Reply {

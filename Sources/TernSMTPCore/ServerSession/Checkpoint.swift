@@ -1,4 +1,4 @@
-/// Who a checkpointed transaction belongs to (RFC 1845 §3, SPEC.md §16): the client name from
+/// Who a checkpointed transaction belongs to (RFC 1845 §3, docs/behaviour.md §16): the client name from
 /// EHLO/HELO (compared without case), the TRANSID (exact) and the authenticated account, so no
 /// other client can resume or read someone else's transaction.
 public struct CheckpointKey: Hashable, Sendable {
@@ -37,7 +37,7 @@ public struct ResumePoint: Hashable, Sendable {
     public static let start = ResumePoint(streamOffset: 0, storedLength: 0)
 }
 
-/// What a MAIL with a known TRANSID resumes (SPEC.md §16).
+/// What a MAIL with a known TRANSID resumes (docs/behaviour.md §16).
 public struct CheckpointResume: Hashable, Sendable {
     /// The interrupted command.
     public var command: CheckpointCommand

@@ -1,4 +1,4 @@
-/// What an `ETRN` asks for (RFC 1985 §5, SPEC.md §14).
+/// What an `ETRN` asks for (RFC 1985 §5, docs/behaviour.md §14).
 public struct ETRNRequest: Sendable, Hashable {
     /// Which queues the node name covers.
     public enum Scope: Sendable, Hashable {
@@ -33,7 +33,7 @@ public struct ETRNRequest: Sendable, Hashable {
     }
 }
 
-/// The domains an `ATRN` names (RFC 2645 §4.1, SPEC.md §15).
+/// The domains an `ATRN` names (RFC 2645 §4.1, docs/behaviour.md §15).
 public enum ATRNRequest: Sendable, Hashable {
     /// `ATRN`: every hold domain the authenticated account owns.
     case allOwned

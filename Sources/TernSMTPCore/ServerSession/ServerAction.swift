@@ -17,7 +17,7 @@ public enum ServerAction: Sendable, Equatable {
     /// Find the checkpoint record of a TRANSID; report with `ServerSession.checkpointFound(_:)`.
     case lookUpCheckpoint(CheckpointKey)
     /// The text stored so far can be resumed after this point; the store makes it durable
-    /// when due (SPEC.md §16 sync interval).
+    /// when due (docs/behaviour.md §16 sync interval).
     case resumePoint(ResumePoint)
     /// The connection broke during a checkpointed transfer: make the stored text durable up to
     /// the last resume point and keep it for a resume.
@@ -71,11 +71,11 @@ public enum Question: Sendable, Hashable {
     /// 250 2.1.0 or 553 5.7.1.
     case senderOwnership(ReversePath, account: String)
     /// ETRN passed the listener, sequence and syntax checks: permission, a run in progress and
-    /// the count are the owner's (SPEC.md §14). Answer 250/251/252/253, 458 or 459; a positive
+    /// the count are the owner's (docs/behaviour.md §14). Answer 250/251/252/253, 458 or 459; a positive
     /// answer means the run has started.
     case etrn(ETRNRequest)
     /// ATRN by an authenticated account on `odmr`: ownership, locks and the count are the
-    /// owner's (SPEC.md §15). Answer 450, 451, 453, or `Reply.reversingConnection`, after which
+    /// owner's (docs/behaviour.md §15). Answer 450, 451, 453, or `Reply.reversingConnection`, after which
     /// the domains stay locked for the turned connection.
     case atrn(ATRNRequest, account: String)
 }

@@ -1,4 +1,4 @@
-/// Command lines: the checks of SPEC.md §0.4, then each command's own.
+/// Command lines: the checks of docs/behaviour.md §0.4, then each command's own.
 extension ServerSession {
     mutating func command(_ text: String) -> [ServerAction] {
         let line = CommandLine(text)
@@ -37,10 +37,10 @@ extension ServerSession {
         }
     }
 
-    /// What `submission` accepts before TLS (SPEC.md §0.3).
+    /// What `submission` accepts before TLS (docs/behaviour.md §0.3).
     static let beforeTLS: Set<Verb> = [.ehlo, .helo, .startTLS, .noop, .rset, .quit]
 
-    /// What `odmr` accepts (SPEC.md §0.3).
+    /// What `odmr` accepts (docs/behaviour.md §0.3).
     static let onDemandRelay: Set<Verb> = [.ehlo, .helo, .auth, .atrn, .startTLS, .noop, .rset, .quit]
 
     private mutating func hello(_ verb: Verb, _ argument: String) -> [ServerAction] {
@@ -55,7 +55,7 @@ extension ServerSession {
         return ended + send(.helo(host, client: String(name)))
     }
 
-    // Order (SPEC.md §4): sequence, command syntax, parameter syntax, authentication,
+    // Order (docs/behaviour.md §4): sequence, command syntax, parameter syntax, authentication,
     // parameter values, address, storage, size, sender ownership, TRANSID.
     private mutating func mail(_ argument: String) -> [ServerAction] {
         guard hello != nil else { return send(.sendHelloFirst) }
@@ -77,7 +77,7 @@ extension ServerSession {
         return [.ask(.sender(path, command.parameters))]
     }
 
-    // Order (SPEC.md §5): sequence, syntax, parameters, empty path, address syntax,
+    // Order (docs/behaviour.md §5): sequence, syntax, parameters, empty path, address syntax,
     // recipient limit, recipient table.
     private mutating func rcpt(_ argument: String) -> [ServerAction] {
         guard let current = transaction else { return send(.needMail) }
@@ -125,7 +125,7 @@ extension ServerSession {
         return [.ask(.verify(request))]
     }
 
-    // Order (SPEC.md §12): TLS unavailable, argument, already active.
+    // Order (docs/behaviour.md §12): TLS unavailable, argument, already active.
     private mutating func startTLS(_ argument: String) -> [ServerAction] {
         guard configuration.tlsAvailable && configuration.role != .smtps else { return send(.tlsNotAvailable) }
         guard argument.isEmpty else { return send(.noParametersAllowed) }
@@ -136,7 +136,7 @@ extension ServerSession {
     }
 
     /// TLS is up: the session starts over as after the greeting, without a new greeting; the
-    /// count of failed AUTH attempts stays (SPEC.md §12).
+    /// count of failed AUTH attempts stays (docs/behaviour.md §12).
     public mutating func tlsStarted() -> [ServerAction] {
         guard case .startingTLS = phase else { preconditionFailure("no STARTTLS outstanding") }
         phase = .commands
@@ -147,7 +147,7 @@ extension ServerSession {
         return []
     }
 
-    // Order (SPEC.md §13): EHLO seen, syntax, already authenticated, transaction open,
+    // Order (docs/behaviour.md §13): EHLO seen, syntax, already authenticated, transaction open,
     // mechanism known, encryption, failure limit, exchange.
     private mutating func auth(_ argument: String) -> [ServerAction] {
         guard hello?.extended == true else { return send(.authNeedsEHLO) }

@@ -1,6 +1,6 @@
-/// EHLO keywords and HELP texts, derived from what this session can do (SPEC.md §2.1, §3).
+/// EHLO keywords and HELP texts, derived from what this session can do (docs/behaviour.md §2.1, §3).
 extension ServerSession {
-    /// The EHLO keywords, in SPEC.md §2.1's order, of what works in this version and state.
+    /// The EHLO keywords, in docs/behaviour.md §2.1's order, of what works in this version and state.
     var extensionKeywords: [String] {
         if configuration.role == .odmr {
             var keywords: [String] = []
@@ -25,7 +25,7 @@ extension ServerSession {
     /// AUTH is offered inside TLS, or without it when the configuration allows.
     var offersAuth: Bool { !configuration.authMechanisms.isEmpty && (tlsActive || !configuration.authRequiresTLS) }
 
-    /// The configured mechanisms in SPEC.md §2.1's order: on `odmr` the ones safe without TLS
+    /// The configured mechanisms in docs/behaviour.md §2.1's order: on `odmr` the ones safe without TLS
     /// first, PLAIN and LOGIN only inside TLS.
     var offeredMechanisms: [String] {
         guard configuration.role == .odmr else {

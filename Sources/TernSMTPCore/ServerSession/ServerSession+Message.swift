@@ -1,12 +1,12 @@
 import NIOCore
 
-/// DATA and BDAT (SPEC.md §7): opening the store, streaming text, the final verdict.
+/// DATA and BDAT (docs/behaviour.md §7): opening the store, streaming text, the final verdict.
 extension ServerSession {
     mutating func data(_ argument: String) -> [ServerAction] {
         guard argument.isEmpty else { return send(.noParametersAllowed) }
         if let refusal = transactionRefusal(forBDAT: false) { return send(refusal) }
         if transaction!.resume?.acceptedAs != nil {
-            // Completed before: the text is read and dropped (SPEC.md §16).
+            // Completed before: the text is read and dropped (docs/behaviour.md §16).
             phase = .messageData
             return [.send(.startMailInput)]
         }
@@ -49,7 +49,7 @@ extension ServerSession {
         return startChunk(size: size, target: .store(last: last))
     }
 
-    /// Why DATA or a first BDAT can't start, in SPEC.md §7.1's order.
+    /// Why DATA or a first BDAT can't start, in docs/behaviour.md §7.1's order.
     private func transactionRefusal(forBDAT: Bool) -> Reply? {
         guard let transaction else { return .needMail }
         if !forBDAT && transaction.usedBDAT { return .dataAfterBDAT }
@@ -61,7 +61,7 @@ extension ServerSession {
     }
 
     /// Stored text of a resumed transaction, before its store is reported open: checked with
-    /// the rest as one message (SPEC.md §16 "the message is checked whole").
+    /// the rest as one message (docs/behaviour.md §16 "the message is checked whole").
     public mutating func storedText(_ text: ByteBuffer) {
         transaction?.inspector.inspect(text)
         transaction?.lastByteCR = text.readableBytesView.last == UInt8(ascii: "\r")
@@ -113,7 +113,7 @@ extension ServerSession {
         guard current.storeOpen else { return [] }
         if current.inspector.isRefused {
             // A checkpointed store stays open, unchanged, so that a broken connection still
-            // leaves the record a resume finds (and refuses as a whole, SPEC.md §16).
+            // leaves the record a resume finds (and refuses as a whole, docs/behaviour.md §16).
             guard current.checkpoint == nil else { return [] }
             current.storeOpen = false
             return [.discardMessage]
@@ -125,7 +125,7 @@ extension ServerSession {
         var actions = store(text)
         guard var current = transaction, current.checkpoint != nil, current.storeOpen,
               !current.inspector.isRefused else { return actions }
-        // A resume starts at a line start: the last CRLF of what is stored (SPEC.md §16).
+        // A resume starts at a line start: the last CRLF of what is stored (docs/behaviour.md §16).
         let streamBefore = current.streamOffset
         let storedBefore = current.inspector.size - text.readableBytes
         current.streamOffset += streamOctets
@@ -182,7 +182,7 @@ extension ServerSession {
                 transaction!.bdatFailed = true
                 return send(.localError)
             }
-            // Octets of chunks answered 250 count toward the resume offset (SPEC.md §16).
+            // Octets of chunks answered 250 count toward the resume offset (docs/behaviour.md §16).
             let stored = transaction!.inspector.size
             let point: [ServerAction] = transaction!.checkpoint != nil && transaction!.storeOpen
                 && !transaction!.inspector.isRefused

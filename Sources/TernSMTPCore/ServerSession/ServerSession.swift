@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The server side of one SMTP connection as a pure state machine (ARCHITECTURE.md §2.3).
+/// The server side of one SMTP connection as a pure state machine (RFC 5321 §4).
 ///
 /// The transport feeds it frames cut by `SMTPFramer` in the mode `inputMode` names, and answers
 /// its questions; every call returns the actions to perform, in order. It does no I/O, keeps no
@@ -81,7 +81,7 @@ public struct ServerSession: Sendable {
     var tlsActive: Bool
     /// The account the client authenticated as.
     var account: String?
-    /// Failed AUTH attempts; kept across STARTTLS (SPEC.md §12).
+    /// Failed AUTH attempts; kept across STARTTLS (docs/behaviour.md §12).
     var authFailures = 0
 
     public init(configuration: ServerSessionConfiguration) {
@@ -209,7 +209,7 @@ public struct ServerSession: Sendable {
         return [keep && current.checkpoint != nil ? .suspendMessage : .discardMessage]
     }
 
-    /// Sends a reply, counting error replies against the session's limit (SPEC.md §8).
+    /// Sends a reply, counting error replies against the session's limit (docs/behaviour.md §8).
     mutating func send(_ reply: Reply) -> [ServerAction] {
         if ((500...504).contains(reply.code) || reply.code == 555) && reply != .authenticationCancelled {
             if errorReplies >= configuration.badCommandLimit {

@@ -1,4 +1,4 @@
-/// The role of a listener (SPEC.md §0.3).
+/// The role of a listener (docs/behaviour.md §0.3).
 public enum ListenerRole: String, Hashable, Sendable, CaseIterable {
     /// Port 25: mail for local domains from anyone; relay only for authorised clients.
     case mx

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Bounds every wait of a session (SPEC.md §0.2): no input for the idle timeout fires an idle
+/// Bounds every wait of a session (docs/behaviour.md §0.2): no input for the idle timeout fires an idle
 /// event (the session answers 421 4.4.2), and a reply that can't be written for as long (the
 /// client stopped reading) closes the connection without one.
 ///

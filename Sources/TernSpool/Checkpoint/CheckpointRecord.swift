@@ -1,7 +1,7 @@
 import Foundation
 import TernSMTPCore
 
-/// A checkpointed transaction kept between sessions (RFC 1845, SPEC.md §16): whose it is, the
+/// A checkpointed transaction kept between sessions (RFC 1845, docs/behaviour.md §16): whose it is, the
 /// command that carries its text, how far the stored text goes, and the queue id once it was
 /// accepted.
 public struct CheckpointRecord: Sendable, Hashable {

@@ -1,6 +1,6 @@
 import TernSMTPCore
 
-/// Checkpointed transactions kept by the spool between sessions (RFC 1845, SPEC.md §16).
+/// Checkpointed transactions kept by the spool between sessions (RFC 1845, docs/behaviour.md §16).
 public protocol CheckpointSpool: Sendable {
     /// Every record, commits interrupted by a crash settled (at start, after `recover()`).
     func checkpoints() async throws -> [CheckpointRecord]

@@ -9,7 +9,7 @@ import NIOCore
 import NIOPosix
 import TernSMTPCore
 
-/// Checkpoint records in `partial/` (RFC 1845, SPEC.md §16): `<record>.meta` and the stored
+/// Checkpoint records in `partial/` (RFC 1845, docs/behaviour.md §16): `<record>.meta` and the stored
 /// text `<record>.body`. A record names only text that is on disk: the text is fsynced before
 /// the record that counts it is renamed into place.
 extension FileSpool: CheckpointSpool {

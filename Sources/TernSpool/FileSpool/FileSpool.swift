@@ -7,7 +7,7 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// The spool on a local file system (ARCHITECTURE.md §2.4).
+/// The spool on a local file system.
 ///
 /// Layout under the root, all directories flat:
 /// - `tmp/`: `<id>.body` while a message is received, `<id>.env` just before commit, and

@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// Streams one message into `tmp/` and commits it into `incoming/` (ARCHITECTURE.md §2.4).
+/// Streams one message into `tmp/` and commits it into `incoming/`.
 ///
 /// A checkpointed message (RFC 1845) is streamed into `partial/` instead and kept there: its
 /// commit links the body into `incoming/` rather than moving it, and an abort leaves it for
@@ -141,7 +141,7 @@ final class FileSpoolWriter: SpoolWriter {
         }
     }
 
-    // The commit order of ARCHITECTURE.md §2.4: body durable, envelope durable, body renamed,
+    // The commit order: body durable, envelope durable, body renamed,
     // envelope renamed last as the commit mark. The caller then fsyncs `incoming/`. On failure the
     // temporary files, and a body already renamed, are removed.
     private static func store(

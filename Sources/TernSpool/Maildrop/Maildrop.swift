@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// The folder where `tern sendmail` leaves messages for the running server, which works while
-/// the server is down (Postfix's maildrop, ARCHITECTURE.md §1.7.3).
+/// the server is down (as Postfix's maildrop directory).
 ///
 /// Layout, all flat:
 /// - `.tmp-<id>`: a file being written; never read by the pickup.

@@ -3,7 +3,7 @@
 ///
 /// Implementations: `FileSpool` (one host, files); a PostgreSQL store can follow the same contract.
 ///
-/// SeeAlso: SPEC.md §11 (what a 250 means), ARCHITECTURE.md §2.4.
+/// SeeAlso: docs/behaviour.md §11 (what a 250 means).
 public protocol SpoolStore: Sendable {
     /// Starts a new message; its body is appended through the writer, then committed or aborted.
     func beginMessage() async throws -> any SpoolWriter
