@@ -37,10 +37,9 @@ final class MTA: SMTPServerDelegate {
     }
 
     func status() async -> ServerStatus {
-        let queued = (try? await spool.all().count) ?? 0
-        let held = (try? await runner.heldCount()) ?? 0
+        let counts = (try? await runner.statusCounts()) ?? (queued: 0, held: 0)
         return ServerStatus(acceptingMail: configuration.acceptMail, sessions: tracker.count,
-                            queuedMessages: queued, heldMessages: held)
+                            queuedMessages: counts.queued, heldMessages: counts.held)
     }
 
     /// A message was committed: hand it to the queue runner.

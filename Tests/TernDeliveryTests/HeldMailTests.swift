@@ -39,7 +39,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             #expect(try sink.transactions().isEmpty)
             #expect(try await runner.list().flatMap(\.recipients).map(\.status) == ["held", "held"])
-            #expect(try await runner.heldCount() == 2)
+            #expect(try await runner.statusCounts() == (queued: 2, held: 2))
             #expect(try await runner.releaseHeld(["other.example.net"]) == 0)
             #expect(try await runner.releaseHeld(["node.example.net"]) == 2)
             #expect(try await eventually { try await fixture.spool.all().isEmpty })

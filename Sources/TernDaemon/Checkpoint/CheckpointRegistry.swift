@@ -64,8 +64,8 @@ actor CheckpointRegistry {
 
     private func waitForRelease(of key: CheckpointKey) async {
         let released = Task { [weak self] in
-            try? await Task.sleep(for: Self.takeoverWait)
-            await self?.release(key, afterWait: true)
+            guard (try? await Task.sleep(for: Self.takeoverWait)) != nil else { return }
+            await self?.stopWaiting(for: key)
         }
         defer { released.cancel() }
         guard holders[key] != nil else { return }
@@ -73,7 +73,7 @@ actor CheckpointRegistry {
     }
 
     /// The closed session did not let go in time: the claim goes on without it.
-    private func release(_ key: CheckpointKey, afterWait: Bool) {
+    private func stopWaiting(for key: CheckpointKey) {
         guard let waiters = waiting.removeValue(forKey: key) else { return }
         logger.warning("checkpoint holder did not let go in time", metadata: ["transid": "\(key.transactionID)"])
         holders[key] = nil

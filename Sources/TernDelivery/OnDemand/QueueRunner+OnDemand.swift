@@ -142,10 +142,13 @@ extension QueueRunner {
             .map(\.id)
     }
 
-    /// Messages with a recipient waiting in a hold domain, or held by the operator (HELP STATUS).
-    public func heldCount() async throws -> Int {
-        try await spool.all().filter { envelope in
+    /// The figures of HELP STATUS from one reading of the queue: every message, and those
+    /// with a recipient waiting in a hold domain or held by the operator.
+    public func statusCounts() async throws -> (queued: Int, held: Int) {
+        let envelopes = try await spool.all()
+        let held = envelopes.filter { envelope in
             envelope.held || envelope.recipients.contains { heldDomain(of: $0) != nil && !$0.status.isFinal }
-        }.count
+        }
+        return (envelopes.count, held.count)
     }
 }
