@@ -24,4 +24,8 @@ struct FailingFileOperations: SpoolFileOperations {
         if failing == .rename { throw FileSystemError("rename", path: destination, code: EIO) }
         try system.rename(source, to: destination)
     }
+
+    func unlink(_ path: String) throws {
+        try system.unlink(path)
+    }
 }

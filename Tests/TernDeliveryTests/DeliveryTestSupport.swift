@@ -143,12 +143,12 @@ struct TableResolver: MXResolving {
 /// A queue runner on `fixture` with no jitter, a short peer timeout, and `time` as its clock
 /// when given; reports go to the sender's local Maildir unless `reportTargets` says otherwise.
 func makeRunner(
-    _ fixture: DeliveryFixture, spool: (any SpoolStore)? = nil, settings: DeliverySettings = DeliverySettings(),
+    _ fixture: DeliveryFixture, spool: (any SpoolStore)? = nil, courier: MaildirCourier? = nil, settings: DeliverySettings = DeliverySettings(),
     resolver: any MXResolving = TableResolver(), time: ManualTime? = nil,
     reportTargets: @escaping @Sendable (Mailbox) -> [DeliveryTarget] = { [.local($0)] }
 ) throws -> QueueRunner {
     try QueueRunner(
-        spool: spool ?? fixture.spool, courier: fixture.courier, hostname: testHost, settings: settings,
+        spool: spool ?? fixture.spool, courier: courier ?? fixture.courier, hostname: testHost, settings: settings,
         resolver: resolver, reportTargets: reportTargets, logger: quietLogger, concurrency: 8,
         peerTimeout: .seconds(5), now: { time?.now ?? Date() },
         sleep: { duration in

@@ -42,7 +42,7 @@ import Testing
             SpoolFixtures.envelope(), to: SpoolFixtures.mailbox("bob"), for: .mailbox(SpoolFixtures.mailbox("bob")),
             body: chunkedBody(["x\r\n"]), receivedBy: "odd/host:name")
         let name = String(path.split(separator: "/").last!)
-        let pattern = #/^[0-9]+\.M[0-9]{1,6}P[0-9]+Q[0-9]+\.odd\\057host\\072name$/#
+        let pattern = #/^[0-9]+\.M[0-9]{1,6}P[0-9]+Q[0-9]+_[0-9A-Z]{16}R0\.odd\\057host\\072name$/#
         #expect(name.wholeMatch(of: pattern) != nil, "\(name)")
     }
 
@@ -168,5 +168,59 @@ import Testing
         await #expect(throws: CancellationError.self) { try await delivery.value }
         #expect(names(in: fixture.mailRoot + "/example.com/bob/new").isEmpty)
         #expect(names(in: fixture.mailRoot + "/example.com/bob/tmp").isEmpty)
+    }
+
+    @Test func earlierCopyIsFoundInNewOrCurInsteadOfWrittenAgain() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let bob = SpoolFixtures.mailbox("bob")
+        let envelope = SpoolFixtures.envelope(recipients: [SpoolFixtures.localRecipient("carol"), .init(
+            original: .mailbox(bob), target: .local(bob))])
+        let first = try await fixture.courier.deliver(
+            envelope, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "mx.example.com")
+        guard case .written(let written) = first else { Issue.record("expected a new copy, got \(first)"); return }
+
+        let again = try await fixture.courier.deliver(
+            envelope, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "other.host",
+            lookingForEarlierCopy: true)
+        #expect(again == .found(written))
+
+        // A mail client read it: cur/, flags added.
+        let maildir = fixture.mailRoot + "/example.com/bob"
+        let read = maildir + "/cur/" + String(written.split(separator: "/").last!) + ":2,S"
+        try FileManager.default.moveItem(atPath: written, toPath: read)
+        let afterReading = try await fixture.courier.deliver(
+            envelope, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "mx.example.com",
+            lookingForEarlierCopy: true)
+        #expect(afterReading == .found(read))
+
+        // Another recipient of the same message, or the same recipient of another message, is
+        // a new copy.
+        let otherRecipient = try await fixture.courier.deliver(
+            envelope, recipient: 0, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "mx.example.com",
+            lookingForEarlierCopy: true)
+        var other = envelope
+        other.id = QueueID()
+        let otherMessage = try await fixture.courier.deliver(
+            other, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "mx.example.com",
+            lookingForEarlierCopy: true)
+        guard case .written = otherRecipient, case .written = otherMessage else {
+            Issue.record("expected new copies, got \(otherRecipient) and \(otherMessage)")
+            return
+        }
+        #expect(fixture.delivered("bob").count == 2)
+        #expect(names(in: maildir + "/cur").count == 1)
+    }
+}
+
+extension MaildirCourier {
+    /// One copy for `mailbox`, made the only recipient of `envelope` with `original` as given
+    /// at RCPT; the path of the new file.
+    func deliver(
+        _ envelope: Envelope, to mailbox: Mailbox, for original: ForwardPath, body: SpoolBody, receivedBy hostname: String
+    ) async throws -> String {
+        var envelope = envelope
+        envelope.recipients = [EnvelopeRecipient(original: original, target: .local(mailbox))]
+        return try await deliver(envelope, recipient: 0, to: mailbox, body: body, receivedBy: hostname).path
     }
 }

@@ -94,17 +94,27 @@ import Testing
         var envelope = SpoolFixtures.envelope()
         envelope.held = true
         let id = try await fixture.store(envelope)
-        let runner = try runner(fixture)
-        try await fixture.running(runner) {
-            runner.submitted(id)
+        let first = try runner(fixture)
+        try await fixture.running(first) {
+            first.submitted(id)
             try await Task.sleep(for: .milliseconds(200))
-            #expect(fixture.delivered("bob").isEmpty)
-            #expect(try await runner.list().map(\.held) == [true])
-            try await runner.release(id)
-            #expect(try await eventually { try await fixture.spool.all().isEmpty })
+            #expect(try await first.list().map(\.held) == [true])
+        }
+        #expect(fixture.delivered("bob").isEmpty)
+
+        let restarted = FileSpool(root: fixture.directory.path + "/spool", threadPool: .singleton, logger: quietLogger)
+        #expect(try await restarted.recover().messages == 1)
+        let second = try makeRunner(fixture, spool: restarted)
+        try await fixture.running(second) {
+            #expect(try await second.list().map(\.held) == [true], "the hold is kept in the spool")
+            second.submitted(id)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(fixture.delivered("bob").isEmpty, "a held message is not delivered after a restart")
+            try await second.release(id)
+            #expect(try await eventually { try await restarted.all().isEmpty })
         }
         #expect(fixture.delivered("bob").count == 1)
-        await #expect(throws: QueueControlError.unknownMessage(id)) { try await runner.hold(id) }
+        await #expect(throws: QueueControlError.unknownMessage(id)) { try await second.hold(id) }
     }
 
     @Test func deferredDeliveryIsRetriedAfterTheBackoff() async throws {

@@ -41,4 +41,8 @@ struct TestFileOperations: SpoolFileOperations {
     private func check(_ call: Call, _ path: String, code: CInt) throws {
         if failing(call, path) { throw FileSystemError("\(call)", path: path, code: code) }
     }
+
+    func unlink(_ path: String) throws {
+        try system.unlink(path)
+    }
 }

@@ -9,8 +9,6 @@ import time
 
 from smtp_client import (Session, check, check_queued, crlf_to_lf, dot_stuff, make_message,
                          maildir_new, parse_delivered, unique_marker, wait_delivered)
-from tern_server import TernServer, base_config
-import smtp_client
 
 RSS_LIMIT_KIB = 64 * 1024
 MAX_CRASH_MESSAGES = 20000  # bounded; the load runs ≤ 20 s and the kill comes at 0.5–3 s
@@ -74,87 +72,104 @@ def test_20mb_message_streams_with_bounded_memory(tern_factory):
     assert hashlib.sha256(delivered).hexdigest() == hashlib.sha256(crlf_to_lf(msg)).hexdigest()
 
 
-def test_kill_9_loses_no_acknowledged_message(tern_factory, tmp_path):
-    srv = tern_factory()
-    acked: dict[str, str] = {}   # marker -> queue id
-    attempted: list[str] = []
-    stop = threading.Event()
-    errors: list[str] = []
-
-    def client():
-        deadline = time.monotonic() + 20
-        try:
-            s = Session(srv.port, timeout=5)
-            s.ehlo()
-            for i in range(MAX_CRASH_MESSAGES):
-                if stop.is_set() or time.monotonic() > deadline:
-                    break
-                marker = f"crash-{i:04d}-{unique_marker('c')}"
-                attempted.append(marker)
-                s.cmd("MAIL FROM:<sender@other.example>")
-                s.cmd("RCPT TO:<user@example.com>")
-                rep = s.cmd("DATA")
-                if rep.code != 354:
-                    errors.append(f"DATA: {rep}")
-                    break
-                s.send(dot_stuff(make_message(marker, b"crash test\r\n")) + b".\r\n")
-                rep = s.read_reply()
-                m = re.search(r"queued as (\S+)$", rep.text)
-                if rep.code == 250 and m:
-                    acked[marker] = m.group(1)
-                else:
-                    errors.append(f"final reply: {rep}")
-                    break
-        except (OSError, ConnectionError, TimeoutError, AssertionError):
-            pass  # the server died under us
-
-    t = threading.Thread(target=client, daemon=True)
-    t.start()
-    kill_after = random.uniform(0.5, 3.0)
-    time.sleep(kill_after)
-    alive_at_kill = t.is_alive()
-    srv.kill9()
-    print(f"killed tern with SIGKILL {kill_after:.2f}s after the start of the load; "
-          f"{len(acked)} messages acknowledged, {len(attempted)} attempted")
-    stop.set()
-    t.join(timeout=10)
-    assert not t.is_alive()
-    assert not errors, errors
-    assert alive_at_kill, "the client had finished before the kill: raise MAX_CRASH_MESSAGES"
-    assert acked, "no message was acknowledged before the kill: the test proves nothing"
-
-    # restart on the same data_dir (a new port: the data is what matters)
-    port2 = smtp_client.free_port()
-    cfg = base_config(port2, srv.data_dir)
-    srv2 = TernServer(tmp_path / "restart", cfg, port=port2, name="restarted")
-    srv2.start()
+def _send_until_killed(port: int, mailbox: str, prefix: str, acked: dict, attempted: list,
+                       stop: threading.Event, errors: list) -> None:
+    """One client: messages to `mailbox` until the server dies or `stop` is set (≤ 20 s)."""
+    deadline = time.monotonic() + 20
     try:
-        in_flight = [m for m in attempted if m not in acked]
-        assert len(in_flight) <= 1
-        deadline = time.monotonic() + 20
-        missing = list(acked)
-        while missing and time.monotonic() < deadline:
-            missing = [m for m in missing
-                       if not smtp_client.find_in_maildir(srv.data_dir, "user@example.com", m)]
-            if missing:
-                time.sleep(0.2)
-        assert not missing, (f"{len(missing)} of {len(acked)} acknowledged messages lost, e.g. "
-                             f"{missing[:5]} (queue ids {[acked[m] for m in missing[:5]]})")
-        # duplicates: only a message in flight at the kill may appear twice
-        counts: dict[str, int] = {}
-        for p in maildir_new(srv.data_dir, "user@example.com").iterdir():
-            m = re.search(rb"Subject: (crash-\d{4}-\S+)", p.read_bytes())
+        s = Session(port, timeout=5)
+        s.ehlo()
+        for i in range(MAX_CRASH_MESSAGES):
+            if stop.is_set() or time.monotonic() > deadline:
+                break
+            marker = f"crash-{prefix}-{i:04d}-{unique_marker('c')}"
+            attempted.append(marker)
+            s.cmd("MAIL FROM:<sender@other.example>")
+            s.cmd(f"RCPT TO:<{mailbox}>")
+            rep = s.cmd("DATA")
+            if rep.code != 354:
+                errors.append(f"DATA: {rep}")
+                break
+            s.send(dot_stuff(make_message(marker, b"crash test\r\n")) + b".\r\n")
+            rep = s.read_reply()
+            m = re.search(r"queued as (\S+)$", rep.text)
+            if rep.code == 250 and m:
+                acked[marker] = mailbox
+            else:
+                errors.append(f"final reply: {rep}")
+                break
+    except (OSError, ConnectionError, TimeoutError, AssertionError):
+        pass  # the server died under us
+
+
+def _copies(data_dir, mailbox: str) -> dict[str, int]:
+    """Crash-test marker → number of copies in the mailbox's `new/` and `cur/`."""
+    counts: dict[str, int] = {}
+    new = maildir_new(data_dir, mailbox)
+    for folder in (new, new.parent / "cur"):
+        if not folder.is_dir():
+            continue
+        for p in folder.iterdir():
+            m = re.search(rb"Subject: (crash-\S+)", p.read_bytes())
             if m:
                 counts[m.group(1).decode()] = counts.get(m.group(1).decode(), 0) + 1
+    return counts
+
+
+CRASH_ROUNDS = 3
+CRASH_MAILBOXES = ("user@example.com", "user2@example.com")
+CRASH_CLIENTS = 4
+
+
+def test_kill_9_loses_no_acknowledged_message_and_delivers_none_twice(tern_factory, tmp_path):
+    """Several clients sending to two mailboxes, the server killed at a random moment and
+    restarted, several rounds: every acknowledged message is delivered, none twice (local
+    delivery finds the copy an interrupted attempt made)."""
+    srv = tern_factory()
+    acked: dict[str, str] = {}   # marker -> mailbox
+    attempted: list[str] = []
+    errors: list[str] = []
+    for round_number in range(CRASH_ROUNDS):
+        stop = threading.Event()
+        threads = [threading.Thread(
+            target=_send_until_killed,
+            args=(srv.port, CRASH_MAILBOXES[n % 2], f"r{round_number}t{n}", acked, attempted, stop, errors),
+            daemon=True) for n in range(CRASH_CLIENTS)]
+        for t in threads:
+            t.start()
+        kill_after = random.uniform(0.5, 2.5)
+        time.sleep(kill_after)
+        alive_at_kill = all(t.is_alive() for t in threads)
+        srv.kill9()
+        print(f"round {round_number}: SIGKILL {kill_after:.2f}s into the load; "
+              f"{len(acked)} acknowledged, {len(attempted)} attempted so far")
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+            assert not t.is_alive()
+        assert not errors, errors
+        assert alive_at_kill, "a client had finished before the kill: raise MAX_CRASH_MESSAGES"
+        srv.start()
+    assert acked, "no message was acknowledged before a kill: the test proves nothing"
+
+    deadline = time.monotonic() + 60
+    missing = list(acked)
+    while missing and time.monotonic() < deadline:
+        counts = {mailbox: _copies(srv.data_dir, mailbox) for mailbox in CRASH_MAILBOXES}
+        missing = [m for m in missing if m not in counts[acked[m]]]
+        if missing:
+            time.sleep(0.2)
+    assert not missing, f"{len(missing)} of {len(acked)} acknowledged messages lost, e.g. {missing[:5]}"
+    srv.wait_queue_empty(timeout=30)
+    for mailbox in CRASH_MAILBOXES:
+        counts = _copies(srv.data_dir, mailbox)
         dups = {m: n for m, n in counts.items() if n > 1}
-        assert len(dups) <= 1 and all(n == 2 for n in dups.values()), f"duplicates: {dups}"
+        assert not dups, f"{mailbox}: delivered more than once: {dups}"
         unknown = set(counts) - set(attempted)
         assert not unknown, f"messages nobody sent: {unknown}"
-        # the restarted server works
-        with srv2.session() as s:
-            s.start_mail()
-            marker = unique_marker("after-crash")
-            check_queued(s.data(dot_stuff(make_message(marker))))
-        wait_delivered(srv.data_dir, "user@example.com", marker)
-    finally:
-        srv2.stop()
+    # the restarted server works
+    with srv.session() as s:
+        s.start_mail()
+        marker = unique_marker("after-crash")
+        check_queued(s.data(dot_stuff(make_message(marker))))
+    wait_delivered(srv.data_dir, "user@example.com", marker)

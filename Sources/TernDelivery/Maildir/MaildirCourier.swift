@@ -10,47 +10,73 @@ import TernSpool
 /// `Delivered-To:` and `Received:` fields, followed by the body as spooled with CRLF turned
 /// into LF. Blocking calls run on the thread pool.
 ///
+/// Delivery is idempotent across a crash: every file name carries the queue id and the
+/// recipient's place in the envelope (`MaildirUniqueName`), so a delivery retried after the
+/// server stopped between the rename and the durable record of the recipient's status finds
+/// the copy it made (in `new/`, or in `cur/` with whatever flags a mail client added) instead
+/// of writing a second one.
+///
 /// SeeAlso: docs/behaviour.md §11; the Maildir format, <https://cr.yp.to/proto/maildir.html>.
 public struct MaildirCourier: Sendable {
     /// The directory holding one folder per domain.
     public let mailRoot: String
     private let threadPool: NIOThreadPool
+    private let operations: any SpoolFileOperations
 
     /// A courier writing below `mailRoot`, created if missing, doing blocking work on `threadPool`.
     public init(mailRoot: String, threadPool: NIOThreadPool) {
-        self.mailRoot = mailRoot
-        self.threadPool = threadPool
+        self.init(mailRoot: mailRoot, threadPool: threadPool, operations: SystemFileOperations())
     }
 
-    /// Writes one copy of a spooled message into the Maildir of `mailbox`.
+    /// A courier whose write, fsync and rename calls go through `operations` (tests inject failures).
+    package init(mailRoot: String, threadPool: NIOThreadPool, operations: any SpoolFileOperations) {
+        self.mailRoot = mailRoot
+        self.threadPool = threadPool
+        self.operations = operations
+    }
+
+    /// Writes one copy of a spooled message into the Maildir of `mailbox`, or finds the one an
+    /// interrupted earlier attempt made.
     ///
     /// - Parameters:
     ///   - envelope: The message's envelope, for the trace fields.
+    ///   - recipient: The recipient's index in `envelope.recipients`; its forward path as given
+    ///     at RCPT goes into `Received: ... for <...>`.
     ///   - mailbox: The local mailbox, which names the folder (lower-cased).
-    ///   - recipient: The forward path as given at RCPT, for `Received: ... for <recipient>`.
     ///   - body: The stored body.
     ///   - hostname: This server's name, for `Received: by` and the Maildir file name.
-    /// - Returns: The path of the new file in `new/`.
+    ///   - lookingForEarlierCopy: Whether an attempt for this recipient may have been under way
+    ///     when the server stopped: then `new/` and `cur/` are searched first.
+    /// - Returns: The copy, written now or found.
     /// - Throws: `MaildirDeliveryError` when delivery can never work, `FileSystemError` for a
     ///   temporary failure, `CancellationError` if the task was cancelled; the partly written
     ///   file is removed in every case.
     public func deliver(
-        _ envelope: Envelope, to mailbox: Mailbox, for recipient: ForwardPath, body: SpoolBody,
-        receivedBy hostname: String
-    ) async throws -> String {
+        _ envelope: Envelope, recipient index: Int, to mailbox: Mailbox, body: SpoolBody, receivedBy hostname: String,
+        lookingForEarlierCopy: Bool = false
+    ) async throws -> MaildirCopy {
         guard let domainFolder = MaildirFolderName.make(mailbox.domain.normalized),
             let userFolder = MaildirFolderName.make(mailbox.localPart)
         else { throw MaildirDeliveryError.unusableMailboxName(mailbox.description) }
         let domain = "\(mailRoot)/\(domainFolder)"
         let maildir = "\(domain)/\(userFolder)"
-        let name = MaildirUniqueName.make(hostname: hostname)
+        if lookingForEarlierCopy,
+            let earlier = try await threadPool.runBlocking({
+                MaildirUniqueName.findCopy(of: envelope.id, recipient: index, in: maildir)
+            })
+        {
+            return .found(earlier)
+        }
+        let name = MaildirUniqueName.make(for: envelope.id, recipient: index, hostname: hostname)
         let temporary = "\(maildir)/tmp/\(name)"
         let final = "\(maildir)/new/\(name)"
-        let header = Self.header(envelope, mailbox: mailbox, recipient: recipient, hostname: hostname)
+        let header = Self.header(
+            envelope, mailbox: mailbox, recipient: envelope.recipients[index].original, hostname: hostname)
         let directories = [mailRoot, domain, maildir, "\(maildir)/tmp", "\(maildir)/new", "\(maildir)/cur"]
 
+        let operations = operations
         let descriptor = try await threadPool.runBlocking {
-            try Self.makeDirectories(directories)
+            try Self.makeDirectories(directories, operations: operations)
             return try Posix.open(temporary, Posix.createExclusive)
         }
         do {
@@ -62,7 +88,7 @@ public struct MaildirCourier: Sendable {
             }
             try Task.checkCancellation()
             try await write(normalizer.finish(), to: descriptor, path: temporary)
-            try await threadPool.runBlocking { try SystemFileOperations().fsync(descriptor, path: temporary) }
+            try await threadPool.runBlocking { try operations.fsync(descriptor, path: temporary) }
         } catch {
             try? await threadPool.runBlocking {
                 Posix.close(descriptor)
@@ -72,7 +98,6 @@ public struct MaildirCourier: Sendable {
         }
         try await threadPool.runBlocking {
             Posix.close(descriptor)
-            let operations = SystemFileOperations()
             do {
                 try operations.rename(temporary, to: final)
             } catch {
@@ -87,20 +112,20 @@ public struct MaildirCourier: Sendable {
                 throw error
             }
         }
-        return final
+        return .written(final)
     }
 
     private func write(_ bytes: [UInt8], to descriptor: CInt, path: String) async throws {
         guard !bytes.isEmpty else { return }
+        let operations = operations
         try await threadPool.runBlocking {
-            try bytes.withUnsafeBytes { try SystemFileOperations().write(descriptor, $0, path: path) }
+            try bytes.withUnsafeBytes { try operations.write(descriptor, $0, path: path) }
         }
     }
 
     // Creates each missing directory (mode 0700), outermost first, and fsyncs its parent so
     // the folder survives a crash together with the message in it.
-    private static func makeDirectories(_ directories: [String]) throws {
-        let operations = SystemFileOperations()
+    private static func makeDirectories(_ directories: [String], operations: any SpoolFileOperations) throws {
         for directory in directories where try Posix.makeDirectory(directory) {
             let slash = directory.lastIndex(of: "/")
             let parent = slash.map { $0 == directory.startIndex ? "/" : String(directory[..<$0]) } ?? "."

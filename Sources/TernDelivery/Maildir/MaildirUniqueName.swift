@@ -2,20 +2,42 @@ import NIOConcurrencyHelpers
 import Foundation
 import TernSpool
 
-/// File names for new Maildir messages: `<seconds>.M<microseconds>P<pid>Q<counter>.<host>`
-/// (the Maildir convention), unique within the process by the counter and across processes
-/// by the pid and the time.
+/// File names for new Maildir messages, `<seconds>.M<microseconds>P<pid>Q<counter>_<queue id>R<recipient>.<host>`:
+/// the Maildir convention's time, process and counter, unique within the process by the
+/// counter and across processes by the pid and the time, followed by which delivery the
+/// copy is, so a retried delivery can find it.
 enum MaildirUniqueName {
     private static let counter = NIOLockedValueBox(0)
 
-    /// A new name for a message written now on `hostname`.
-    static func make(hostname: String, now: Date = Date()) -> String {
+    /// A new name for the copy of message `id` for its recipient at `recipient`, written now
+    /// on `hostname`.
+    static func make(for id: QueueID, recipient: Int, hostname: String, now: Date = Date()) -> String {
         let microseconds = Int64((now.timeIntervalSince1970 * 1_000_000).rounded(.down))
         let sequence = counter.withLockedValue { value in
             value += 1
             return value
         }
-        return "\(microseconds / 1_000_000).M\(microseconds % 1_000_000)P\(Posix.processID)Q\(sequence).\(safeHost(hostname))"
+        return "\(microseconds / 1_000_000).M\(microseconds % 1_000_000)P\(Posix.processID)Q\(sequence)"
+            + "\(deliveryMark(id, recipient)).\(safeHost(hostname))"
+    }
+
+    /// The path of a copy of message `id` for its recipient at `recipient` in `new/` or `cur/`
+    /// of `maildir` (a mail client may have moved it and added flags, `:2,S`), or nil.
+    static func findCopy(of id: QueueID, recipient: Int, in maildir: String) -> String? {
+        let mark = deliveryMark(id, recipient)
+        for folder in ["new", "cur"] {
+            let directory = "\(maildir)/\(folder)"
+            for name in (try? Posix.listDirectory(directory)) ?? [] {
+                // The mark ends the second dot-separated field; the host after it may hold dots.
+                let fields = name.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+                if fields.count == 3, fields[1].hasSuffix(mark) { return "\(directory)/\(name)" }
+            }
+        }
+        return nil
+    }
+
+    private static func deliveryMark(_ id: QueueID, _ recipient: Int) -> String {
+        "_\(id)R\(recipient)"
     }
 
     /// The host name with `/` and `:` written as `\057` and `\072`, as Maildir readers expect;

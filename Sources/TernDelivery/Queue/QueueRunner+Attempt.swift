@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import TernSMTPCore
 import TernSpool
 
@@ -42,7 +43,8 @@ extension QueueRunner {
             }
         }
         if !due.isEmpty {
-            await deliver(&envelope, recipients: due, body: body)
+            let unsure = unrecorded.withLockedValue { $0.contains(id) }
+            await deliver(&envelope, recipients: due, body: body, lookingForEarlierCopies: unsure)
             envelope.attempts += 1
             scheduleRetry(&envelope, startedAt: started)
         }
@@ -50,11 +52,14 @@ extension QueueRunner {
         do {
             if envelope.recipients.allSatisfy({ $0.status.isFinal && $0.reportsSent.contains(.final) }) {
                 try await spool.remove(id)
+                unrecorded.withLockedValue { _ = $0.remove(id) }
                 logger.debug("removed from spool", metadata: ["queue_id": "\(id)"])
                 return nil
             }
             try await spool.update(envelope)
+            unrecorded.withLockedValue { _ = $0.remove(id) }
         } catch {
+            unrecorded.withLockedValue { _ = $0.insert(id) }
             logger.error("cannot record delivery status", metadata: ["queue_id": "\(id)", "error": "\(error)"])
             return now() + retryDelay(afterAttempt: 1).timeInterval
         }
@@ -62,8 +67,11 @@ extension QueueRunner {
     }
 
     /// Delivers to the recipients at `indices`: outbound groups concurrently, local copies one
-    /// after another meanwhile; records each outcome in `envelope`.
-    private func deliver(_ envelope: inout Envelope, recipients indices: [Int], body: SpoolBody) async {
+    /// after another meanwhile; records each outcome in `envelope`. With
+    /// `lookingForEarlierCopies`, a local copy an interrupted attempt made counts as delivered.
+    private func deliver(
+        _ envelope: inout Envelope, recipients indices: [Int], body: SpoolBody, lookingForEarlierCopies: Bool
+    ) async {
         var local: [(Int, Mailbox)] = []
         var outbound: [Destination: [Int]] = [:]
         for index in indices {
@@ -81,7 +89,8 @@ extension QueueRunner {
             }
             for (index, mailbox) in local {
                 if Task.isCancelled { break }
-                await deliverLocally(&envelope, recipient: index, to: mailbox, body: body)
+                await deliverLocally(
+                    &envelope, recipient: index, to: mailbox, body: body, lookingForEarlierCopy: lookingForEarlierCopies)
             }
             for await (recipientIndices, outcome) in group {
                 record(outcome, for: recipientIndices, in: &envelope)
@@ -126,13 +135,19 @@ extension QueueRunner {
         return OutboundJob(message: message, body: body.prefixed(with: Array(trace.utf8)))
     }
 
-    private func deliverLocally(_ envelope: inout Envelope, recipient index: Int, to mailbox: Mailbox, body: SpoolBody) async {
+    private func deliverLocally(
+        _ envelope: inout Envelope, recipient index: Int, to mailbox: Mailbox, body: SpoolBody,
+        lookingForEarlierCopy: Bool
+    ) async {
         let metadata: Logger.Metadata = ["queue_id": "\(envelope.id)", "to": "\(mailbox)"]
         do {
-            let path = try await courier.deliver(
-                envelope, to: mailbox, for: envelope.recipients[index].original, body: body, receivedBy: hostname)
+            let copy = try await courier.deliver(
+                envelope, recipient: index, to: mailbox, body: body, receivedBy: hostname,
+                lookingForEarlierCopy: lookingForEarlierCopy)
             envelope.recipients[index].status = .delivered(now())
-            logger.info("delivered", metadata: metadata.merging(["path": "\(path)"]) { $1 })
+            var details: Logger.Metadata = ["path": "\(copy.path)"]
+            if case .found = copy { details["copy"] = "made before a restart" }
+            logger.info("delivered", metadata: metadata.merging(details) { $1 })
         } catch is CancellationError {
             return
         } catch let error as MaildirDeliveryError {

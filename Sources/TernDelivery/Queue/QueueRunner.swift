@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOSSL
 import ServiceLifecycle
 import TernSMTPCore
@@ -33,6 +34,11 @@ public final class QueueRunner: Service {
     /// Where a report to `mailbox` goes: its local or remote targets, none if nobody takes it.
     let reportTargets: @Sendable (Mailbox) -> [DeliveryTarget]
     let locks = MessageLocks()
+    /// Messages whose local copies may have been written without their status being recorded:
+    /// those found at start (an attempt may have been under way when the server stopped) and
+    /// those whose record failed to be written. Their next local delivery looks for the copy
+    /// first (`MaildirCourier`).
+    let unrecorded = NIOLockedValueBox<Set<QueueID>>([])
     /// Hold domains with an ETRN run or a turned ATRN connection under way.
     let holdLocks = HoldLocks()
     let now: @Sendable () -> Date
@@ -123,6 +129,7 @@ public final class QueueRunner: Service {
 
     private func schedule() async throws {
         let envelopes = try await spool.all()
+        unrecorded.withLockedValue { $0.formUnion(envelopes.map(\.id)) }
         logger.info("queue runner started", metadata: ["messages": "\(envelopes.count)"])
         await withDiscardingTaskGroup { group in
             var schedule = QueueSchedule(concurrency: concurrency)

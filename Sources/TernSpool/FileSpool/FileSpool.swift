@@ -207,10 +207,10 @@ public final class FileSpool: SpoolStore {
 
     /// Unlinks the envelope, then the body, then fsyncs `incoming/`.
     public func remove(_ id: QueueID) async throws {
-        let paths = paths
+        let (paths, operations) = (paths, operations)
         try await threadPool.runBlocking {
             do {
-                try Posix.unlink(paths.envelope(id))
+                try operations.unlink(paths.envelope(id))
             } catch let error as FileSystemError where error.code == ENOENT {
                 throw SpoolError.unknownMessage(id)
             }

@@ -13,6 +13,8 @@ package protocol SpoolFileOperations: Sendable {
     func fsync(_ descriptor: CInt, path: String) throws
     /// Renames `source` to `destination`, replacing it atomically.
     func rename(_ source: String, to destination: String) throws
+    /// Removes the name `path` (the step that takes a finished message out of the queue).
+    func unlink(_ path: String) throws
 }
 
 /// The real system calls.
@@ -53,5 +55,9 @@ package struct SystemFileOperations: SpoolFileOperations {
             let code = errno
             throw FileSystemError("rename", path: "\(source) -> \(destination)", code: code)
         }
+    }
+
+    package func unlink(_ path: String) throws {
+        try Posix.unlink(path)
     }
 }
