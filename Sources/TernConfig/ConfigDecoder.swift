@@ -63,6 +63,7 @@ struct ConfigDecoder {
         configuration.auth = auth
         configuration.log = log
         delivery.smarthost = relay.smarthost
+        delivery.smarthostLogin = relay.login
         delivery.routes = routes
         delivery.holdDomains = holdDomains.names
         configuration.relayNetworks = relay.networks

@@ -76,17 +76,28 @@ import Testing
     }
 
     @Test func authenticatesToASmarthostBeforeTheMessage() async throws {
-        let sink = try await SMTPSink()
-        defer { sink.stop() }
+        // The peer answers only the exact AUTH PLAIN line (NUL bob NUL secret) with 235: a
+        // client that skipped AUTH, or sent other credentials, would never see MAIL accepted.
+        let text = "Subject: auth\r\n\r\nx\r\n"
+        let peer = try await ScriptedPeer(greeting: "220 smarthost ESMTP\r\n", script: [
+            ("EHLO client.example.org\r\n", "250-smarthost\r\n250 AUTH PLAIN\r\n"),
+            ("AUTH PLAIN AGJvYgBzZWNyZXQ=\r\n", "235 2.7.0 Authentication successful\r\n"),
+            ("MAIL FROM:<alice@example.org>\r\n", "250 2.1.0 ok\r\n"),
+            ("RCPT TO:<bob@example.net>\r\n", "250 2.1.5 ok\r\n"),
+            ("DATA\r\n", "354 go ahead\r\n"),
+            ("\r\n.\r\n", "250 2.0.0 queued\r\n"),
+            ("QUIT\r\n", "221 2.0.0 bye\r\n"),
+        ])
         var smarthost = configuration
         smarthost.credentials = ClientCredentials(username: "bob", password: "secret", allowInClearText: true)
-        let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net"], text: "x\r\n")]
+        let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net"], text: text)]
         let results = await SMTPClient.deliver(
-            messages, to: .tcp(host: "127.0.0.1", port: sink.port), configuration: smarthost, timeout: .seconds(10)
-        ) { stream($0) }
-        #expect(results.map(\.recipients.count) == [1])
-        #expect(results[0].recipients.allSatisfy { if case .delivered = $0.outcome { true } else { false } })
-        #expect(try sink.transactions().count == 1)
+            messages, to: .tcp(host: "127.0.0.1", port: peer.port), configuration: smarthost, timeout: .seconds(10)
+        ) { _ in stream(text) }
+        let transcript = try await peer.transcript()
+        try await peer.stop()
+        #expect(results.first?.recipients.first?.outcome == .delivered(ReceivedReply(250, StatusCode(2, 0, 0), "queued")))
+        #expect(transcript.hasPrefix("EHLO client.example.org\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\nMAIL FROM:"))
     }
 
     @Test func connectionRefusedDefersEveryRecipient() async throws {

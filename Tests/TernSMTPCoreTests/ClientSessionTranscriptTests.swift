@@ -52,7 +52,7 @@ import TernSMTPCore
         // No TLS: the password is not sent.
         ("250-relay.example\r\n250 AUTH PLAIN\r\n", false, ReceivedReply.authNeedsTLS),
         // No AUTH PLAIN offered.
-        ("250-relay.example\r\n250 AUTH CRAM-MD5\r\n", true, .authNotOffered),
+        ("250-relay.example\r\n250 AUTH CRAM-MD5\r\n", true, .authNotOffered(["PLAIN"])),
     ])
     func authCannotStartSoEveryRecipientIsDeferred(_ ehlo: String, _ inClear: Bool, _ reply: ReceivedReply) {
         var configuration = Self.configuration
@@ -64,6 +64,32 @@ import TernSMTPCore
         ])
         #expect(h.results.map(ClientSessionTests.outcomes) == [["deferred 454 4.7.0"]])
         #expect(h.results[0].recipients[0].outcome.reply == reply)
+    }
+
+    @Test(arguments: ["250 2.7.0 OK\r\n", "334 \r\n"])
+    func onlyA235EndsAUTH(_ reply: String) {
+        // RFC 4954 §6: 235 is the success reply. Another 2yz answers no command of AUTH's, and
+        // PLAIN expects no challenge: the client cancels with `*` and believes no success.
+        var configuration = Self.configuration
+        configuration.credentials = ClientCredentials(username: "bob", password: "secret", allowInClearText: true)
+        var h = Self.harness([Self.message("m1", to: ["carol@example.net"])], configuration)
+        if reply.hasPrefix("250") {
+            Self.play(&h, [
+                ("220 relay.example ESMTP\r\n", "EHLO tern.example\r\n"),
+                ("250-relay.example\r\n250 AUTH PLAIN\r\n", "AUTH PLAIN AGJvYgBzZWNyZXQ=\r\n"),
+                (reply, ""),
+            ])
+            #expect(h.results.map(ClientSessionTests.outcomes) == [["deferred 421 4.5.0"]])
+        } else {
+            Self.play(&h, [
+                ("220 relay.example ESMTP\r\n", "EHLO tern.example\r\n"),
+                ("250-relay.example\r\n250 AUTH PLAIN\r\n", "AUTH PLAIN AGJvYgBzZWNyZXQ=\r\n"),
+                (reply, "*\r\n"),
+                ("235 2.7.0 Authentication successful\r\n", "QUIT\r\n"),
+            ])
+            #expect(h.results.map(ClientSessionTests.outcomes) == [["deferred 454 4.7.0"]])
+            #expect(h.results[0].recipients[0].outcome.reply == .authPeerNotVerified)
+        }
     }
 
     @Test func refusedCredentialsDeferEveryRecipient() {

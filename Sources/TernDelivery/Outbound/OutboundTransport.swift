@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import TernSASL
 import TernSMTPClient
 import TernSMTPCore
 import TernSpool
@@ -17,6 +18,8 @@ struct OutboundTransport: OutboundSending {
     let tls: NIOSSLContext
     /// `[delivery] require_tls`, for SMTP destinations.
     let requireTLS: Bool
+    /// The smarthost and the account Tern authenticates as there, if any.
+    let smarthostLogin: (hop: NextHop, login: SmarthostLogin)?
     /// The longest wait for a connection, each reply and room to write (RFC 5321 §4.5.3.2
     /// allows 5 to 10 minutes; one figure for all).
     let timeout: Duration
@@ -38,7 +41,7 @@ struct OutboundTransport: OutboundSending {
         let socket = if case .relay(.lmtpSocket) = destination { true } else { false }
         let configuration = ClientSessionConfiguration(
             hostname: hostname, lmtp: destination.lmtp, requireTLS: requireTLS && !destination.lmtp,
-            tlsAvailable: !socket)
+            tlsAvailable: !socket, credentials: credentials(for: destination))
         var remaining = jobs
         var outcomes: [String: OutboundOutcome] = [:]
         for (index, candidate) in candidates.enumerated() {
@@ -66,6 +69,17 @@ struct OutboundTransport: OutboundSending {
             if remaining.isEmpty { break }
         }
         return outcomes
+    }
+
+    /// The smarthost login for the smarthost: SCRAM-SHA-256 preferred, PLAIN otherwise, only
+    /// over TLS.
+    private func credentials(for destination: Destination) -> ClientCredentials? {
+        guard let smarthostLogin, destination == .relay(smarthostLogin.hop) else { return nil }
+        let (username, password) = (smarthostLogin.login.username, smarthostLogin.login.password)
+        return ClientCredentials(username: username, mechanisms: [
+            SCRAMClientMechanism(username: username, password: password),
+            PlainClientMechanism(username: username, password: password),
+        ])
     }
 
     /// SNI carries host names only, never addresses (RFC 6066 §3).

@@ -88,7 +88,9 @@ public final class QueueRunner: Service {
             transport: OutboundTransport(
                 finder: PeerFinder(resolver: resolver, smtpPort: settings.smtpPort, ownEndpoints: settings.ownEndpoints),
                 hostname: hostname, tls: tls,
-                requireTLS: settings.requireTLS, timeout: peerTimeout, logger: logger),
+                requireTLS: settings.requireTLS,
+                smarthostLogin: settings.smarthost.flatMap { hop in settings.smarthostLogin.map { (hop, $0) } },
+                timeout: peerTimeout, logger: logger),
             concurrency: settings.concurrency, perDestination: settings.perDestination)
         self.dsn = DSNBuilder(reportingHost: hostname)
         self.reportTargets = reportTargets

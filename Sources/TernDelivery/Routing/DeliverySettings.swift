@@ -20,6 +20,8 @@ public struct DeliverySettings: Hashable, Sendable {
     /// All mail for other domains goes here instead of to their mail exchangers
     /// (`[relay] smarthost`); `[routes]` still come first.
     public var smarthost: NextHop?
+    /// Who Tern authenticates as at the smarthost (`[relay] smarthost_user`); nil for no AUTH.
+    public var smarthostLogin: SmarthostLogin?
     /// Next hops for particular domains (`[routes]`).
     public var routes: RouteTable
     /// Lower-cased names of the domains whose mail waits for ETRN or ATRN (`[[etrn.node]]`,

@@ -14,9 +14,12 @@ import NIOCore
 /// - EHLO refused with 5yz falls back to HELO, where no extension is used; LMTP has no fallback.
 /// - STARTTLS is used whenever offered and the transport can do it; when the peer then refuses
 ///   it, the session goes on in plain text unless TLS is required.
-/// - With credentials, AUTH PLAIN follows the greeting (after STARTTLS), only over TLS unless the
-///   credentials allow clear text; a peer without AUTH PLAIN, or one that refuses the
-///   credentials, gets no message and every recipient is deferred (the operator's to fix).
+/// - With credentials, AUTH follows the greeting (after STARTTLS) with the first of their
+///   mechanisms the peer offers, only over TLS unless the credentials allow clear text; only
+///   235 is success (RFC 4954 §6), and only once the mechanism is complete (SCRAM checks the
+///   server's signature). A peer without a usable mechanism, one that refuses the credentials
+///   or fails to prove itself gets no message and every recipient is deferred (the operator's
+///   to fix).
 /// - A message is checked before MAIL: SMTPUTF8 needed and not offered fails it with 5.6.7,
 ///   8-bit text without 8BITMIME with 5.6.3 (RFC 6152 §3 forbids sending it; Tern does not
 ///   downgrade), a size over the peer's SIZE with 5.3.4.
@@ -49,8 +52,9 @@ public struct ClientSession: Sendable {
         case startTLS(PeerCapabilities)
         /// The transport is starting TLS.
         case tlsHandshake
-        /// AUTH sent; the capabilities are kept for the transactions after it.
-        case authenticating(PeerCapabilities)
+        /// AUTH sent with this mechanism (cancelled with `*` when `cancelled`); the
+        /// capabilities are kept for the transactions after it.
+        case authenticating(PeerCapabilities, any SASLClientMechanism, cancelled: Bool)
         /// Greeted: messages go out.
         case ready(PeerCapabilities)
         /// QUIT sent.
@@ -207,12 +211,8 @@ public struct ClientSession: Sendable {
         case .tlsHandshake:
             // Octets read before the handshake are plaintext an attacker may have injected.
             return unexpected(reply)
-        case .authenticating(let capabilities):
-            // 235 is the success reply (RFC 4954 §6); any 2yz is taken as one (smtp-sink says 250).
-            // A refusal is about the credentials, not the message: defer, whatever its class.
-            guard reply.code / 100 == 2 else { return reply.isPositive ? unexpected(reply) : abandon(reply, quit: true) }
-            state = .ready(capabilities)
-            return proceed()
+        case .authenticating(let capabilities, var mechanism, let cancelled):
+            return authenticating(reply, capabilities, &mechanism, cancelled: cancelled)
         case .ready(let capabilities):
             guard !expected.isEmpty else { return unexpected(reply) }
             var actions = answer(expected.removeFirst(), reply, capabilities)
@@ -220,6 +220,31 @@ public struct ClientSession: Sendable {
             return actions
         case .quitting, .closed:
             preconditionFailure("handled above")
+        }
+    }
+
+    /// A reply during AUTH (RFC 4954 §4, §6): `334` carries a challenge, `235` is the only
+    /// success and counts only when the mechanism is complete; a refusal is about the
+    /// credentials, not the message: defer, whatever its class.
+    private mutating func authenticating(
+        _ reply: ReceivedReply, _ capabilities: PeerCapabilities, _ mechanism: inout any SASLClientMechanism,
+        cancelled: Bool
+    ) -> [ClientAction] {
+        switch reply.code {
+        case 334 where !cancelled:
+            let response = Base64.decode(reply.lines.first ?? "").flatMap { mechanism.respond(to: $0) }
+            state = .authenticating(capabilities, mechanism, cancelled: response == nil)
+            var buffer = ByteBuffer()
+            CommandEncoder.authResponse(response, into: &buffer)
+            return [.send(buffer)]
+        case 235:
+            guard !cancelled, mechanism.isComplete else { return abandon(.authPeerNotVerified, quit: true) }
+            state = .ready(capabilities)
+            return proceed()
+        case _ where reply.isPositive:
+            return unexpected(reply)
+        default:
+            return abandon(cancelled ? .authPeerNotVerified : reply, quit: true)
         }
     }
 
@@ -270,10 +295,11 @@ public struct ClientSession: Sendable {
         if configuration.requireTLS && !tlsActive { return abandon(.tlsNotOffered, quit: true) }
         if let credentials = configuration.credentials {
             guard tlsActive || credentials.allowInClearText else { return abandon(.authNeedsTLS, quit: true) }
-            guard capabilities.authMechanisms.contains("PLAIN") else { return abandon(.authNotOffered, quit: true) }
-            state = .authenticating(capabilities)
+            guard var mechanism = credentials.mechanisms.first(where: { capabilities.authMechanisms.contains($0.name) })
+            else { return abandon(.authNotOffered(credentials.mechanisms.map(\.name)), quit: true) }
             var buffer = ByteBuffer()
-            CommandEncoder.auth(mechanism: "PLAIN", initialResponse: credentials.plainResponse, into: &buffer)
+            CommandEncoder.auth(mechanism: mechanism.name, initialResponse: mechanism.start(), into: &buffer)
+            state = .authenticating(capabilities, mechanism, cancelled: false)
             return [.send(buffer)]
         }
         state = .ready(capabilities)

@@ -1,7 +1,7 @@
 /// What a client session needs to know about its side of the connection; no I/O, only values.
 ///
 /// SeeAlso: RFC 5321 §4.1.1.1, RFC 2033, RFC 3207.
-public struct ClientSessionConfiguration: Sendable, Hashable {
+public struct ClientSessionConfiguration: Sendable {
     /// The name Tern gives in EHLO, HELO or LHLO.
     public var hostname: String
     /// Speak LMTP: LHLO instead of EHLO, no HELO fallback, one reply per accepted recipient
@@ -12,7 +12,8 @@ public struct ClientSessionConfiguration: Sendable, Hashable {
     public var requireTLS: Bool
     /// The transport can start TLS, so STARTTLS is used whenever the peer offers it.
     public var tlsAvailable: Bool
-    /// Authenticate with AUTH PLAIN after the greeting (and STARTTLS); nil for no AUTH.
+    /// Authenticate after the greeting (and STARTTLS) with the first of its mechanisms the peer
+    /// offers; nil for no AUTH.
     public var credentials: ClientCredentials?
 
     /// A configuration; `requireTLS` needs `tlsAvailable`.

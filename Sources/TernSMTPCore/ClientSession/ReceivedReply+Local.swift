@@ -9,9 +9,15 @@ extension ReceivedReply {
     public static func startTLSRefused(_ code: Int) -> ReceivedReply {
         ReceivedReply(454, StatusCode(4, 7, 4), "TLS is required, but the peer refused STARTTLS with \(code)")
     }
-    /// `454 4.7.0`: credentials are set and the peer offers no AUTH PLAIN.
-    public static let authNotOffered = ReceivedReply(454, StatusCode(4, 7, 0),
-                                                     "Credentials are set, but the peer does not offer AUTH PLAIN")
+    /// `454 4.7.0`: credentials are set and the peer offers none of their AUTH mechanisms.
+    public static func authNotOffered(_ mechanisms: [String]) -> ReceivedReply {
+        ReceivedReply(454, StatusCode(4, 7, 0),
+                      "Credentials are set, but the peer offers no AUTH \(mechanisms.joined(separator: " or "))")
+    }
+    /// `454 4.7.0`: the peer did not prove it knows the credentials (a SCRAM server signature
+    /// that does not verify, or success announced before the exchange was complete).
+    public static let authPeerNotVerified = ReceivedReply(454, StatusCode(4, 7, 0),
+                                                          "The peer did not prove it knows the credentials")
     /// `454 4.7.0`: credentials are set and the connection is not encrypted.
     public static let authNeedsTLS = ReceivedReply(454, StatusCode(4, 7, 0),
                                                    "Credentials are sent only over TLS, and the peer did not start it")
