@@ -1,13 +1,23 @@
 import Crypto
+import TernSMTPCore
 
 /// A secret the server keeps for its lifetime and shares among all ``SASLServer`` exchanges.
 ///
 /// SCRAM must answer an unknown user with a normal-looking server-first message (docs/behaviour.md §13),
 /// so the salt it shows must stay the same from one attempt to the next, like a real account's,
-/// and must not be computable by the client. It is derived from the user name with this secret.
-/// Create one when the daemon starts; a restart changes the decoy salts, not any real one.
+/// and must not be computable by the client. It is derived from the user name, ASCII
+/// lower-cased as account names are matched, with this secret: `alice` and `ALICE` get the same
+/// salt whether or not the account exists. One secret serves the whole process
+/// (``forThisProcess``), so every listener shows the same decoys; a restart changes them, not
+/// any real salt.
 public struct SASLServerSecret: Sendable {
     private let key: SymmetricKey
+
+    /// The secret every listener of this process shares, made on first use.
+    public static let forThisProcess: SASLServerSecret = {
+        var random = SystemRandomSource()
+        return SASLServerSecret(random: &random)
+    }()
 
     /// A new secret of 32 octets from `random`.
     public init(random: inout some RandomSource) {
@@ -17,8 +27,9 @@ public struct SASLServerSecret: Sendable {
     /// The decoy SCRAM keys shown for `username`, which has no account: a stable 16-octet salt,
     /// 4096 iterations and keys no password produces.
     func decoyKeys(for username: String) -> SCRAMKeys {
+        let name = username.asciiLowercased
         func derived(_ purpose: String) -> [UInt8] {
-            Array(HMAC<SHA256>.authenticationCode(for: Array((purpose + "\u{0}" + username).utf8), using: key))
+            Array(HMAC<SHA256>.authenticationCode(for: Array((purpose + "\u{0}" + name).utf8), using: key))
         }
         guard let keys = SCRAMKeys(salt: Array(derived("salt").prefix(SCRAMKeys.saltLength)),
                                    iterations: SCRAMKeys.minimumIterations,

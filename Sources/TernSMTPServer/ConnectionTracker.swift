@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import TernSMTPCore
 
 /// Counts open connections across all listeners, enforces the server-wide and per-client
 /// limits, and reaches every open connection at shutdown (docs/behaviour.md §1, §10).
@@ -15,7 +16,7 @@ public final class ConnectionTracker: Sendable {
         var nextID: UInt64 = 1
         var open: [UInt64: (channel: any Channel, address: String)] = [:]
         var perClient: [String: Int] = [:]
-        var authFailures: [String: Int] = [:]
+        var authFailures = AuthFailureTable()
         var shuttingDown = false
         var stressed = false
     }
@@ -94,18 +95,19 @@ public final class ConnectionTracker: Sendable {
         announce(changed)
     }
 
-    /// Counts a failed AUTH from `address`; returns its failures since its last success.
-    func recordAuthFailure(_ address: String) -> Int {
-        state.withLockedValue { state in
-            if state.authFailures.count > 10_000 { state.authFailures.removeAll() }
-            state.authFailures[address, default: 0] += 1
-            return state.authFailures[address]!
-        }
+    /// Counts a failed AUTH from `address`, for `account` when the exchange named one; returns
+    /// the failures since the last success of the address or the account, whichever is more.
+    func recordAuthFailure(_ address: String, account: String?) -> Int {
+        state.withLockedValue { $0.authFailures.record(Self.failureKeys(address, account)) }
     }
 
-    /// A successful AUTH from `address` clears its failures.
-    func clearAuthFailures(_ address: String) {
-        _ = state.withLockedValue { $0.authFailures.removeValue(forKey: address) }
+    /// A successful AUTH from `address` as `account` clears the failures of both.
+    func clearAuthFailures(_ address: String, account: String) {
+        state.withLockedValue { $0.authFailures.clear(Self.failureKeys(address, account)) }
+    }
+
+    private static func failureKeys(_ address: String, _ account: String?) -> [AuthFailureTable.Key] {
+        [.address(address)] + (account.map { [.account($0.asciiLowercased)] } ?? [])
     }
 
     /// Asks every open session to end with `421 4.3.2` after the command in progress.

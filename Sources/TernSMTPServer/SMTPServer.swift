@@ -31,8 +31,7 @@ public final class SMTPServer: Service, Sendable {
         self.tracker = tracker
         self.group = group
         self.logger = logger
-        var random = SystemRandomSource()
-        secret = SASLServerSecret(random: &random)
+        secret = .forThisProcess
         let implicitTLS = configuration.session.role == .smtps ? configuration.tls : nil
         let idleTimeout = TimeAmount(configuration.idleTimeout)
         let stressIdleTimeout = TimeAmount(configuration.stressIdleTimeout)

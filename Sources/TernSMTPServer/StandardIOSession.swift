@@ -58,7 +58,6 @@ public enum StandardIOSession {
             close(writeSide)
             throw error
         }
-        var random = SystemRandomSource()
         let connection = SMTPConnection(
             channel: channel,
             info: ConnectionInfo(
@@ -66,7 +65,7 @@ public enum StandardIOSession {
                 control: ConnectionControl { [child = channel.channel] in child.close(promise: nil) }),
             configuration: configuration, delegate: delegate,
             tracker: ConnectionTracker(maximum: 1, maximumPerClient: 1, isExempt: { _ in true }),
-            secret: SASLServerSecret(random: &random), logger: logger)
+            secret: .forThisProcess, logger: logger)
         try await connection.run()
     }
 }

@@ -143,6 +143,8 @@ public struct SessionDriver {
             case .authenticationResponse(let bytes):
                 authenticationInput.append(Base64.encode(bytes))
                 next = session.authenticationStep(authenticationSteps.removeFirst())
+            case .authenticationAbandoned(let reply):
+                next = session.authenticationStep(.abandoned(reply))
             case .reverseConnection(let reply):
                 output += reply.description
                 reversed = Array(framer.takeBuffered().readableBytesView)

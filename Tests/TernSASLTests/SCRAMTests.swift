@@ -78,6 +78,9 @@ struct SCRAMTests {
         let again = String(decoding: serverFirst("nobody", secret)!, as: UTF8.self)
         #expect(again.split(separator: ",")[1] == fields[1])
         #expect(String(decoding: serverFirst("somebody", secret)!, as: UTF8.self).split(separator: ",")[1] != fields[1])
+        // Account names match ASCII case-insensitively, so the decoy must too: otherwise
+        // `nobody` and `NoBody` giving different salts would tell that no account exists.
+        #expect(String(decoding: serverFirst("NoBody", secret)!, as: UTF8.self).split(separator: ",")[1] == fields[1])
         var otherRandom = FixedRandomSource("another server's secret")
         let otherSecret = SASLServerSecret(random: &otherRandom)
         #expect(String(decoding: serverFirst("nobody", otherSecret)!, as: UTF8.self).split(separator: ",")[1] != fields[1])

@@ -85,10 +85,20 @@ import TernTestSupport
         #expect(Self.codes(&d, "MAIL FROM:<a@b>\r\nAUTH PLAIN\r\nRSET\r\n") == ["250 2.1.0", "503 5.5.1", "250 2.0.0"])
         d.authenticationSteps = [.challenge([])]
         #expect(Self.codes(&d, "AUTH PLAIN\r\n*\r\n") == ["334", "501 5.7.0"])
-        d.authenticationSteps = [.mechanismTooWeak, .transitionNeeded, .invalidCredentials, .invalidCredentials,
-                                 .invalidCredentials]
-        #expect(Self.codes(&d, "AUTH PLAIN =\r\nAUTH SCRAM-SHA-256 =\r\nAUTH PLAIN =\r\nAUTH PLAIN =\r\nAUTH PLAIN =\r\nAUTH PLAIN =\r\nNOOP\r\n")
-            == ["534 5.7.9", "432 4.7.12", "535 5.7.8", "535 5.7.8", "535 5.7.8", "454 4.7.0", "250 2.0.0"])
+        // The cancelled exchange counted as the first failure; 534 and 432 do not count.
+        d.authenticationSteps = [.mechanismTooWeak, .transitionNeeded, .invalidCredentials, .invalidCredentials]
+        #expect(Self.codes(&d, "AUTH PLAIN =\r\nAUTH SCRAM-SHA-256 =\r\nAUTH PLAIN =\r\nAUTH PLAIN =\r\nAUTH PLAIN =\r\nNOOP\r\n")
+            == ["534 5.7.9", "432 4.7.12", "535 5.7.8", "535 5.7.8", "454 4.7.0", "250 2.0.0"])
+    }
+
+    @Test func endingAnExchangeCountsAsAFailedAuth() {
+        // `*` or a response that is not base64 ends the exchange before the credentials are
+        // checked: counted like a 535, so probing names by cancelling is not free.
+        var d = Self.driver(Self.configuration())
+        Self.secure(&d)
+        d.authenticationSteps = [.challenge([]), .challenge([]), .challenge([])]
+        #expect(Self.codes(&d, "AUTH PLAIN\r\n*\r\nAUTH LOGIN\r\n!!!\r\nAUTH SCRAM-SHA-256\r\n*\r\nAUTH PLAIN =\r\n")
+            == ["334", "501 5.7.0", "334", "501 5.5.2", "334", "501 5.7.0", "454 4.7.0"])
     }
 
     @Test func saslLineLimit() {

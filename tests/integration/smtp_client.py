@@ -814,6 +814,27 @@ def s_client(port: int, commands: str = "QUIT\n", starttls: bool = True,
     return res
 
 
+def assert_tls_1_1_refused_by_server(port: int, starttls: bool = True) -> str:
+    """Offer only TLS 1.1 with `openssl s_client` and assert that the server
+    answered the ClientHello with a fatal `protocol_version` alert (number 70,
+    RFC 5246 §7.2.2, RFC 8446 §6.2).  `@SECLEVEL=0` lets the client offer
+    TLS 1.1 and take its SHA-1 signatures at all (OpenSSL 3's default level
+    would end the handshake on the client's side, proving nothing about the
+    server); `-msg` shows each record's direction: `>>>` sent, `<<<` received.
+    Returns s_client's output."""
+    res = s_client(port, "QUIT\n", starttls=starttls,
+                   extra=["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0", "-msg"])
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, f"a TLS 1.1 handshake succeeded:\n{out}"
+    assert re.search(r"^>>> TLS 1\.1, Handshake \[length [0-9a-f]+\], ClientHello$", res.stdout, re.M), \
+        f"the client did not offer TLS 1.1:\n{out}"
+    assert re.search(r"^<<< TLS 1\.[01], Alert \[length 0002\], fatal protocol_version$",
+                     res.stdout, re.M), f"no protocol_version alert from the server:\n{out}"
+    assert "SSL alert number 70" in res.stderr, out
+    assert not re.search(r"^<<< .*ServerHello", res.stdout, re.M), f"the server answered with a ServerHello:\n{out}"
+    return out
+
+
 def swaks(port: int, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
     """`swaks --server 127.0.0.1:PORT --helo client.example.net ARGS...`;
     .stdout/.stderr as text."""

@@ -359,6 +359,26 @@ class TernServer:
         lines = text.splitlines()
         return "\n".join(lines[-tail:])
 
+    def wait_log(self, pattern: str, count: int = 1, timeout: float = 10.0) -> list[re.Match]:
+        """Poll the whole log (≤ timeout) until the regular expression
+        `pattern` (re.MULTILINE: `^`/`$` are line bounds) matches at least
+        `count` times; returns the matches, else AssertionError with the log."""
+        regex = re.compile(pattern, re.MULTILINE)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                text = self.log_path.read_text(errors="replace")
+            except FileNotFoundError:
+                text = ""
+            found = list(regex.finditer(text))
+            if len(found) >= count:
+                return found
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"{len(found)} of {count} log line(s) matching {pattern!r} within {timeout}s\n"
+                    f"{self.log()}")
+            time.sleep(0.05)
+
     def rss_kib(self) -> int | None:
         try:
             with open(f"/proc/{self.pid}/status") as f:

@@ -83,7 +83,29 @@ def test_subdomain_route_and_smarthost(tern_factory, sink_factory):
     assert [g.header("Subject") for g in smart.wait_messages(1)] == [m2]
 
 
-def test_mx_lookup_through_dnsmasq(tern_factory, sink_factory, dns_factory):
+def test_mx_lookup_through_dnsmasq(tern_factory, scripted_peer_factory, dns_factory):
+    """RFC 5321 §5.1: the mail exchangers are tried in order of preference,
+    lowest first.  Both are live SMTP servers on the port `delivery.smtp_port`
+    names, at two loopback addresses: the preferred one (10, 127.0.0.2,
+    listed second in the DNS data) gets the message, the other (20,
+    127.0.0.1) not even a connection."""
+    port = smtp_client.free_port()
+    preferred = scripted_peer_factory(host="127.0.0.2", port=port)
+    backup = scripted_peer_factory(host="127.0.0.1", port=port)
+    dns = dns_factory(mx={"mx.test": [(20, "mx2.mx.test"), (10, "mx1.mx.test")]},
+                      a={"mx1.mx.test": ["127.0.0.2"], "mx2.mx.test": ["127.0.0.1"]})
+    tern = tern_factory(relay_config(dns={"servers": [dns.server]}, delivery={"smtp_port": port}))
+    marker = unique_marker("mx")
+    send(tern, "r@mx.test", marker)
+    wait_spool_empty(tern, timeout=30)  # delivered
+    assert backup.sessions == [], f"the less preferred exchanger was contacted: {backup.sessions}"
+    [session] = preferred.wait_closed(1)
+    assert "RCPT TO:<r@mx.test>" in session.commands, session.commands
+    [message] = session.messages
+    assert f"Subject: {marker}".encode() in message, message[:500]
+
+
+def test_next_mx_when_the_preferred_one_does_not_answer(tern_factory, sink_factory, dns_factory):
     sink = sink_factory()
     dns = dns_factory(mx={"mx.test": [(10, "mx1.mx.test"), (20, "mx2.mx.test")]},
                       a={"mx1.mx.test": ["127.0.0.2"], "mx2.mx.test": ["127.0.0.1"]})

@@ -192,8 +192,9 @@ def test_swaks_auth_relay_stays_queued(tls_server, mechanism):
     assert "235 2.7.0" in out and re.search(r"250 2\.1\.5", out), out
     m = re.search(r"queued as (\S+)", out)
     assert m, out
-    # other.example is routed to a closed port: the message is deferred and waits in the spool
-    time.sleep(0.5)
+    # other.example is routed to a closed port: once the server logs the deferred attempt,
+    # the message waits in the spool
+    tls_server.wait_log(rf"queue_id={re.escape(m.group(1))} .*\[TernDelivery\] delivery deferred$")
     assert files_containing(spool_files(tls_server.data_dir), marker), \
         f"relayed message {m.group(1)} not in the spool"
 
@@ -458,7 +459,14 @@ def test_auth_data_never_logged(tern_factory):
     with srv.tls_session("mx") as s:
         ok(s.auth_scram(BOB, BOB_PASSWORD))
         s.quit()
-    time.sleep(0.3)
+    # The log holds the exchanges before it is searched: both failures, both successes and
+    # the end of the last session.
+    failed = srv.wait_log(r"^.*\bsession=(\d+)\b.*\[TernSMTPServer\] authentication failed$", count=2)
+    authenticated = srv.wait_log(
+        r"^.*\baccount=bob\b.*\bsession=(\d+)\b.*\[TernSMTPServer\] authenticated$", count=2)
+    assert {m.group(1) for m in failed} == {authenticated[0].group(1)}, srv.log()
+    last = authenticated[1].group(1)
+    srv.wait_log(rf"^.*\bsession={last}\b.*\[TernSMTPServer\] disconnect$")
     log = srv.log_path.read_bytes()
     for secret in (BOB_PASSWORD, wrong, b64e(sasl_plain(BOB, BOB_PASSWORD)),
                    b64e(sasl_plain(BOB, wrong)), b64e(BOB_PASSWORD), b64e(wrong)):
@@ -515,9 +523,9 @@ def test_failure_count_kept_across_starttls(tern_factory):
         check(s.auth_plain(BOB, BOB_PASSWORD), 454, "4.7.0", startswith=TEMPFAIL)
 
 
-def test_cancel_and_syntax_errors_are_not_credential_failures(tern_factory):
-    """501/504/503 are protocol errors, not failed attempts (guess: only
-    535-class outcomes count)."""
+def test_syntax_errors_are_not_credential_failures(tern_factory):
+    """504 and 501 before an exchange starts are protocol errors, not failed attempts
+    (an exchange the client cancels does count: test_auth_probing.py)."""
     srv = tern_factory({"limits": {"auth_failures": 3}}, tls=True, roles=("mx",))
     srv.add_user(BOB, BOB_PASSWORD)
     with srv.tls_session("mx") as s:

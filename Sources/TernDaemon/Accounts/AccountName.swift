@@ -1,3 +1,5 @@
+import TernSMTPCore
+
 /// The rules for account names: the local part an account owns in every local domain, and the
 /// key lookups use.
 enum AccountName {
@@ -7,7 +9,7 @@ enum AccountName {
     /// `name` with ASCII letters lower-cased, if it is then a valid name: 1–64 of `a-z`, `0-9`,
     /// `.`, `_`, `-`, with no dot first, last or next to another (a dot-atom, RFC 5321 §4.1.2).
     static func normalized(_ name: String) throws(AccountStoreError) -> String {
-        let lowered = String(decoding: name.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        let lowered = name.asciiLowercased
         let octets = Array(lowered.utf8)
         guard (1...maximumLength).contains(octets.count),
               octets.allSatisfy(isAllowed),

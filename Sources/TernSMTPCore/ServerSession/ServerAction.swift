@@ -35,6 +35,10 @@ public enum ServerAction: Sendable, Equatable {
     case authenticate(mechanism: String, initialResponse: [UInt8]?)
     /// The client's next SASL response, base64-decoded; report with `authenticationStep(_:)`.
     case authenticationResponse([UInt8])
+    /// The client ended the SASL exchange (`*`, or a response that is not base64): it counts as
+    /// a failed AUTH, so pause as after one, then report `.abandoned(reply)` with
+    /// `authenticationStep(_:)`.
+    case authenticationAbandoned(Reply)
     /// ATRN was accepted: send the reply, flush, and turn the connection around (RFC 2645 §4):
     /// the server's owner now acts as the SMTP client on it. The session has closed; octets
     /// received but not yet framed are the customer's first output.
@@ -55,6 +59,8 @@ public enum AuthenticationStep: Sendable, Hashable {
     case transitionNeeded
     /// The credential store can't be read: 454.
     case temporaryFailure
+    /// The client ended the exchange: this reply (501), counted against the session's limit.
+    case abandoned(Reply)
 }
 
 /// A decision the protocol core leaves to the server's owner.

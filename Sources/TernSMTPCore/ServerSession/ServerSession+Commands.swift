@@ -181,14 +181,8 @@ extension ServerSession {
     }
 
     mutating func authenticationResponse(_ line: String) -> [ServerAction] {
-        if line == "*" {
-            phase = .commands
-            return send(.authenticationCancelled)
-        }
-        guard let decoded = Base64.decode(line) else {
-            phase = .commands
-            return send(.cannotDecodeResponse)
-        }
+        if line == "*" { return [.authenticationAbandoned(.authenticationCancelled)] }
+        guard let decoded = Base64.decode(line) else { return [.authenticationAbandoned(.cannotDecodeResponse)] }
         return [.authenticationResponse(decoded)]
     }
 
@@ -215,6 +209,10 @@ extension ServerSession {
         case .temporaryFailure:
             phase = .commands
             return send(.temporaryAuthenticationFailure)
+        case .abandoned(let reply):
+            phase = .commands
+            authFailures += 1
+            return send(reply)
         }
     }
 

@@ -14,6 +14,8 @@ struct SASLDriver {
     private var machine: SASLServer?
     /// The credentials the exchange checks against, for a password transition.
     private var found: StoredCredentials?
+    /// The account name the exchange asked about, for the failure counts.
+    private var username: String?
 
     init(authenticator: any SMTPAuthenticator, hostname: String, secret: SASLServerSecret, clientAddress: String,
          tracker: ConnectionTracker, failureDelay: Duration) {
@@ -32,6 +34,7 @@ struct SASLDriver {
                                 random: SystemRandomSource())
         let step = server.start(initialResponse: initialResponse)
         machine = server
+        username = nil
         return await follow(step)
     }
 
@@ -43,6 +46,19 @@ struct SASLDriver {
         return await follow(step)
     }
 
+    /// The client ended the exchange (`*`, or a response that is not base64): counted and
+    /// paused for as a failure, so cancelling is no free way to probe names.
+    mutating func abandon(_ reply: Reply) async -> AuthenticationStep {
+        machine = nil
+        await pauseAfterFailure()
+        return .abandoned(reply)
+    }
+
+    private func pauseAfterFailure() async {
+        let recent = tracker.recordAuthFailure(clientAddress, account: username)
+        try? await Task.sleep(for: failureDelay * min(recent, 8))
+    }
+
     /// Resolves look-ups and transitions until the step is one for the session.
     private mutating func follow(_ first: SASLStep) async -> AuthenticationStep {
         var step = first
@@ -51,6 +67,7 @@ struct SASLDriver {
             case .challenge(let bytes):
                 return .challenge(bytes)
             case .lookUp(let username):
+                self.username = username
                 let credentials: StoredCredentials?
                 do {
                     credentials = try await authenticator.credentials(for: username)
@@ -70,7 +87,7 @@ struct SASLDriver {
                 step = next
             case .success(let username, let upgrade):
                 machine = nil
-                tracker.clearAuthFailures(clientAddress)
+                tracker.clearAuthFailures(clientAddress, account: username)
                 if let upgrade, let found {
                     try? await authenticator.upgrade(username, from: found, to: upgrade)
                 }
@@ -81,8 +98,7 @@ struct SASLDriver {
                 case .mechanismTooWeak: return .mechanismTooWeak
                 case .transitionNeeded: return .transitionNeeded
                 case .invalidCredentials, .malformed:
-                    let recent = tracker.recordAuthFailure(clientAddress)
-                    try? await Task.sleep(for: failureDelay * min(recent, 8))
+                    await pauseAfterFailure()
                     return .invalidCredentials
                 }
             }

@@ -224,6 +224,11 @@ private struct SessionIO {
                 let step = await driver.respond(bytes)
                 sasl = driver
                 next = await authenticationStep(step)
+            case .authenticationAbandoned(let reply):
+                guard var driver = sasl else { preconditionFailure("AUTH offered without an authenticator") }
+                let step = await driver.abandon(reply)
+                sasl = driver
+                next = await authenticationStep(step)
             }
             queue = next[...] + queue
         }
@@ -262,6 +267,8 @@ private struct SessionIO {
             await handler.authenticated(as: account)
         case .invalidCredentials, .mechanismTooWeak, .transitionNeeded, .temporaryFailure:
             logger.info("authentication failed", metadata: ["outcome": "\(step)"])
+        case .abandoned:
+            logger.info("authentication failed", metadata: ["outcome": "abandoned"])
         case .challenge:
             break
         }

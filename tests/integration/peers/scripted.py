@@ -54,8 +54,11 @@ class ScriptedPeer:
     """`.port`, `.sessions`, `.wait_connections(n)`, `.wait_closed(n)`, `.stop()`."""
 
     def __init__(self, workdir: Path, silent: bool = False, replies: dict[str, str] | None = None,
-                 port: int | None = None, name: str = "scripted-peer"):
+                 port: int | None = None, name: str = "scripted-peer", host: str = "127.0.0.1"):
+        """`host`: the loopback address to listen on (127.0.0.2 ... for a
+        second peer on the same port)."""
         self.workdir = Path(workdir)
+        self.host = host
         self.name = name
         self.silent = silent
         self.replies = {**DEFAULT_REPLIES, **(replies or {})}
@@ -72,7 +75,7 @@ class ScriptedPeer:
         self.started_at = time.monotonic()
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener.bind((self.host, self.port))
         listener.listen(16)
         listener.settimeout(POLL)
         self._listener = listener
