@@ -109,15 +109,6 @@ private struct TLSFiles: ~Copyable {
             "tern.toml:2: tls.certificate: expected a path, got \"\"",
         ])
     }
-
-    @Test(.enabled(if: geteuid() != 0, "root reads every file"))
-    func unreadableFile() throws {
-        let files = try TLSFiles()
-        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: files.directory + "/key.pem")
-        #expect(files.errorLines("[tls]\ncertificate = \"cert.pem\"\nprivate_key = \"key.pem\"") == [
-            "tern.toml:3: tls.private_key: cannot read \"key.pem\": permission denied",
-        ])
-    }
 }
 
 @Suite struct AuthConfigTests {

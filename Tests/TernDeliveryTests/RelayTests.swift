@@ -66,10 +66,29 @@ import Testing
     @Test func mailExchangersAreFoundAndTriedInOrder() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
+        // Both exchangers are live, on one port at two loopback addresses; the preferred one
+        // is the second record and must get the message, the other not even a connection.
+        let preferred = try await SMTPSink(host: "127.0.0.2")
+        defer { preferred.stop() }
+        let backup = try await SMTPSink(host: "127.0.0.1", port: preferred.port)
+        defer { backup.stop() }
+        var generator = SystemRandomNumberGenerator()
+        let records = [MailExchanger(preference: 20, host: "backup.example.net"), MailExchanger(preference: 10, host: "mx.example.net")]
+        let resolver = TableResolver(
+            exchangers: ["example.net": MXAnswer(records: records, using: &generator)],
+            hosts: ["backup.example.net": ["127.0.0.1"], "mx.example.net": ["127.0.0.2"]])
+        try await deliverAll(fixture, [envelope()], settings: DeliverySettings(smtpPort: preferred.port), resolver: resolver)
+        let (delivered, contacted) = (try preferred.transactions().count, try backup.sessions())
+        #expect(delivered == 1)
+        #expect(contacted == 0, "the less preferred exchanger was contacted")
+    }
+
+    @Test func theNextExchangerIsTriedWhenThePreferredOneIsDown() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
         let sink = try await SMTPSink()
         defer { sink.stop() }
-        // The preferred exchanger refuses connections, the second one is the sink: both are on
-        // the sink's port, so the first is a loopback address nothing listens on.
+        // The preferred exchanger refuses connections: a loopback address nothing listens on.
         let resolver = TableResolver(
             exchangers: ["example.net": .exchangers([
                 MailExchanger(preference: 5, host: "down.example.net"), MailExchanger(preference: 10, host: "mx.example.net"),
@@ -198,5 +217,8 @@ import Testing
         settings.perDestination = 2
         try await deliverAll(fixture, Array(repeating: envelope(), count: 40), settings: settings, timeout: .seconds(20))
         #expect(try sink.transactions().count == 40)
+        // Messages waiting for the destination go along on a connection that is open for it.
+        let sessions = try sink.sessions()
+        #expect((1..<40).contains(sessions), "40 messages took \(sessions) sessions")
     }
 }
