@@ -65,7 +65,8 @@ public enum Daemon {
                 path: ControlSocket.path(dataDirectory: data), control: runner,
                 partials: { await checkpoints.all().map(PartialEntry.init) }, logger: logger),
             MaildropPickup(
-                maildropDirectory: Maildrop(dataDirectory: data).directory, spool: spool,
+                maildropDirectory: Maildrop(dataDirectory: data).directory, hostname: configuration.hostname,
+                messageSizeLimit: configuration.limits.messageSize, spool: spool,
                 recipients: configuration.local, threadPool: threadPool, logger: logger,
                 submitted: { runner.submitted($0) }),
         ]

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
 import TernDaemon
 import TernSASL
 import TernTestSupport
@@ -109,5 +113,31 @@ import Testing
             "d legacy allow-cram-md5 -",
             "e legacy strong-only -",
         ])
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "only root gives files away"))
+    func rootLeavesTheAccountFilesToTheOwnerOfTheDataDirectory() throws {
+        // `tern user` is usually run as root; a server running as the data directory's owner
+        // must still read the accounts (else every AUTH gets 454).
+        let (directory, store) = try Self.makeStore()
+        defer { directory.remove() }
+        #expect(chown(directory.path, 1, 1) == 0)
+        try store.create(name: "bob", password: "pw")
+        try store.setPassword(named: "bob", to: "pw2")
+        for name in ["accounts", "accounts.lock"] {
+            var info = stat()
+            #expect(lstat(directory.path + "/" + name, &info) == 0)
+            #expect((info.st_uid, info.st_gid) == (1, 1), "\(name)")
+            #expect(info.st_mode & 0o777 == 0o600, "\(name)")
+        }
+    }
+
+    @Test func aSymbolicLinkAsTheLockFileIsRefused() throws {
+        let (directory, store) = try Self.makeStore()
+        defer { directory.remove() }
+        let target = directory.path + "/elsewhere"
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/accounts.lock", withDestinationPath: target)
+        #expect(throws: (any Error).self) { try store.create(name: "bob", password: "pw") }
+        #expect(!FileManager.default.fileExists(atPath: target), "nothing created through the link")
     }
 }

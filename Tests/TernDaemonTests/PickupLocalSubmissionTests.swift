@@ -21,6 +21,8 @@ import Testing
     }
 
     private static let user = LocalUser(name: "alice", uid: 1000)
+    /// A user who may set the sender: the owner of the maildrop folder (this test process's).
+    private static let trusted = LocalUser(name: "alice", uid: UInt32(geteuid()))
     private static let date = "Sun, 29 Nov 2026 08:09:25 +0000"
 
     private static func configuration(_ data: String, messageSize: Int = 1_048_576) -> TernConfiguration {
@@ -32,7 +34,8 @@ import Testing
 
     /// Runs the submission on `input` as standard input; returns the file it left.
     private func submit(
-        _ arguments: [String], _ input: String, in directory: TemporaryDirectory, messageSize: Int = 1_048_576
+        _ arguments: [String], _ input: String, in directory: TemporaryDirectory, messageSize: Int = 1_048_576,
+        as user: LocalUser = user
     ) throws -> Submitted {
         let data = directory.path + "/data"
         let inputPath = directory.path + "/input"
@@ -41,7 +44,7 @@ import Testing
         defer { close(descriptor) }
         let submission = LocalSubmission(
             configuration: Self.configuration(data, messageSize: messageSize), options: try SendmailOptions(parsing: arguments),
-            user: Self.user, arrivedAt: SpoolFixtures.receivedAt)
+            user: user, arrivedAt: SpoolFixtures.receivedAt)
         let id = try submission.deliver(readingFrom: descriptor)
         let maildrop = Maildrop(dataDirectory: data)
         #expect(try maildrop.pending() == ["\(id).drop"])
@@ -52,10 +55,11 @@ import Testing
     }
 
     private func failure(
-        _ arguments: [String], _ input: String, in directory: TemporaryDirectory, messageSize: Int = 1_048_576
+        _ arguments: [String], _ input: String, in directory: TemporaryDirectory, messageSize: Int = 1_048_576,
+        as user: LocalUser = user
     ) -> SendmailFailure? {
         do {
-            _ = try submit(arguments, input, in: directory, messageSize: messageSize)
+            _ = try submit(arguments, input, in: directory, messageSize: messageSize, as: user)
             return nil
         } catch let failure as SendmailFailure {
             #expect(directory.files().allSatisfy { !$0.hasPrefix("data/") }, "nothing left in the maildrop")
@@ -94,7 +98,7 @@ import Testing
         defer { directory.remove() }
         let input = "From: Al <al@example.org>\nTo: Bob <bob@example.com>, carol\nBcc: dave@example.net\n"
             + "Date: x\nMessage-ID: <m@x>\n\nBody\n"
-        let result = try submit(["-t", "-f", "<>", "erin@example.com", "bob@example.com"], input, in: directory)
+        let result = try submit(["-t", "-f", "<>", "erin@example.com", "bob@example.com"], input, in: directory, as: Self.trusted)
         #expect(result.header.sender == .null)
         #expect(result.header.recipients == [
             "erin@example.com", "bob@example.com", "carol@example.com", "dave@example.net",
@@ -106,11 +110,23 @@ import Testing
     @Test func aLoneDotEndsTheMessageUnlessDashI() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let ended = try submit(["-f", "a@example.org", "bob"], "Subject: s\nDate: d\nMessage-ID: <i>\n\nx\n.\ny\n", in: directory)
+        let ended = try submit(
+            ["-f", "a@example.org", "bob"], "Subject: s\nDate: d\nMessage-ID: <i>\n\nx\n.\ny\n", in: directory, as: Self.trusted)
         #expect(ended.text == "Subject: s\r\nDate: d\r\nMessage-ID: <i>\r\nFrom: a@example.org\r\n\r\nx\r\n")
         try Maildrop(dataDirectory: directory.path + "/data").remove(try Maildrop(dataDirectory: directory.path + "/data").pending()[0])
-        let kept = try submit(["-oi", "-f", "a@example.org", "bob"], "From: f\nDate: d\nMessage-ID: <i>\n\nx\n.\ny", in: directory)
+        let kept = try submit(
+            ["-oi", "-f", "a@example.org", "bob"], "From: f\nDate: d\nMessage-ID: <i>\n\nx\n.\ny", in: directory, as: Self.trusted)
         #expect(kept.text == "From: f\r\nDate: d\r\nMessage-ID: <i>\r\n\r\nx\r\n.\r\ny\r\n")
+    }
+
+    @Test func onlyTrustedUsersSetAnotherSender() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(failure(["-f", "ceo@example.org", "bob"], "x\n", in: directory) == SendmailFailure(
+            .noPermission, "only root and the owner of \(directory.path)/data may set the sender (-f ceo@example.org)"))
+        #expect(failure(["-f", "<>", "bob"], "x\n", in: directory)?.status == .noPermission)
+        let own = try submit(["-f", "alice@mx.example.com", "bob"], "x\n", in: directory)
+        #expect(own.header.sender == .mailbox(Self.mailbox("alice@mx.example.com")))
     }
 
     @Test(arguments: [
@@ -123,7 +139,7 @@ import Testing
     func fullNameGoesIntoAnAddedFrom(name: String, from: String) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let result = try submit(["-F", name, "-f", "bob@example.org", "x"], "\n", in: directory)
+        let result = try submit(["-F", name, "-f", "bob@example.org", "x"], "\n", in: directory, as: Self.trusted)
         #expect(result.text.hasPrefix("From: \(from)\r\nDate: "))
     }
 

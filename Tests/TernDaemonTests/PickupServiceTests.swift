@@ -54,6 +54,8 @@ private struct PickupFixture {
         unavailable: [SpoolFixtures.mailbox("busy")],
         disabled: [SpoolFixtures.mailbox("gone")])
 
+    static let messageSizeLimit = 64 * 1024
+
     init(pollInterval: Duration = .milliseconds(500)) async throws {
         directory = try TemporaryDirectory()
         spool = FileSpool(root: directory.path + "/spool", threadPool: .singleton, logger: log.logger)
@@ -62,7 +64,8 @@ private struct PickupFixture {
         try maildrop.prepare()
         let submitted = submitted
         pickup = MaildropPickup(
-            maildropDirectory: maildrop.directory, spool: spool, recipients: Self.recipients, threadPool: .singleton,
+            maildropDirectory: maildrop.directory, hostname: "mx.example.com", messageSizeLimit: Self.messageSizeLimit,
+            spool: spool, recipients: Self.recipients, threadPool: .singleton,
             logger: log.logger, pollInterval: pollInterval, retryDelay: pollInterval) { id in
                 submitted.withLockedValue { $0.append(id) }
             }
@@ -154,6 +157,53 @@ private struct PickupFixture {
         #expect(envelope.parameters.smtpUTF8)
         #expect(envelope.parameters.body == nil, "seven-bit text")
         #expect(envelope.sender == .null)
+    }
+
+    @Test func aFileOfAnotherUserIsBelievedOnlyAsFarAsItsOwner() async throws {
+        let fixture = try await PickupFixture()
+        defer { fixture.directory.remove() }
+        let nobody = UInt32(65534)
+        // The folder is writable by every local user, who may write any header: the owner of
+        // the file, which they can't forge, is who submitted it.
+        let forged = try fixture.drop(
+            MaildropHeader(sender: .mailbox(SpoolFixtures.mailbox("ceo", "example.com")), recipients: [Self.to("user")],
+                           user: "root", uid: 0, arrivedAt: SpoolFixtures.receivedAt), Array("x\r\n".utf8))
+        let own = try fixture.drop(
+            MaildropHeader(sender: .mailbox(SpoolFixtures.mailbox(LocalUser(uid: nobody).name, "mx.example.com")),
+                           recipients: [Self.to("user")], user: "someone", uid: 1, arrivedAt: SpoolFixtures.receivedAt),
+            Array("y\r\n".utf8))
+        for name in [forged, own] {
+            #expect(chown("\(fixture.maildrop.directory)/\(name)", nobody, nobody) == 0)
+        }
+        #expect(await fixture.pickup.sweep().pickedUp == 2)
+        let envelopes = try await fixture.spool.all()
+        let name = LocalUser(uid: nobody).name
+        #expect(envelopes.map(\.clientName) == Array(repeating: "localhost (user \(name) uid 65534)", count: 2))
+        #expect(envelopes.map(\.sender) == Array(repeating: .mailbox(SpoolFixtures.mailbox(name, "mx.example.com")), count: 2))
+        let warnings = fixture.log.lines.withLockedValue { $0 }.filter { $0.1.hasPrefix("sender replaced") }
+        #expect(warnings.count == 1, "only the forged sender is replaced")
+    }
+
+    @Test func onlyPlainFilesWithinTheSizeLimitAreRead() async throws {
+        let fixture = try await PickupFixture()
+        defer { fixture.directory.remove() }
+        // A hard link to a file elsewhere, a FIFO that would block a reader, a text too large.
+        let elsewhere = try fixture.drop(PickupFixture.header([Self.to("user")]), Array("secret\r\n".utf8))
+        let outside = fixture.directory.path + "/outside"
+        try FileManager.default.moveItem(atPath: "\(fixture.maildrop.directory)/\(elsewhere)", toPath: outside)
+        let linked = "\(QueueID()).drop"
+        #expect(link(outside, "\(fixture.maildrop.directory)/\(linked)") == 0)
+        let fifo = "\(QueueID()).drop"
+        #expect(mkfifo("\(fixture.maildrop.directory)/\(fifo)", 0o600) == 0)
+        let large = try fixture.drop(
+            PickupFixture.header([Self.to("user")]), Array(repeating: UInt8(ascii: "x"), count: PickupFixture.messageSizeLimit + 1))
+
+        #expect(await fixture.pickup.sweep() == MaildropPickup.Sweep(quarantined: 3))
+        #expect(try await fixture.spool.all().isEmpty)
+        let reasons = Set(fixture.log.lines.withLockedValue { $0 }.filter { $0.1 == "maildrop file quarantined" }
+            .compactMap { $0.2["reason"].map { "\($0)" } })
+        #expect(reasons == ["not a regular file with a single link", "message larger than 65536 octets"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: fixture.maildrop.corruptDirectory)) == [linked, fifo, large])
     }
 
     @Test func unparsableFileIsQuarantinedAndLogged() async throws {

@@ -79,17 +79,30 @@ import Testing
         #expect(try maildrop.pending().isEmpty)
     }
 
-    @Test func filesArePrivate() throws {
+    @Test func filesArePrivateInAFolderOpenToEveryLocalUser() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let maildrop = Maildrop(directory: directory.path + "/a/b/maildrop")
         try maildrop.prepare()
         let writer = try maildrop.create(Self.header)
         try writer.commit()
-        for path in [writer.finalPath, maildrop.directory, directory.path + "/a/b"] {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0, "\(path)")
+        func mode(_ path: String) throws -> Int? {
+            try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         }
+        #expect(try mode(writer.finalPath) == 0o600)
+        #expect(try mode(maildrop.directory) == 0o1733, "sticky, writable and searchable by all, listable by none")
+        #expect(try mode(directory.path + "/a/b") == 0o711, "searchable, not readable")
+        #expect(try mode(directory.path + "/a") == 0o700)
+    }
+
+    @Test func aSymbolicLinkIsNeverTheFolder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.path + "/elsewhere", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/maildrop", withDestinationPath: "elsewhere")
+        #expect(throws: FileSystemError.self) { try Maildrop(directory: directory.path + "/maildrop").prepare() }
+        let mode = try FileManager.default.attributesOfItem(atPath: directory.path + "/elsewhere")[.posixPermissions] as? Int
+        #expect(mode == 0o755 || mode == 0o700, "the link's target is left alone")
     }
 
     @Test(.enabled(if: geteuid() == 0, "only root can give files away"))
@@ -184,9 +197,10 @@ import Testing
     @Test func unreadableFilesAreQuarantined() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let maildrop = Maildrop(directory: directory.path)
+        let maildrop = Maildrop(dataDirectory: directory.path)
+        try maildrop.prepare()
         let name = "\(QueueID()).drop"
-        let path = "\(directory.path)/\(name)"
+        let path = "\(maildrop.directory)/\(name)"
         try Data("TERN-MAILDROP 1\narrived: soon\n".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: MaildropError.unterminatedHeader) { try maildrop.open(name) }
         try Data(repeating: UInt8(ascii: "x"), count: MaildropHeader.maximumSize + 10).write(to: URL(fileURLWithPath: path))
@@ -194,7 +208,7 @@ import Testing
         try Data(("TERN-MAILDROP 1\n" + String(repeating: "user: x\n", count: 200_000)).utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: MaildropError.headerTooLong) { try maildrop.open(name) }
         try maildrop.quarantine(name)
-        #expect(directory.files() == ["corrupt/\(name)"])
+        #expect(directory.files() == ["maildrop.corrupt/\(name)"], "outside the folder every user may write to")
         #expect(try maildrop.pending().isEmpty)
     }
 }

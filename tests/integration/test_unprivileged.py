@@ -1,5 +1,7 @@
 """Tern run by an ordinary user, here `nobody`: what root would never see (files it
-cannot read) must still be reported clearly (docs/configuration.md `tern check-config`)."""
+cannot read) is reported clearly (docs/configuration.md `tern check-config`), and
+`tern sendmail` works for every local user, who is recorded and may not pose as another
+sender (docs/configuration.md `tern sendmail`)."""
 
 import os
 import shutil
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from smtp_client import unique_marker, wait_delivered
 from tern_server import make_certificate, tern_binary, to_toml
 
 NOBODY = 65534
@@ -48,3 +51,83 @@ def test_check_config_names_a_key_file_it_cannot_read(open_dir):
     out = res.stdout + res.stderr
     assert res.returncode == 1, out
     assert 'tern.toml:5: tls.private_key: cannot read "key.pem": permission denied' in out, out
+
+
+# ---------------------------------------------------------------- tern sendmail as any user
+
+def _open_server(tern_factory, open_dir, name: str):
+    """A server whose data directory and configuration `nobody` can reach, and the path of a
+    copy of its configuration that everyone may read."""
+    base = open_dir / name
+    base.mkdir(mode=0o755)
+    srv = tern_factory({"data_dir": str(base / "data")})
+    config = base / "tern.toml"
+    config.write_text(srv.config_path.read_text())
+    os.chmod(config, 0o644)
+    return srv, config
+
+
+def _sendmail(open_dir, config, *args: str, text: str = "Subject: from nobody\n\nhello\n"):
+    return as_nobody(str(open_dir / "tern"), "sendmail", "-C", str(config), *args, stdin=text)
+
+
+def test_any_local_user_can_send_and_is_recorded(tern_factory, open_dir):
+    srv, config = _open_server(tern_factory, open_dir, "send")
+    maildrop = srv.data_dir / "maildrop"
+    assert oct(maildrop.stat().st_mode & 0o7777) == oct(0o1733), "sticky, writable by all, listable by none"
+    marker = unique_marker("nobody-sends")
+    res = _sendmail(open_dir, config, "user@example.com", text=f"Subject: {marker}\n\nhello\n")
+    assert res.returncode == 0, res.stdout + res.stderr
+    got = wait_delivered(srv.data_dir, "user@example.com", marker)[0].decode()
+    assert "Return-Path: <nobody@mx.example.com>" in got, got[:600]
+    assert "(user nobody uid 65534)" in got, got[:600]
+
+
+def test_only_trusted_users_set_another_sender(tern_factory, open_dir):
+    srv, config = _open_server(tern_factory, open_dir, "dash-f")
+    res = _sendmail(open_dir, config, "-f", "ceo@example.com", "user@example.com")
+    assert res.returncode == 77, res.stdout + res.stderr
+    assert "may set the sender" in res.stderr, res.stderr
+    own = _sendmail(open_dir, config, "-f", "nobody@mx.example.com", "user@example.com")
+    assert own.returncode == 0, own.stderr
+
+
+def test_a_forged_maildrop_file_is_believed_only_as_far_as_its_owner(tern_factory, open_dir):
+    """Writing a maildrop file by hand, claiming root and another sender, gains nothing."""
+    srv, config = _open_server(tern_factory, open_dir, "forged")
+    marker = unique_marker("forged")
+    name = f"{'1' * 10}ABCDEF"
+    header = ("TERN-MAILDROP 1\narrived: 2026-12-07T00:00:00.000000Z\nuser: root\nuid: 0\n"
+              "sender: <ceo@example.com>\nrcpt: <user@example.com>\n\n")
+    script = (f"import os\np = {str(srv.data_dir / 'maildrop')!r}\n"
+              f"open(p + '/.tmp-{name}', 'w').write({header!r} + 'Subject: {marker}\\r\\n\\r\\nx\\r\\n')\n"
+              f"os.rename(p + '/.tmp-{name}', p + '/{name}.drop')\n")
+    res = as_nobody("python3", "-c", script)
+    assert res.returncode == 0, res.stderr
+    got = wait_delivered(srv.data_dir, "user@example.com", marker)[0].decode()
+    assert "Return-Path: <nobody@mx.example.com>" in got, got[:600]
+    assert "(user nobody uid 65534)" in got and "uid 0" not in got, got[:600]
+    srv.wait_log(r"sender replaced")
+
+
+def test_mail_waits_while_the_server_is_down(tern_factory, open_dir):
+    srv, config = _open_server(tern_factory, open_dir, "down")
+    srv.stop()
+    marker = unique_marker("while-down")
+    res = _sendmail(open_dir, config, "user@example.com", text=f"Subject: {marker}\n\nhello\n")
+    assert res.returncode == 0, res.stdout + res.stderr
+    srv.start()
+    wait_delivered(srv.data_dir, "user@example.com", marker)
+
+
+def test_before_the_server_ever_ran_sendmail_says_why(open_dir):
+    base = open_dir / "never"
+    base.mkdir(mode=0o755)
+    data = base / "data"
+    data.mkdir(mode=0o700)  # made by the operator; the server has not opened it yet
+    config = base / "tern.toml"
+    config.write_text(to_toml({"hostname": "mx.example.com", "data_dir": str(data)}))
+    os.chmod(config, 0o644)
+    res = _sendmail(open_dir, config, "user@example.com")
+    assert res.returncode == 73, res.stdout + res.stderr
+    assert "start `tern serve` once" in res.stderr, res.stderr

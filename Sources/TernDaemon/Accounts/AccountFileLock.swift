@@ -12,9 +12,16 @@ import TernSpool
 struct AccountFileLock: ~Copyable {
     private let descriptor: CInt
 
-    /// Blocks until the lock on `path` (created 0600 if missing) is held.
-    init(path: String) throws {
-        let opened = try Posix.open(path, O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600)
+    /// Blocks until the lock on `path` (created 0600 if missing, and given to `owner` when
+    /// set) is held. A symbolic link at `path` is refused: whoever owns the data directory
+    /// must not get root to create or open a file elsewhere.
+    init(path: String, owner: (uid: uid_t, gid: gid_t)? = nil) throws {
+        let opened = try Posix.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode: 0o600)
+        if let owner, fchown(opened, owner.uid, owner.gid) != 0 {
+            let error = FileSystemError("chown", path: path)
+            Posix.close(opened)
+            throw error
+        }
         guard Posix.retryingInterrupts({ flock(opened, LOCK_EX) }) == 0 else {
             let error = FileSystemError("flock", path: path)
             Posix.close(opened)

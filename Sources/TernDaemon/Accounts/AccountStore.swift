@@ -136,25 +136,20 @@ public final class AccountStore: Sendable {
     }
 
     /// Read, change and write the accounts under the lock file; the data directory is created
-    /// (0700) when missing.
+    /// (0700) when missing. Run as root (`tern user` usually is), the files are given to the
+    /// owner of the data directory, so that a server running as that user can read them.
     func modify(_ change: (inout [String: Account]) throws -> Void) throws {
-        let directory = AtomicFile.directory(of: path)
-        try Self.makeDirectories(directory)
-        let fileLock = try AccountFileLock(path: lockPath)
+        let directory = Posix.parentDirectory(of: path)
+        let folder = try DirectoryHandle.make(directory, operations: operations)
+        let owner = geteuid() == 0 ? try folder.owner() : nil
+        let fileLock = try AccountFileLock(path: lockPath, owner: owner)
         removeAbandonedTemporaryFiles(in: directory)
         var accounts = try readFile().accounts
         try change(&accounts)
-        try AtomicFile.write(AccountFileFormat.encode(Array(accounts.values)), to: path, mode: 0o600, operations: operations)
+        try AtomicFile.write(
+            AccountFileFormat.encode(Array(accounts.values)), to: path, mode: 0o600, owner: owner, operations: operations)
         _ = consume fileLock
         lock.withLock { cache = nil }
-    }
-
-    /// `mkdir -p` with mode 0700 for each directory created.
-    private static func makeDirectories(_ directory: String) throws {
-        guard !Posix.isDirectory(directory) else { return }
-        let parent = AtomicFile.directory(of: directory)
-        if parent != directory { try makeDirectories(parent) }
-        try Posix.makeDirectory(directory, mode: 0o700)
     }
 
     /// Temporary files of writers that died before their rename: while the lock is held, no

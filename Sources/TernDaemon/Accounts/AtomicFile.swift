@@ -15,19 +15,21 @@ enum AtomicFile {
         "." + name(of: path) + ".tmp-"
     }
 
-    /// Writes `bytes` to `path` with the permission bits `mode` (whatever the umask).
-    /// The temporary file is removed on every error before the rename.
+    /// Writes `bytes` to `path` with the permission bits `mode` (whatever the umask), owned by
+    /// `owner` when given. The temporary file is removed on every error before the rename.
     static func write(
-        _ bytes: [UInt8], to path: String, mode: mode_t, operations: any SpoolFileOperations
+        _ bytes: [UInt8], to path: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil,
+        operations: any SpoolFileOperations
     ) throws {
-        let directory = directory(of: path)
+        let directory = Posix.parentDirectory(of: path)
         var random = SystemRandomNumberGenerator()
         let suffix = String(random.next() as UInt64, radix: 16)
         let temporary = directory + "/" + temporaryPrefix(for: path) + "\(Posix.processID)-" + suffix
-        let descriptor = try Posix.open(temporary, Posix.createExclusive, mode: mode)
+        let descriptor = try Posix.open(temporary, Posix.createExclusive | O_NOFOLLOW, mode: mode)
         do {
             defer { Posix.close(descriptor) }
             guard fchmod(descriptor, mode) == 0 else { throw FileSystemError("fchmod", path: temporary) }
+            if let owner, fchown(descriptor, owner.uid, owner.gid) != 0 { throw FileSystemError("fchown", path: temporary) }
             try bytes.withUnsafeBytes { try operations.write(descriptor, $0, path: temporary) }
             try operations.fsync(descriptor, path: temporary)
         } catch {
@@ -41,12 +43,6 @@ enum AtomicFile {
             throw error
         }
         try Posix.syncDirectory(directory, operations: operations)
-    }
-
-    /// The directory part of `path` (`.` when it has none).
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     private static func name(of path: String) -> String {

@@ -34,11 +34,17 @@ public struct LocalSubmission: Sendable {
         self.arrivedAt = arrivedAt
     }
 
-    /// The sender: `-f`, or the user at the host name.
-    func sender() throws(SendmailFailure) -> ReversePath {
+    /// The sender: `-f`, or the user at the host name. Another sender than the user's own
+    /// address is for trusted users only: root and the owner of the maildrop folder (the
+    /// server's user), `folderOwner`.
+    func sender(folderOwner: UInt32) throws(SendmailFailure) -> ReversePath {
         guard let given = options.sender else { return .mailbox(userAddress) }
         guard let sender = SubmissionAddress.sender(given, defaultDomain: .name(configuration.hostname)) else {
             throw SendmailFailure(.dataError, "malformed sender address: \(given)")
+        }
+        guard sender == .mailbox(userAddress) || user.uid == 0 || user.uid == folderOwner else {
+            throw SendmailFailure(
+                .noPermission, "only root and the owner of \(configuration.dataDirectory) may set the sender (-f \(given))")
         }
         return sender
     }
@@ -59,15 +65,11 @@ public struct LocalSubmission: Sendable {
     /// Reads the message from `input` until its end (or a line with a single `.`, without
     /// `-i`) and commits it to the maildrop; returns the id of the maildrop file.
     public func deliver(readingFrom input: CInt) throws(SendmailFailure) -> QueueID {
-        let sender = try sender()
         let given = try recipients(options.recipients)
         guard options.extractRecipients || !given.isEmpty else { throw SendmailFailure(.usage, "no recipients") }
         let maildrop = Maildrop(dataDirectory: configuration.dataDirectory)
-        do {
-            try maildrop.prepare()
-        } catch {
-            throw SendmailFailure(.cannotCreate, "cannot create the maildrop folder: \(error)")
-        }
+        let folderOwner = try Self.prepare(maildrop)
+        let sender = try sender(folderOwner: folderOwner)
         try checkFreeSpace(maildrop)
 
         var normalizer = SubmissionNormalizer(ignoreDots: options.ignoreDots)
@@ -125,6 +127,22 @@ public struct LocalSubmission: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Opens (or, for root and the server's user, creates) the maildrop folder; returns its
+    /// owner. A user the folder is not open to yet is told why and what makes it so.
+    static func prepare(_ maildrop: Maildrop) throws(SendmailFailure) -> UInt32 {
+        do {
+            try maildrop.prepare()
+            return UInt32(try maildrop.folderOwner())
+        } catch let error as FileSystemError where [EACCES, EPERM].contains(error.code) {
+            throw SendmailFailure(
+                .cannotCreate,
+                "cannot reach the maildrop folder \(maildrop.directory) (\(error)): the server opens it to every local "
+                    + "user when it starts, so start `tern serve` once, or run this as root or as the owner of the data directory")
+        } catch {
+            throw SendmailFailure(.cannotCreate, "cannot create the maildrop folder: \(error)")
+        }
+    }
 
     private var userAddress: Mailbox {
         Mailbox(localPart: user.name, domain: .name(configuration.hostname))

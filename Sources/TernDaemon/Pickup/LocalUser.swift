@@ -18,16 +18,22 @@ public struct LocalUser: Sendable, Hashable {
         self.uid = uid
     }
 
-    /// The real user of this process, named from the user database (`getpwuid_r`).
+    /// The real user of this process, named from the user database.
     public static func current() -> LocalUser {
-        let uid = getuid()
+        LocalUser(uid: UInt32(getuid()))
+    }
+
+    /// The user with id `uid`, named from the user database (`getpwuid_r`).
+    public init(uid: UInt32) {
+        let uid = uid_t(uid)
         var entry = passwd()
         var found: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)
         let result = getpwuid_r(uid, &entry, &buffer, buffer.count, &found)
         guard result == 0, found != nil, let name = entry.pw_name.map({ String(cString: $0) }), !name.isEmpty else {
-            return LocalUser(name: "uid\(uid)", uid: UInt32(uid))
+            self.init(name: "uid\(uid)", uid: UInt32(uid))
+            return
         }
-        return LocalUser(name: name, uid: UInt32(uid))
+        self.init(name: name, uid: UInt32(uid))
     }
 }

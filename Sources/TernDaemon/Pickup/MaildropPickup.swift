@@ -25,6 +25,12 @@ import TernSpool
 /// Recipients are resolved as on an authenticated session (`LocalRecipients.resolve` with relay
 /// allowed): one that SMTP would refuse is recorded as failed with the reply SMTP would give,
 /// so that the queue reports it to the sender.
+///
+/// Every local user may write into the maildrop, so the file's owner, not its header, says who
+/// submitted it: what root or the server's own user wrote is taken as recorded; for anyone
+/// else the user and uid are the owner's, and a sender other than that user's own address
+/// (`user@hostname`) is replaced by it (only trusted users may set another one with `-f`). A
+/// text over `limits.message_size` is quarantined.
 public final class MaildropPickup: Service {
     /// What one pass over the folder did.
     package struct Sweep: Hashable, Sendable {
@@ -48,6 +54,8 @@ public final class MaildropPickup: Service {
     }
 
     private let maildrop: Maildrop
+    private let hostname: String
+    private let messageSizeLimit: Int
     private let spool: any SpoolStore
     private let recipients: LocalRecipients
     private let threadPool: NIOThreadPool
@@ -62,6 +70,8 @@ public final class MaildropPickup: Service {
     ///
     /// - Parameters:
     ///   - maildropDirectory: the folder, created at start if missing.
+    ///   - hostname: the host name local users' own addresses are at.
+    ///   - messageSizeLimit: the longest message text taken (`limits.message_size`).
     ///   - spool: where messages go; it must be recovered before `run()`.
     ///   - recipients: the local recipient tables.
     ///   - threadPool: a started pool for the blocking file calls.
@@ -70,11 +80,14 @@ public final class MaildropPickup: Service {
     ///   - retryDelay: the pause after a spool failure.
     ///   - submitted: told each committed queue id (the queue runner's `submitted(_:)`).
     public init(
-        maildropDirectory: String, spool: any SpoolStore, recipients: LocalRecipients, threadPool: NIOThreadPool,
+        maildropDirectory: String, hostname: String, messageSizeLimit: Int, spool: any SpoolStore,
+        recipients: LocalRecipients, threadPool: NIOThreadPool,
         logger: Logger, pollInterval: Duration = .milliseconds(500), retryDelay: Duration = .seconds(10),
         submitted: @escaping @Sendable (QueueID) -> Void
     ) {
         maildrop = Maildrop(directory: maildropDirectory)
+        self.hostname = hostname
+        self.messageSizeLimit = messageSizeLimit
         self.spool = spool
         self.recipients = recipients
         self.threadPool = threadPool
@@ -136,6 +149,7 @@ public final class MaildropPickup: Service {
         let message: MaildropMessage
         do {
             message = try await threadPool.runBlocking { try maildrop.open(name) }
+            guard message.textSize <= messageSizeLimit else { throw MaildropError.tooLarge(messageSizeLimit) }
         } catch let error as MaildropError {
             return await quarantine(name, reason: error, logger: logger)
         } catch let error as FileSystemError where error.code == ENOENT {
@@ -144,7 +158,12 @@ public final class MaildropPickup: Service {
             logger.error("cannot read maildrop file", metadata: ["error": "\(error)"])
             return .failed
         }
-        let header = message.header
+        let header = Self.believed(message.header, owner: message.owner, hostname: hostname)
+        if header.sender != message.header.sender {
+            logger.warning("sender replaced: only root and the server's user may set it", metadata: [
+                "user": "\(header.user)", "uid": "\(header.uid)", "given": "\(message.header.sender)",
+            ])
+        }
         let envelopeRecipients = Self.envelopeRecipients(for: header.recipients, in: recipients)
 
         let writer: any SpoolWriter
@@ -221,6 +240,20 @@ public final class MaildropPickup: Service {
     }
 
     // MARK: Envelope
+
+    /// The header as the pickup believes it, for a file owned by `owner`: as written when root
+    /// or this server's user wrote it; otherwise the owner's name and uid, and the sender the
+    /// owner's own address unless it already was.
+    static func believed(_ header: MaildropHeader, owner: UInt32, hostname: String) -> MaildropHeader {
+        guard owner != 0, owner != UInt32(geteuid()) else { return header }
+        let user = LocalUser(uid: owner)
+        var believed = header
+        believed.user = user.name
+        believed.uid = user.uid
+        let own = ReversePath.mailbox(Mailbox(localPart: user.name, domain: .name(hostname)))
+        if header.sender != own { believed.sender = own }
+        return believed
+    }
 
     /// The trace's client: no network was involved, so the name says who submitted the message.
     static func clientName(_ header: MaildropHeader) -> String {

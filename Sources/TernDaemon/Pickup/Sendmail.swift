@@ -32,11 +32,7 @@ public enum Sendmail {
     /// `-bs`: one SMTP session on standard input and output, each message into the maildrop.
     private static func serveSMTP(configuration: TernConfiguration, user: LocalUser) async throws(SendmailFailure) {
         let maildrop = Maildrop(dataDirectory: configuration.dataDirectory)
-        do {
-            try maildrop.prepare()
-        } catch {
-            throw SendmailFailure(.cannotCreate, "cannot create the maildrop folder: \(error)")
-        }
+        _ = try LocalSubmission.prepare(maildrop)
         // Standard output carries the session: log problems to standard error only.
         let logger = Logger(label: "tern.sendmail") { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -13,6 +13,8 @@ public struct SendmailFailure: Error, Hashable, Sendable, CustomStringConvertibl
         case ioError = 74
         /// `EX_TEMPFAIL`: try again later (low disk, a write that failed).
         case temporaryFailure = 75
+        /// `EX_NOPERM`: the user may not do this (set another sender without being trusted).
+        case noPermission = 77
         /// `EX_CONFIG`: the configuration file is wrong.
         case configuration = 78
     }

@@ -127,9 +127,7 @@ public struct MaildirCourier: Sendable {
     // the folder survives a crash together with the message in it.
     private static func makeDirectories(_ directories: [String], operations: any SpoolFileOperations) throws {
         for directory in directories where try Posix.makeDirectory(directory) {
-            let slash = directory.lastIndex(of: "/")
-            let parent = slash.map { $0 == directory.startIndex ? "/" : String(directory[..<$0]) } ?? "."
-            try Posix.syncDirectory(parent, operations: operations)
+            try Posix.syncDirectory(Posix.parentDirectory(of: directory), operations: operations)
         }
     }
 

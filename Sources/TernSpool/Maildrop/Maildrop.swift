@@ -10,13 +10,18 @@ import Darwin
 /// Layout, all flat:
 /// - `.tmp-<id>`: a file being written; never read by the pickup.
 /// - `<id>.drop`: a complete file, a `MaildropHeader` then the message text.
-/// - `corrupt/`: files the pickup could not parse, kept for the operator.
 ///
 /// It lives at `<data_dir>/maildrop/`, outside the spool, whose recovery purges what it does not
-/// know. Only the user that owns the folder (the server's) and root can submit; what root
-/// creates there is given to the owner of the directory it is created in, so that a server
-/// running as another user can read and delete it. Every call blocks; the server makes them on
-/// its thread pool.
+/// know; files the pickup could not parse go to `<data_dir>/maildrop.corrupt/`, outside the
+/// folder every local user may write to.
+///
+/// Every local user may submit, as with Postfix's setgid `postdrop`, but without a privileged
+/// program: the folder belongs to the server's user and has mode 1733 — anyone may create a
+/// file in it, nobody but its owner may list it, and the sticky bit keeps users from removing
+/// or renaming each other's files. The file's owner, which a user cannot forge, tells the
+/// pickup who submitted it (docs/configuration.md `tern sendmail`). What root creates there is
+/// given to the owner of the folder, so that a server running as another user can read and
+/// delete it. Every call blocks; the server makes them on its thread pool.
 public struct Maildrop: Sendable {
     /// The extension of a complete maildrop file.
     public static let fileExtension = "drop"
@@ -43,13 +48,38 @@ public struct Maildrop: Sendable {
         self.operations = operations
     }
 
-    /// Where unparsable files are moved.
-    public var corruptDirectory: String { directory + "/corrupt" }
+    /// Where unparsable files are moved: beside the folder, not in it.
+    public var corruptDirectory: String { directory + ".corrupt" }
 
-    /// Creates the folder, and every missing directory above it, mode 0700, each made durable
-    /// in its parent.
+    /// The permission bits of the folder: sticky, writable and searchable by everyone, listable
+    /// by its owner only.
+    public static let folderMode: mode_t = 0o1733
+
+    /// Makes sure the folder is there. A folder that exists and belongs to another user (the
+    /// server's, seen by a local user submitting mail) is only checked to be a directory, not a
+    /// symbolic link. Otherwise it is created with every missing directory above it (mode 0700,
+    /// each made durable in its parent), and when this process owns it or runs as root it gets
+    /// ``folderMode`` and the directory holding it becomes searchable by everyone, so that
+    /// every local user can reach it; nothing else in that directory becomes readable.
     public func prepare() throws {
-        try Self.makeDirectories(directory, operations: operations)
+        let euid = geteuid()
+        if euid != 0, let info = try? Posix.linkStatus(directory), info.st_uid != euid {
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw FileSystemError("open", path: directory, code: ENOTDIR) }
+            return
+        }
+        let folder = try DirectoryHandle.make(directory, operations: operations)
+        guard try euid == 0 || folder.owner().uid == euid else { return }
+        if try folder.mode() != Self.folderMode { try folder.changeMode(Self.folderMode) }
+        let parent = try DirectoryHandle(path: Posix.parentDirectory(of: directory))
+        let parentMode = try parent.mode()
+        if parentMode & 0o011 != 0o011, try euid == 0 || parent.owner().uid == euid {
+            try parent.changeMode(parentMode | 0o011)
+        }
+    }
+
+    /// The owner of the folder: the user the pickup trusts besides root.
+    public func folderOwner() throws -> uid_t {
+        try Posix.linkStatus(directory).st_uid
     }
 
     /// Starts a new file with `header`; append the message text to the writer, then commit it.
@@ -77,11 +107,9 @@ public struct Maildrop: Sendable {
         try Posix.syncDirectory(directory, operations: operations)
     }
 
-    /// Moves the file `name` into `corrupt/` (created if missing) and makes that durable.
+    /// Moves the file `name` into ``corruptDirectory`` (created if missing) and makes that durable.
     public func quarantine(_ name: String) throws {
-        if try Posix.makeDirectory(corruptDirectory) {
-            try Posix.syncDirectory(directory, operations: operations)
-        }
+        _ = try DirectoryHandle.make(corruptDirectory, operations: operations)
         try operations.rename("\(directory)/\(name)", to: "\(corruptDirectory)/\(name)")
         try Posix.syncDirectory(corruptDirectory, operations: operations)
         try Posix.syncDirectory(directory, operations: operations)
@@ -93,30 +121,20 @@ public struct Maildrop: Sendable {
         return QueueID(String(name.dropLast(suffix.count))) != nil
     }
 
-    private static func makeDirectories(_ path: String, operations: any SpoolFileOperations) throws {
-        guard !Posix.isDirectory(path) else { return }
-        let parent = parent(of: path)
-        if parent != path { try makeDirectories(parent, operations: operations) }
-        if try Posix.makeDirectory(path) {
-            try giveToOwner(of: parent, path: path) { chown(path, $0, $1) }
-            try Posix.syncDirectory(parent, operations: operations)
+    /// Makes the file open at `descriptor`, just created in `directory`, readable by the
+    /// folder's owner (the server): as root, the file is given to that owner; as another user,
+    /// when the server runs as neither root nor this user, the file becomes readable by all
+    /// (0644) — the folder can't be listed and the file's name is unpredictable, and it stays
+    /// only until the pickup moves it into the spool.
+    static func handOver(_ descriptor: CInt, in directory: String, path: String) throws {
+        let folder = try Posix.linkStatus(directory)
+        let (uid, gid) = (folder.st_uid, folder.st_gid)
+        let euid = geteuid()
+        if euid == 0 {
+            guard uid != 0 || gid != getegid() else { return }
+            guard fchown(descriptor, uid, gid) == 0 else { throw FileSystemError("chown", path: path) }
+        } else if uid != 0 && uid != euid {
+            guard fchmod(descriptor, 0o644) == 0 else { throw FileSystemError("chmod", path: path) }
         }
-    }
-
-    /// When running as root, hands what `change` applies to (a file just created in
-    /// `directory`) to the owner and group of `directory`.
-    static func giveToOwner(
-        of directory: String, path: String, _ change: (uid_t, gid_t) -> CInt
-    ) throws {
-        guard geteuid() == 0 else { return }
-        var owner = stat()
-        guard stat(directory, &owner) == 0 else { throw FileSystemError("stat", path: directory) }
-        guard owner.st_uid != geteuid() || owner.st_gid != getegid() else { return }
-        guard change(owner.st_uid, owner.st_gid) == 0 else { throw FileSystemError("chown", path: path) }
-    }
-
-    private static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }

@@ -1,4 +1,4 @@
-/// Why a maildrop file could not be read. The pickup moves such a file to `corrupt/`.
+/// Why a maildrop file could not be read. The pickup moves such a file to `maildrop.corrupt/`.
 public enum MaildropError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The first line is not a version this build reads.
     case unsupportedVersion(String)
@@ -10,6 +10,11 @@ public enum MaildropError: Error, Hashable, Sendable, CustomStringConvertible {
     case badField(line: Int, key: String)
     /// A required header field is absent.
     case missingField(String)
+    /// Not a regular file with a single name (a FIFO, a device, a hard link to another file):
+    /// the folder is writable by every local user, so only what they wrote themselves is read.
+    case notAPlainFile
+    /// The message text is longer than `limits.message_size`.
+    case tooLarge(Int)
 
     /// A short explanation for logs.
     public var description: String {
@@ -19,6 +24,8 @@ public enum MaildropError: Error, Hashable, Sendable, CustomStringConvertible {
         case .headerTooLong: "maildrop header longer than \(MaildropHeader.maximumSize) octets"
         case .badField(let line, let key): "bad maildrop field \"\(key.prefix(40))\" on line \(line)"
         case .missingField(let key): "maildrop header lacks \"\(key)\""
+        case .notAPlainFile: "not a regular file with a single link"
+        case .tooLarge(let limit): "message larger than \(limit) octets"
         }
     }
 }

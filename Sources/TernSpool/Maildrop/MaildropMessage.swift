@@ -12,18 +12,29 @@ public final class MaildropMessage: Sendable {
     public let name: String
     /// What `tern sendmail` recorded about the message.
     public let header: MaildropHeader
+    /// The user who owns the file: who submitted it, unless that is root or the folder's owner.
+    public let owner: UInt32
+    /// The octets of message text (the file's size less the header's).
+    public let textSize: Int
     private let path: String
     private let file: OpenFile
     private let textOffset: Int
 
     private static let readSize = 16 * 1024
 
-    /// Opens `path` and reads the header, up to and including the blank line.
+    /// Opens `path` and reads the header, up to and including the blank line. A symbolic link
+    /// is refused, and so is anything but a regular file with one link; a FIFO does not block
+    /// the open.
     init(path: String, name: String) throws {
         self.path = path
         self.name = name
-        let file = OpenFile(descriptor: try Posix.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW))
+        let file = OpenFile(descriptor: try Posix.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK))
         self.file = file
+        var info = stat()
+        guard fstat(file.descriptor, &info) == 0 else { throw FileSystemError("stat", path: path) }
+        guard info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1 else { throw MaildropError.notAPlainFile }
+        owner = UInt32(info.st_uid)
+        let fileSize = Int(info.st_size)
         var bytes: [UInt8] = []
         var searched = 0
         while true {
@@ -36,6 +47,7 @@ public final class MaildropMessage: Sendable {
             if let end = Self.blankLine(in: bytes, from: searched) {
                 header = try MaildropHeader(decoding: bytes[...end])
                 textOffset = end + 2
+                textSize = max(0, fileSize - textOffset)
                 return
             }
             guard bytes.count <= MaildropHeader.maximumSize else { throw MaildropError.headerTooLong }

@@ -6,7 +6,7 @@ import Darwin
 import NIOConcurrencyHelpers
 
 /// Writes one maildrop file so that it is never half visible: the header and the message text
-/// go to `.tmp-<id>` (exclusive, mode 0600, owned as `Maildrop` says) in the maildrop folder
+/// go to `.tmp-<id>` (exclusive, mode 0600 unless `Maildrop` says otherwise) in the maildrop folder
 /// as they come; `commit()`
 /// fsyncs the file, renames it to `<id>.drop` and fsyncs the folder. Until then the pickup
 /// does not see it, and `abort()` (or dropping the writer) removes it.
@@ -32,7 +32,7 @@ public final class MaildropWriter: Sendable {
         var descriptor: CInt
         while true {
             do {
-                descriptor = try Posix.open(Self.temporaryPath(directory, id), Posix.createExclusive)
+                descriptor = try Posix.open(Self.temporaryPath(directory, id), Posix.createExclusive | O_NOFOLLOW)
                 break
             } catch let error as FileSystemError where error.code == EEXIST {
                 id = QueueID()
@@ -42,9 +42,7 @@ public final class MaildropWriter: Sendable {
         state = NIOLockedValueBox(State(descriptor: descriptor))
         let bytes = header.encoded()
         do {
-            try Maildrop.giveToOwner(of: directory, path: Self.temporaryPath(directory, id)) {
-                fchown(descriptor, $0, $1)
-            }
+            try Maildrop.handOver(descriptor, in: directory, path: Self.temporaryPath(directory, id))
             try bytes.withUnsafeBytes { try operations.write(descriptor, $0, path: Self.temporaryPath(directory, id)) }
         } catch {
             abort()
@@ -98,11 +96,23 @@ public final class MaildropWriter: Sendable {
             try operations.fsync(descriptor, path: temporaryPath)
             try operations.rename(temporaryPath, to: finalPath)
             renamed = true
-            try Posix.syncDirectory(directory, operations: operations)
+            try syncFolder()
         } catch {
             Posix.removeIfPresent(temporaryPath)
             if renamed { Posix.removeIfPresent(finalPath) }
             throw error
+        }
+    }
+
+    /// Makes the rename durable: the folder is fsynced, or, for a local user who may not open
+    /// it (mode 1733, see `Maildrop`), every file system is synced (`sync(2)`, which Linux
+    /// returns from only once written), the rename with it. Ordinary users' submissions are
+    /// rare enough for the cost.
+    private func syncFolder() throws {
+        do {
+            try Posix.syncDirectory(directory, operations: operations)
+        } catch let error as FileSystemError where error.code == EACCES {
+            sync()
         }
     }
 

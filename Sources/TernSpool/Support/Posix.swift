@@ -108,10 +108,24 @@ package enum Posix {
         throw FileSystemError("mkdir", path: path, code: code)
     }
 
+    /// The directory part of `path`: `/` for a name in the root, `.` for a bare name.
+    package static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Whether `path` names a directory (symbolic links followed).
     package static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The `lstat(2)` of `path`: a symbolic link is described, not followed. Needs no read
+    /// permission on `path` itself, only search permission on the directories above it.
+    package static func linkStatus(_ path: String) throws -> stat {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw FileSystemError("stat", path: path) }
+        return info
     }
 
     /// Whether anything exists at `path` (symbolic links not followed).
