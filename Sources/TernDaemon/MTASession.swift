@@ -147,7 +147,7 @@ actor MTASession: SMTPSessionHandler {
         }
         let envelope = Envelope(
             id: writer.id, sender: summary.sender, recipients: envelopeRecipients, parameters: summary.parameters,
-            clientName: summary.clientName, clientAddress: connection.remoteAddress,
+            clientName: HelloName.recordable(summary.clientName), clientAddress: connection.remoteAddress,
             protocolName: summary.protocolName, tls: tls, receivedAt: Date(), size: summary.size)
         do {
             try await writer.commit(envelope)

@@ -371,6 +371,20 @@ private func makeStaleSocket(at path: String) throws {
         }
     }
 
+    @Test func showEscapesControlCharactersOfTheHeader() async throws {
+        // A sender's header must not reach the operator's terminal as escape sequences: ESC
+        // (a colour or title change), a bare CR (overwriting the line), C1's CSI.
+        let hostile = "Subject: \u{1B}]0;owned\u{7}\u{1B}[31mred\r\nX-Tab:\ta\rb\u{9B}2J\r\n"
+        let fixture = try ControlFixture(queue: FakeQueueControl(
+            entries: sampleEntries, headers: [firstID.description: hostile]))
+        defer { fixture.directory.remove() }
+        try await fixture.running {
+            let detail = QueueReport().detail(try await fixture.client.show(firstID))
+            #expect(detail.hasSuffix("\nSubject: \\x1B]0;owned\\x07\\x1B[31mred\nX-Tab:\ta\\x0Db\\x9B2J\n"))
+            #expect(!detail.unicodeScalars.contains { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" })
+        }
+    }
+
     @Test func jsonListingHasISO8601Dates() throws {
         let json = try QueueReport.json(sampleEntries)
         #expect(json.contains(#""arrival" : "2025-03-09T14:00:00Z""#))

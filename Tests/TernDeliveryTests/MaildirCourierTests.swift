@@ -75,6 +75,21 @@ import Testing
         #expect(fixture.delivered("bob.smith").count == 1)
     }
 
+    @Test func canonicallyEquivalentNamesShareOneFolderInNFC() async throws {
+        // "jörg" with ö precomposed (U+00F6) and decomposed (o + U+0308): one mailbox to the
+        // recipient tables, so one folder, named in NFC.
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        for localPart in ["j\u{F6}rg", "jo\u{308}rg", "J\u{D6}RG"] {
+            let mailbox = SpoolFixtures.mailbox(localPart)
+            _ = try await fixture.courier.deliver(
+                SpoolFixtures.envelope(), to: mailbox, for: .mailbox(mailbox), body: chunkedBody(["x"]), receivedBy: testHost)
+        }
+        let folders = names(in: fixture.mailRoot + "/example.com")
+        #expect(folders.map { Array($0.utf8) } == [Array("j\u{F6}rg".utf8)])
+        #expect(fixture.delivered("j\u{F6}rg").count == 3)
+    }
+
     @Test(arguments: [
         ("..", "%2E."), (".", "%2E"), ("../../etc", "%2E.%2F..%2Fetc"), ("a/b", "a%2Fb"), ("/abs", "%2Fabs"),
         (".hidden", "%2Ehidden"), ("100%", "100%25"), ("", "%"), ("tab\there", "tab%09here"), ("ünï", "ünï"),

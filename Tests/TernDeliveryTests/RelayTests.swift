@@ -211,14 +211,17 @@ import Testing
     @Test func manyMessagesShareConnections() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
-        let sink = try await SMTPSink()
+        // The peer answers EHLO after a second, so messages queue up while the two allowed
+        // connections start, and each later connection carries those that wait for it. One
+        // session per message (40) would mean no sharing; the runner works on eight messages
+        // at once, so sessions carry two or more.
+        let sink = try await SMTPSink(["-W", "ehlo:1"])
         defer { sink.stop() }
         var settings = smarthost(sink)
         settings.perDestination = 2
-        try await deliverAll(fixture, Array(repeating: envelope(), count: 40), settings: settings, timeout: .seconds(20))
+        try await deliverAll(fixture, Array(repeating: envelope(), count: 40), settings: settings, timeout: .seconds(30))
         #expect(try sink.transactions().count == 40)
-        // Messages waiting for the destination go along on a connection that is open for it.
         let sessions = try sink.sessions()
-        #expect((1..<40).contains(sessions), "40 messages took \(sessions) sessions")
+        #expect((2...24).contains(sessions), "40 messages took \(sessions) sessions")
     }
 }

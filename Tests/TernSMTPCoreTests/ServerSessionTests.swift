@@ -202,3 +202,14 @@ import TernTestSupport
         #expect(d.take().split(separator: "\r\n").allSatisfy { $0.hasPrefix("214-2.0.0 ") || $0.hasPrefix("214 2.0.0 ") })
     }
 }
+
+@Suite struct HelloNameTests {
+    @Test(arguments: [
+        ("client.example.net", "client.example.net"), ("[192.0.2.1]", "[192.0.2.1]"),
+        ("[IPv6:2001:db8::1]", "[IPv6:2001:db8::1]"), ("bad(name)", "bad%28name%29"),
+        ("a\tb", "a%09b"), ("x\r\nReceived:", "x%0D%0AReceived%3A"), ("caf\u{E9}_1", "caf%C3%A9_1"),
+    ])
+    func recordable(_ given: String, _ recorded: String) {
+        #expect(HelloName.recordable(given) == recorded)
+    }
+}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from smtp_client import check, smtp, smtp_close
+from smtp_client import check, check_queued, dot_stuff, make_message, smtp, smtp_close, unique_marker
 
 HOST = "mx.example.com"
 
@@ -78,6 +78,34 @@ def test_help_status(server):
         assert len(rep.lines) >= 3, rep
         assert rep.text_after_enhanced(0) == f"{HOST} System status"
         assert rep.text_after_enhanced(-1) == "End of status"
+
+
+def _status_figures(srv) -> dict[str, str]:
+    with srv.session() as s:
+        rep = check(s.cmd("HELP STATUS"), 211, "2.0.0")
+    return dict(line.split(": ", 1) for line in (rep.text_after_enhanced(i) for i in range(len(rep.lines)))
+                if ": " in line)
+
+
+def test_help_status_counts_from_memory_without_reading_the_spool(tern_factory):
+    """The figures come from the queue manager's counts: a stray file in the spool is neither
+    counted nor quarantined by asking (it is the queue runner's to find)."""
+    srv = tern_factory()
+    ids = []
+    for _ in range(2):
+        with srv.session() as s:
+            s.ehlo()
+            check(s.cmd("MAIL FROM:<sender@other.example>"), 250, "2.1.0")
+            check(s.cmd("RCPT TO:<fwd@example.com>"), 251)  # to other.example's closed port: stays queued
+            ids.append(check_queued(s.data(dot_stuff(make_message(unique_marker("status"))))))
+    res = srv.queue("hold", ids[0])
+    assert res.returncode == 0, res.stderr
+    figures = _status_figures(srv)
+    assert (figures["Queued messages"], figures["Held messages"]) == ("2", "1"), figures
+    stray = srv.data_dir / "spool" / "incoming" / "0000000000ZZZZZZ.env"
+    stray.write_text("not an envelope\n")
+    assert _status_figures(srv)["Queued messages"] == "2"
+    assert stray.exists(), "HELP STATUS moved a spool file"
 
 
 @pytest.mark.parametrize("topic", ["FROBNICATE", "frobnicate"])

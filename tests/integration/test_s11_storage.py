@@ -75,6 +75,22 @@ def test_helo_protocol_keyword(server):
     assert re.search(r"\bwith SMTP\b", d.received), d.received
 
 
+def test_a_hello_name_that_is_no_domain_cannot_forge_trace_clauses(server):
+    """The EHLO argument as typed goes into `Received: from`; one that is neither a domain
+    nor an address literal is recorded with `%XX` for everything but letters, digits, `-`,
+    `.` and `_`: no TAB, parenthesis or space lets it pose as a comment or another clause."""
+    marker = unique_marker("helo-name")
+    msg = make_message(marker, b"Hi.\r\n")
+    with server.session() as s:
+        check(s.cmd("EHLO trusted.example\t(authenticated)by[10.0.0.1]"), 250)
+        check(s.cmd("MAIL FROM:<sender@other.example>"), 250, "2.1.0")
+        check(s.cmd("RCPT TO:<user@example.com>"), 250, "2.1.5")
+        check_queued(s.data(dot_stuff(msg)))
+    d = parse_delivered(wait_delivered(server.data_dir, "user@example.com", marker)[0])
+    assert d.received.startswith(
+        "Received: from trusted.example%09%28authenticated%29by%5B10.0.0.1%5D ([127.0.0.1]) "), d.received
+
+
 def test_smtputf8_protocol_keyword(server):
     marker = unique_marker("u8kw")
     send(server, marker, mail_params="SMTPUTF8")

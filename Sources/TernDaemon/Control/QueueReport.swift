@@ -66,9 +66,25 @@ package struct QueueReport: Sendable {
             text += recipient.reason.map { " (\(Self.oneLine($0)))" } ?? ""
             text += "\n"
         }
-        text += "\n" + message.headers.replacingOccurrences(of: "\r\n", with: "\n")
+        text += "\n" + Self.printable(message.headers.replacingOccurrences(of: "\r\n", with: "\n"))
         if !text.hasSuffix("\n") { text += "\n" }
         return text
+    }
+
+    /// Header text as it may reach an operator's terminal: line feeds and TABs stay, every
+    /// other control character (C0, DEL and C1: an escape sequence, a bare CR) is written
+    /// `\xNN`, so that a header can't move the cursor, recolour or retitle the terminal.
+    static func printable(_ text: String) -> String {
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control && scalar != "\n" && scalar != "\t" {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                shown += "\\x" + (hex.count < 2 ? "0" : "") + hex
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
     }
 
     /// The entries as a JSON array, with ISO 8601 dates, keys sorted and indented.

@@ -142,13 +142,17 @@ extension QueueRunner {
             .map(\.id)
     }
 
-    /// The figures of HELP STATUS from one reading of the queue: every message, and those
-    /// with a recipient waiting in a hold domain or held by the operator.
+    /// The figures of HELP STATUS: every message, and those with a recipient waiting in a
+    /// hold domain or held by the operator; from the spool's census in memory (a store without
+    /// one has its envelopes read).
     public func statusCounts() async throws -> (queued: Int, held: Int) {
-        let envelopes = try await spool.all()
-        let held = envelopes.filter { envelope in
-            envelope.held || envelope.recipients.contains { heldDomain(of: $0) != nil && !$0.status.isFinal }
+        let entries: [SpoolCensus.Entry]
+        if let census = spool.census {
+            entries = census.all
+        } else {
+            entries = try await spool.all().map(SpoolCensus.Entry.init)
         }
-        return (envelopes.count, held.count)
+        let held = entries.filter { $0.held || !$0.waitingDomains.isDisjoint(with: settings.holdDomains) }
+        return (entries.count, held.count)
     }
 }

@@ -29,6 +29,8 @@ public final class FileSpool: SpoolStore {
     let logger: Logger
     let operations: any SpoolFileOperations
     let groupCommit: GroupCommit
+    /// The messages in memory, for figures that must not read the disk.
+    let messages = SpoolCensus()
 
     /// A spool rooted at `root`, doing blocking work on `threadPool` (which must be started).
     public convenience init(root: String, threadPool: NIOThreadPool, logger: Logger) {
@@ -46,6 +48,9 @@ public final class FileSpool: SpoolStore {
             try await threadPool.runBlocking { try Posix.syncDirectory(paths.incoming, operations: operations) }
         }
     }
+
+    /// The messages in memory (``SpoolCensus``).
+    public var census: SpoolCensus? { messages }
 
     // MARK: Start
 
@@ -145,7 +150,7 @@ public final class FileSpool: SpoolStore {
             }
             return FileSpoolWriter(
                 id: id, descriptor: descriptor, paths: paths, threadPool: threadPool, operations: operations,
-                groupCommit: groupCommit, logger: logger)
+                groupCommit: groupCommit, census: messages, logger: logger)
         }
     }
 
@@ -176,6 +181,7 @@ public final class FileSpool: SpoolStore {
             }
         }
         try await groupCommit.commit()
+        messages.record(envelope)
     }
 
     /// Opens `incoming/<id>.body`, read in 64 KiB chunks on the thread pool. The file stays
@@ -216,12 +222,13 @@ public final class FileSpool: SpoolStore {
             }
             Posix.removeIfPresent(paths.body(id))
         }
+        messages.forget(id)
         try await groupCommit.commit()
     }
 
     /// Reads every envelope in `incoming/`; one that no longer parses is quarantined and skipped.
     public func all() async throws -> [Envelope] {
-        let (paths, operations, logger) = (paths, operations, logger)
+        let (paths, operations, logger, messages) = (paths, operations, logger, messages)
         return try await threadPool.runBlocking {
             var envelopes: [Envelope] = []
             var quarantined = false
@@ -230,6 +237,7 @@ public final class FileSpool: SpoolStore {
                 switch Self.readEnvelope(id, paths: paths) {
                 case .success(let envelope):
                     envelopes.append(envelope)
+                    messages.record(envelope)
                 case .failure(SpoolError.unknownMessage):
                     continue
                 case .failure(let error):

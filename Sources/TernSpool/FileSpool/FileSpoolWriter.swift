@@ -29,6 +29,7 @@ final class FileSpoolWriter: SpoolWriter {
     private let threadPool: NIOThreadPool
     private let operations: any SpoolFileOperations
     private let groupCommit: GroupCommit
+    private let census: SpoolCensus
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
 
@@ -36,7 +37,7 @@ final class FileSpoolWriter: SpoolWriter {
     /// `size` octets are in it already (a resumed checkpoint).
     init(
         id: QueueID, descriptor: CInt, paths: SpoolPaths, threadPool: NIOThreadPool,
-        operations: any SpoolFileOperations, groupCommit: GroupCommit, logger: Logger,
+        operations: any SpoolFileOperations, groupCommit: GroupCommit, census: SpoolCensus, logger: Logger,
         bodyPath: String? = nil, size: Int = 0
     ) {
         self.id = id
@@ -46,6 +47,7 @@ final class FileSpoolWriter: SpoolWriter {
         self.threadPool = threadPool
         self.operations = operations
         self.groupCommit = groupCommit
+        self.census = census
         self.logger = logger
         state = NIOLockedValueBox(State(descriptor: descriptor, size: size))
     }
@@ -102,6 +104,7 @@ final class FileSpoolWriter: SpoolWriter {
                     paths: paths, operations: operations)
             }
             try await groupCommit.commit()
+            census.record(stored)
         } catch {
             logger.error("spool commit failed", metadata: ["queue_id": "\(id)", "error": "\(error)"])
             try? await threadPool.runBlocking {

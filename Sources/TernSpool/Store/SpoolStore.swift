@@ -19,4 +19,11 @@ public protocol SpoolStore: Sendable {
     func all() async throws -> [Envelope]
     /// Bytes available to unprivileged users on the spool's file system.
     func freeSpace() async throws -> Int
+    /// The messages as the store keeps them in memory; nil when it keeps no census.
+    var census: SpoolCensus? { get }
+}
+
+extension SpoolStore {
+    /// No census: figures are read from the envelopes.
+    public var census: SpoolCensus? { nil }
 }
