@@ -70,17 +70,18 @@ public enum Daemon {
                 recipients: configuration.local, threadPool: threadPool, logger: logger,
                 submitted: { runner.submitted($0) }),
         ]
-        var tls: TLSContextHolder?
+        var tls: [TLSCipherPolicy: TLSContextHolder] = [:]
         if let settings = configuration.tls {
-            let holder = TLSContextHolder(try settings.makeContext())
-            tls = holder
-            services.append(TLSReloader(tls: settings, holder: holder, logger: logger))
+            for policy in TLSCipherPolicy.allCases {
+                tls[policy] = TLSContextHolder(try settings.makeContext(policy))
+            }
+            services.append(TLSReloader(tls: settings, holders: tls, logger: logger))
         }
         for listener in configuration.listeners {
             var session = ServerSessionConfiguration(
                 hostname: configuration.hostname, role: listener.role, acceptMail: configuration.acceptMail,
                 messageSizeLimit: configuration.limits.messageSize, recipientLimit: configuration.limits.recipients,
-                badCommandLimit: configuration.limits.badCommands, tlsAvailable: tls != nil,
+                badCommandLimit: configuration.limits.badCommands, tlsAvailable: !tls.isEmpty,
                 authMechanisms: configuration.auth.mechanisms, authRequiresTLS: configuration.auth.requireTLS,
                 authFailureLimit: configuration.limits.authFailures)
             session.offersCheckpoint = listener.role != .odmr
@@ -88,7 +89,8 @@ public enum Daemon {
                 configuration: SMTPServerConfiguration(
                     host: listener.host, port: listener.port, session: session,
                     idleTimeout: configuration.limits.idleTimeout,
-                    stressIdleTimeout: configuration.limits.stressIdleTimeout, tls: tls, authenticator: authenticator),
+                    stressIdleTimeout: configuration.limits.stressIdleTimeout, tls: tls[TLSCipherPolicy(listener.role)],
+                    authenticator: authenticator),
                 delegate: mta, tracker: tracker, logger: logger))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

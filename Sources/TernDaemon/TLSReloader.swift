@@ -4,11 +4,12 @@ import TernConfig
 import TernSMTPServer
 import UnixSignals
 
-/// Reloads the certificate and key on SIGHUP: new handshakes use the new context, sessions
-/// already in TLS keep theirs. A file that doesn't load leaves the old context in place.
+/// Reloads the certificate and key on SIGHUP: new handshakes use the new contexts (one per
+/// cipher policy), sessions already in TLS keep theirs. A file that doesn't load leaves the old
+/// contexts in place.
 struct TLSReloader: Service {
     let tls: TernConfiguration.TLS
-    let holder: TLSContextHolder
+    let holders: [TLSCipherPolicy: TLSContextHolder]
     let logger: Logger
 
     func run() async throws {
@@ -16,7 +17,9 @@ struct TLSReloader: Service {
         await cancelWhenGracefulShutdown {
             for await _ in signals {
                 do {
-                    holder.replace(try tls.makeContext())
+                    // Every context is built before any is replaced: all reload, or none.
+                    let contexts = try holders.keys.map { policy in (policy, try tls.makeContext(policy)) }
+                    for (policy, context) in contexts { holders[policy]?.replace(context) }
                     logger.info("tls certificate reloaded", metadata: ["certificate": "\(tls.certificatePath)"])
                 } catch {
                     logger.error("tls certificate reload failed; keeping the old one", metadata: ["error": "\(error)"])
