@@ -28,6 +28,9 @@ struct ClientConnection {
     private var handshakePending = false
     /// The session said `.close`, or gave up.
     private var closed = false
+    /// When the wait for the next reply began: the deadline runs from here however the reply
+    /// trickles in, so a peer sending a byte now and then cannot hold the connection.
+    private var replyWaitStarted = ContinuousClock.now
     /// Told of each message as soon as it is decided, before the next one is sent.
     private let decided: (MessageResult) async -> Void
 
@@ -62,9 +65,10 @@ struct ClientConnection {
         while !closed {
             let input: PeerInput?
             // Every message is decided once QUIT is out: its reply gets a short wait only
-            // (docs/behaviour.md §15 step 4).
-            let wait = session.isOpen ? deadline : Deadline(
-                timeout: min(deadline.timeout, Self.quitReplyWait), channel: channel)
+            // (docs/behaviour.md §15 step 4). The time already spent on this reply counts.
+            let limit = session.isOpen ? deadline.timeout : min(deadline.timeout, Self.quitReplyWait)
+            let wait = Deadline(
+                timeout: max(.zero, limit - (ContinuousClock.now - replyWaitStarted)), channel: channel)
             do {
                 input = try await wait.run { try await iterator.next() }
             } catch {
@@ -102,6 +106,7 @@ struct ClientConnection {
                 return
             }
             guard let reply else { return }
+            replyWaitStarted = .now
             handshakePending = false
             logger.trace("reply", metadata: ["reply": "\(reply)"])
             await perform(session.received(reply), outbound, body)
@@ -172,6 +177,9 @@ struct ClientConnection {
             }
             queue = next[...] + queue
         }
+        // A reply is awaited from the last octet sent, however long sending the text took
+        // (each write has a deadline of its own).
+        replyWaitStarted = .now
     }
 
     /// The failure a write (or body) error means.

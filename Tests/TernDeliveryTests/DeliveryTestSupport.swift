@@ -156,3 +156,20 @@ func makeRunner(
         },
         jitter: { $0 })
 }
+
+/// A loopback listener that accepts connections and never says a word: a silent mail host.
+final class SilentPeer: Sendable {
+    let port: Int
+    private let channel: any Channel
+
+    init() async throws {
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress!.port!
+    }
+
+    func stop() async throws {
+        try await channel.close()
+    }
+}

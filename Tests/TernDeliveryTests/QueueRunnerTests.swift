@@ -88,6 +88,31 @@ import Testing
         }
     }
 
+    @Test func localDeliveryNeverWaitsBehindASilentHost() async throws {
+        // Twice as many messages for a host that never greets as the runner has slots: before
+        // the lanes, every slot waited for that host and local mail waited for a free slot.
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let silent = try await SilentPeer()
+        var settings = DeliverySettings()
+        settings.routes = RouteTable(["silent.example": .smtp(host: "127.0.0.1", port: silent.port)])
+        let runner = try makeRunner(fixture, settings: settings)
+        let remote = SpoolFixtures.mailbox("dave", "silent.example")
+        try await fixture.running(runner) {
+            for _ in 0..<16 {
+                runner.submitted(try await fixture.store(SpoolFixtures.envelope(
+                    recipients: [EnvelopeRecipient(original: .mailbox(remote), target: .remote(remote))])))
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let clock = ContinuousClock()
+            let started = clock.now
+            runner.submitted(try await fixture.store(SpoolFixtures.envelope()))
+            #expect(try await eventually(timeout: .seconds(3)) { fixture.delivered("bob").count == 1 })
+            #expect(clock.now - started < .seconds(2), "local mail waited \(clock.now - started)")
+        }
+        try await silent.stop()
+    }
+
     @Test func heldMessageWaitsAcrossARestartUntilReleased() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }

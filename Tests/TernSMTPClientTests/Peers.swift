@@ -92,3 +92,33 @@ func stream(_ text: String, pieceSize: Int = 7) -> AsyncStream<ByteBuffer> {
         continuation.finish()
     }
 }
+
+/// A peer that sends `greeting` one octet every `interval` and never anything else: always
+/// making a little progress, never finishing a reply in time.
+final class TricklingPeer: Sendable {
+    let port: Int
+    private let channel: any Channel
+
+    init(greeting: String, interval: TimeAmount) async throws {
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                let octets = Array(greeting.utf8)
+                let sent = NIOLoopBoundBox(0, eventLoop: child.eventLoop)
+                child.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { task in
+                    guard child.isActive, sent.value < octets.count else {
+                        task.cancel()
+                        return
+                    }
+                    child.writeAndFlush(ByteBuffer(bytes: [octets[sent.value]]), promise: nil)
+                    sent.value += 1
+                }
+                return child.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress!.port!
+    }
+
+    func stop() async throws {
+        try await channel.close()
+    }
+}

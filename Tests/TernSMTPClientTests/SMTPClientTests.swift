@@ -100,6 +100,22 @@ import Testing
         #expect(transcript.hasPrefix("EHLO client.example.org\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\nMAIL FROM:"))
     }
 
+    @Test func aReplyTricklingInOctetByOctetStillTimesOut() async throws {
+        // One octet every 200 ms: the greeting would take about 5 s, the timeout is 1 s for
+        // the whole reply, not for each octet.
+        let peer = try await TricklingPeer(greeting: "220 slow.example ESMTP ready\r\n", interval: .milliseconds(200))
+        let messages = [try message("one", from: "alice@example.org", to: ["bob@example.net"], text: "x\r\n")]
+        let clock = ContinuousClock()
+        let started = clock.now
+        let results = await SMTPClient.deliver(
+            messages, to: .tcp(host: "127.0.0.1", port: peer.port), configuration: configuration, timeout: .seconds(1)
+        ) { stream($0) }
+        let elapsed = clock.now - started
+        try await peer.stop()
+        #expect(allDeferred(results, with: .timedOut))
+        #expect(elapsed < .seconds(3), "took \(elapsed)")
+    }
+
     @Test func connectionRefusedDefersEveryRecipient() async throws {
         let port = try await freePort()
         let messages = [

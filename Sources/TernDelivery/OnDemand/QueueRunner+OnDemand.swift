@@ -35,7 +35,7 @@ extension QueueRunner {
         await withDiscardingTaskGroup { group in
             for id in ids {
                 group.addTask { [self] in
-                    _ = await locks.withLock(id) { await self.attempt(id, releasing: domains) }
+                    _ = await locks.withLock(id) { await self.attempt(id, in: .remote, releasing: domains) }
                     submitted(id)
                 }
             }

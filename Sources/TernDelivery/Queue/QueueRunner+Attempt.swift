@@ -12,22 +12,33 @@ extension QueueRunner {
         case outbound(Destination)
     }
 
-    /// An attempt for the due recipients of `id`, then its reports; returns when to wake for it
-    /// next. Held recipients are due only when their domain is in `released` (an ETRN run);
-    /// past `hold_lifetime` they fail. Called with the message's lock held.
-    func attempt(_ id: QueueID, releasing released: Set<String> = []) async -> Date? {
+    /// How an attempt in a lane ended.
+    enum AttemptOutcome: Sendable {
+        /// The local lane wrote the local copies (and recorded them); recipients for other
+        /// hosts are due, for the remote lane.
+        case remoteDue
+        /// The attempt is over; the message wants another one at this time (nil: none).
+        case done(next: Date?)
+    }
+
+    /// An attempt for the due recipients of `id` in `lane`, then its reports. The local lane
+    /// delivers the local recipients and hands the message on when others are due; the
+    /// remote lane sends those. Held recipients are due only when their domain is in
+    /// `released` (an ETRN run); past `hold_lifetime` they fail. Called with the message's
+    /// lock held.
+    func attempt(_ id: QueueID, in lane: QueueLane, releasing released: Set<String> = []) async -> AttemptOutcome {
         var envelope: Envelope
         let body: SpoolBody
         do {
             envelope = try await spool.envelope(id)
             body = try await spool.openBody(id)
         } catch SpoolError.unknownMessage {
-            return nil
+            return .done(next: nil)
         } catch {
             logger.error("cannot read spooled message", metadata: ["queue_id": "\(id)", "error": "\(error)"])
-            return now() + retryDelay(afterAttempt: 1).timeInterval
+            return .done(next: now() + retryDelay(afterAttempt: 1).timeInterval)
         }
-        if envelope.held { return nil }
+        if envelope.held { return .done(next: nil) }
         let started = now()
         expireHeld(&envelope, at: started)
         let deferredAreDue = (envelope.nextAttempt ?? .distantPast) <= started
@@ -42,55 +53,78 @@ extension QueueRunner {
             case .delivered, .failed: return false
             }
         }
-        if !due.isEmpty {
-            let unsure = unrecorded.withLockedValue { $0.contains(id) }
-            await deliver(&envelope, recipients: due, body: body, lookingForEarlierCopies: unsure)
-            envelope.attempts += 1
-            scheduleRetry(&envelope, startedAt: started)
-        }
-        await sendReports(&envelope, body: body)
-        do {
-            if envelope.recipients.allSatisfy({ $0.status.isFinal && $0.reportsSent.contains(.final) }) {
-                try await spool.remove(id)
-                unrecorded.withLockedValue { _ = $0.remove(id) }
-                logger.debug("removed from spool", metadata: ["queue_id": "\(id)"])
-                return nil
-            }
-            try await spool.update(envelope)
-            unrecorded.withLockedValue { _ = $0.remove(id) }
-        } catch {
-            unrecorded.withLockedValue { _ = $0.insert(id) }
-            logger.error("cannot record delivery status", metadata: ["queue_id": "\(id)", "error": "\(error)"])
-            return now() + retryDelay(afterAttempt: 1).timeInterval
-        }
-        return wakeTime(of: envelope)
-    }
-
-    /// Delivers to the recipients at `indices`: outbound groups concurrently, local copies one
-    /// after another meanwhile; records each outcome in `envelope`. With
-    /// `lookingForEarlierCopies`, a local copy an interrupted attempt made counts as delivered.
-    private func deliver(
-        _ envelope: inout Envelope, recipients indices: [Int], body: SpoolBody, lookingForEarlierCopies: Bool
-    ) async {
         var local: [(Int, Mailbox)] = []
         var outbound: [Destination: [Int]] = [:]
-        for index in indices {
+        for index in due {
             switch leg(for: envelope.recipients[index].target) {
             case .maildir(let mailbox): local.append((index, mailbox))
             case .outbound(let destination): outbound[destination, default: []].append(index)
             }
         }
+        switch lane {
+        case .local:
+            let unsure = unrecorded.withLockedValue { $0.contains(id) }
+            for (index, mailbox) in local {
+                if Task.isCancelled { break }
+                await deliverLocally(&envelope, recipient: index, to: mailbox, body: body, lookingForEarlierCopy: unsure)
+            }
+            if !outbound.isEmpty {
+                // The local copies are recorded before the remote lane, however long it takes.
+                if !local.isEmpty, !(await persist(envelope)) { return .done(next: wakeAfterFailedRecord) }
+                return .remoteDue
+            }
+        case .remote:
+            await send(&envelope, outbound, body: body)
+        }
+        if !due.isEmpty {
+            envelope.attempts += 1
+            scheduleRetry(&envelope, startedAt: started)
+        }
+        await sendReports(&envelope, body: body)
+        if envelope.recipients.allSatisfy({ $0.status.isFinal && $0.reportsSent.contains(.final) }) {
+            do {
+                try await spool.remove(id)
+                unrecorded.withLockedValue { _ = $0.remove(id) }
+                logger.debug("removed from spool", metadata: ["queue_id": "\(id)"])
+                return .done(next: nil)
+            } catch {
+                unrecorded.withLockedValue { _ = $0.insert(id) }
+                logger.error("cannot record delivery status", metadata: ["queue_id": "\(id)", "error": "\(error)"])
+                return .done(next: wakeAfterFailedRecord)
+            }
+        }
+        guard await persist(envelope) else { return .done(next: wakeAfterFailedRecord) }
+        return .done(next: wakeTime(of: envelope))
+    }
+
+    /// Writes `envelope` back; false (and the message marked as possibly holding unrecorded
+    /// copies) when that fails.
+    private func persist(_ envelope: Envelope) async -> Bool {
+        do {
+            try await spool.update(envelope)
+            unrecorded.withLockedValue { _ = $0.remove(envelope.id) }
+            return true
+        } catch {
+            unrecorded.withLockedValue { _ = $0.insert(envelope.id) }
+            logger.error("cannot record delivery status", metadata: ["queue_id": "\(envelope.id)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// When to try a message again whose status could not be recorded.
+    private var wakeAfterFailedRecord: Date {
+        now() + retryDelay(afterAttempt: 1).timeInterval
+    }
+
+    /// Sends the recipients grouped by destination, the groups concurrently; records each
+    /// outcome in `envelope`.
+    private func send(_ envelope: inout Envelope, _ outbound: [Destination: [Int]], body: SpoolBody) async {
         let jobs = outbound.sorted { $0.key.description < $1.key.description }.enumerated().map { number, group in
             (group.key, group.value, job(for: envelope, recipients: group.value, number: number, body: body))
         }
         await withTaskGroup(of: ([Int], OutboundOutcome).self) { group in
             for (destination, recipientIndices, job) in jobs {
                 group.addTask { [dispatcher] in (recipientIndices, await dispatcher.deliver(job, to: destination)) }
-            }
-            for (index, mailbox) in local {
-                if Task.isCancelled { break }
-                await deliverLocally(
-                    &envelope, recipient: index, to: mailbox, body: body, lookingForEarlierCopy: lookingForEarlierCopies)
             }
             for await (recipientIndices, outcome) in group {
                 record(outcome, for: recipientIndices, in: &envelope)

@@ -10,11 +10,13 @@ import TernSpool
 /// temporary failures, and reports to senders.
 ///
 /// At start it loads every envelope from the spool; afterwards the daemon announces each new
-/// message with `submitted(_:)`. Up to `concurrency` messages are worked on at once. In one
-/// attempt a message's local recipients are written to their Maildirs, and its other
-/// recipients are grouped by destination (`[routes]`, the smarthost, or MX) and handed to the
-/// `OutboundDispatcher`, which keeps the connection limits and sends messages for one
-/// destination over shared connections. After each attempt the envelope is rewritten with
+/// message with `submitted(_:)`. A due message goes through two lanes (`QueueLane`), each
+/// working on up to `concurrency` messages at once: the local lane writes its local
+/// recipients' copies to their Maildirs; then, if it has recipients for other hosts, the
+/// remote lane groups them by destination (`[routes]`, the smarthost, or MX) and hands them to
+/// the `OutboundDispatcher`, which keeps the connection limits and sends messages for one
+/// destination over shared connections. Mail waiting for slow hosts never holds up local
+/// delivery. After each attempt the envelope is rewritten with
 /// every recipient's status, so a recipient recorded as delivered is never sent again after a
 /// restart.
 ///
@@ -152,10 +154,12 @@ public final class QueueRunner: Service {
             }
             var incoming = events.makeAsyncIterator()
             repeat {
-                while let id = schedule.start() {
+                while let (id, lane) = schedule.start() {
                     group.addTask { [self] in
-                        let next = await locks.withLock(id) { await self.attempt(id) }
-                        eventSink.yield(.finished(id, next: next))
+                        switch await locks.withLock(id, { await self.attempt(id, in: lane) }) {
+                        case .remoteDue: eventSink.yield(.handOff(id))
+                        case .done(let next): eventSink.yield(.finished(id, next: next))
+                        }
                     }
                 }
                 guard let event = await incoming.next() else { break }
@@ -166,6 +170,8 @@ public final class QueueRunner: Service {
                     if schedule.timerFired(id, at: wake) { schedule.enqueue(id) }
                 case .finished(let id, let next):
                     if !schedule.finish(id) { plan(id, at: next) }
+                case .handOff(let id):
+                    schedule.handOff(id)
                 case .release(let domains, let ids):
                     group.addTask { [self] in await self.runRelease(domains, ids) }
                 }
