@@ -104,11 +104,7 @@ private struct SessionIO {
             try await flush()
             if let reversal {
                 self.reversal = nil
-                logger.info("connection reversed")
-                var connection = ReversedConnection(
-                    channel: channel, outbound: outbound, early: framer.takeBuffered(),
-                    input: ReversedConnection.Input(events: events))
-                await reversal.run(on: &connection)
+                await reverse(reversal, events)
                 return
             }
             if !session.isOpen { break }
@@ -116,6 +112,17 @@ private struct SessionIO {
         await abandonReversal()
         try await perform(session.disconnected())
         try await flush()
+    }
+
+    /// Hands the connection to the accepted ATRN's work, with the input not read yet.
+    @inline(never)
+    private mutating func reverse(
+        _ reversal: any ConnectionReversal, _ events: NIOAsyncChannelInboundStream<ConnectionEvent>.AsyncIterator
+    ) async {
+        logger.info("connection reversed")
+        var connection = ReversedConnection(
+            channel: channel, outbound: outbound, early: framer.takeBuffered(), input: ReversedConnection.Input(events: events))
+        await reversal.run(on: &connection)
     }
 
     /// The connection ended after ATRN was accepted but before the turn.
@@ -140,6 +147,10 @@ private struct SessionIO {
         await checkpointed.suspend()
     }
 
+    // Not inlined, here and below: an idle connection waits inside `serve`, whose async frame
+    // lives as long as the connection; what runs only now and then keeps its own frame, freed
+    // when it returns (release build, 5,000 idle connections: 33.0 → 31.3 KB each).
+    @inline(never)
     private mutating func flush() async throws {
         guard pending.readableBytes > 0 else { return }
         let bytes = pending
@@ -149,6 +160,7 @@ private struct SessionIO {
 
     /// Performs actions in order; an action that gets an answer continues with the actions
     /// the answer produces.
+    @inline(never)
     private mutating func perform(_ actions: [ServerAction]) async throws {
         var queue = actions[...]
         while let action = queue.popFirst() {
