@@ -52,6 +52,17 @@ import TernSMTPCore
         #expect(command.parameters.smtpUTF8)
     }
 
+    @Test func quotedLocalPartsTakeTheSameNonASCIIAsAtoms() throws {
+        // U+FFFD is what octets that were not UTF-8 decode to; C1 controls are no text. Found
+        // by fuzzing: `"\u{FFFD}"@Iv` was taken, written back unquoted, and refused then.
+        for refused in ["TO:<\"\u{FFFD}\"@example.com>", "TO:<\"a\u{85}b\"@example.com>", "TO:<\u{FFFD}@example.com>"] {
+            let command = try TransactionCommandParser.rcpt(refused, smtpUTF8: true)
+            #expect(command.path == .failure(.syntax), "\(refused.debugDescription)")
+        }
+        let accepted = try TransactionCommandParser.rcpt("TO:<\"j\u{F6} rg\"@example.com>", smtpUTF8: true)
+        #expect(accepted.path == .success(.mailbox(Self.mailbox("j\u{F6} rg", "example.com"))))
+    }
+
     @Test func mailParameters() throws {
         let p = try TransactionCommandParser.mail(
             "FROM:<a@b> SIZE=1048576 BODY=8bitmime RET=hdrs ENVID=a+2Bb AUTH=<> TRANSID=<t1@client.example.net>"

@@ -21,7 +21,9 @@ public struct Mailbox: Hashable, Sendable, CustomStringConvertible {
         if localPart.isEmpty || localPart.hasPrefix(".") || localPart.hasSuffix(".") || localPart.contains("..") {
             return true
         }
-        return !localPart.unicodeScalars.allSatisfy { $0 == "." || MailboxCharacters.isAtext($0) || $0.value > 127 }
+        return !localPart.unicodeScalars.allSatisfy {
+            $0 == "." || MailboxCharacters.isAtext($0) || MailboxCharacters.isUTF8NonASCII($0)
+        }
     }
 
     /// The mailbox as written on the wire, the local part quoted when it must be.
@@ -50,5 +52,12 @@ package enum MailboxCharacters {
         case "!", "#", "$", "%", "&", "'", "*", "+", "/", "=", "?", "^", "_", "`", "{", "|", "}", "~", "-": true
         default: false
         }
+    }
+
+    /// `UTF8-non-ascii` as addresses under SMTPUTF8 may carry it (RFC 6531 §3.3): any scalar
+    /// above ASCII except the C1 controls and U+FFFD, which stands for octets that were not
+    /// UTF-8 when the line was decoded.
+    package static func isUTF8NonASCII(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value > 0x9F && scalar != "\u{FFFD}"
     }
 }

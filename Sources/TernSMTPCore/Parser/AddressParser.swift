@@ -75,7 +75,10 @@ public enum AddressParser {
                     guard let escaped = s.next(), escaped.value >= 32, escaped.value != 127 else { throw .syntax }
                     value.unicodeScalars.append(escaped)
                 default:
-                    guard c.value >= 32, c.value != 127 else { throw .syntax }
+                    // qtextSMTP, or UTF8-non-ascii under SMTPUTF8 (RFC 6531 §3.3)
+                    guard c.value < 128 ? c.value >= 32 && c.value != 127 : MailboxCharacters.isUTF8NonASCII(c) else {
+                        throw .syntax
+                    }
                     value.unicodeScalars.append(c)
                 }
             }
@@ -89,7 +92,7 @@ public enum AddressParser {
                 guard atomLength > 0 else { throw .syntax }
                 atomLength = 0
             } else {
-                guard MailboxCharacters.isAtext(c) || isUTF8Letter(c) else { throw .syntax }
+                guard MailboxCharacters.isAtext(c) || MailboxCharacters.isUTF8NonASCII(c) else { throw .syntax }
                 atomLength += 1
             }
             value.unicodeScalars.append(c)
@@ -119,7 +122,7 @@ public enum AddressParser {
             guard let first = label.first, let last = label.last, first != "-", last != "-" else { throw .syntax }
         }
         while let c = s.peek() {
-            guard c == "." || c == "-" || isLetDig(c) || isUTF8Letter(c) else { break }
+            guard c == "." || c == "-" || isLetDig(c) || MailboxCharacters.isUTF8NonASCII(c) else { break }
             s.advance()
             if c == "." {
                 try closeLabel()
@@ -138,10 +141,6 @@ public enum AddressParser {
         case "a"..."z", "A"..."Z", "0"..."9": true
         default: false
         }
-    }
-
-    private static func isUTF8Letter(_ c: Unicode.Scalar) -> Bool {
-        c.value > 127 && c != "\u{FFFD}" && !(0x80...0x9F).contains(c.value)
     }
 
     //     IPv4-address-literal = Snum 3("." Snum)
