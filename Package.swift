@@ -141,6 +141,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fuzz targets (Fuzz/README.md): libFuzzer entry points, and corpus replayers in a plain build.
+        .target(name: "CLibFuzzer", path: "Fuzz/LibFuzzer"),
+        .target(name: "TernFuzzing", dependencies: ["CLibFuzzer"], path: "Fuzz/Support", swiftSettings: strict),
+        .executableTarget(name: "FuzzCommandParser", dependencies: [
+            "TernFuzzing", "TernSMTPCore", .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Fuzz/CommandParser", swiftSettings: strict),
+        .executableTarget(name: "FuzzFramer", dependencies: [
+            "TernFuzzing", "TernSMTPCore", .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Fuzz/Framer", swiftSettings: strict),
+        .executableTarget(name: "FuzzClientReplies", dependencies: [
+            "TernFuzzing", "TernSMTPCore", "TernSASL", .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Fuzz/ClientReplies", swiftSettings: strict),
+        .executableTarget(name: "FuzzSubmissionHeader", dependencies: ["TernFuzzing", "TernSpool"],
+                          path: "Fuzz/SubmissionHeader", swiftSettings: strict),
+        .executableTarget(name: "FuzzServerChannel", dependencies: [
+            "TernFuzzing", "TernSMTPCore", "TernSMTPServer", "TernSASL",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Fuzz/ServerChannel", swiftSettings: strict),
         .testTarget(name: "TernSMTPCoreTests", dependencies: ["TernSMTPCore", "TernTestSupport"], swiftSettings: strict),
         .testTarget(name: "TernSMTPServerTests", dependencies: ["TernSMTPServer", "TernTestSupport",
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -58,6 +58,30 @@ public enum StandardIOSession {
             close(writeSide)
             throw error
         }
+        try await serve(channel, configuration: configuration, delegate: delegate, logger: logger)
+    }
+
+    /// Runs one session over `channel`, active and without handlers, as `run` does over its
+    /// pipes, without the idle timeout, and with AUTH when the configuration has an
+    /// authenticator; `tls` must be nil. For the fuzz targets (Fuzz/README.md), which drive it
+    /// over an in-memory channel.
+    package static func run(
+        over channel: any Channel, configuration: SMTPServerConfiguration, delegate: any SMTPServerDelegate,
+        logger: Logger
+    ) async throws {
+        precondition(configuration.tls == nil, "no TLS over a bare channel")
+        let wrapped = try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.addHandler(ConnectionEventHandler())
+            return try NIOAsyncChannel<ConnectionEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
+        }.get()
+        try await serve(wrapped, configuration: configuration, delegate: delegate, logger: logger)
+    }
+
+    /// The session over a channel set up for it, for the client `127.0.0.1`.
+    private static func serve(
+        _ channel: NIOAsyncChannel<ConnectionEvent, ByteBuffer>, configuration: SMTPServerConfiguration,
+        delegate: any SMTPServerDelegate, logger: Logger
+    ) async throws {
         let connection = SMTPConnection(
             channel: channel,
             info: ConnectionInfo(
