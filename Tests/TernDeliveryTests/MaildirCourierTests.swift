@@ -228,6 +228,22 @@ import Testing
     }
 }
 
+@Suite struct MaildirEarlierCopyFailureTests {
+    @Test func anUnreadableFolderDefersInsteadOfWritingASecondCopy() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let maildir = fixture.mailRoot + "/example.com/bob"
+        try FileManager.default.createDirectory(atPath: maildir + "/cur", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: maildir + "/new", contents: Data()), "new/ can't be listed")
+        await #expect(throws: FileSystemError.self) {
+            try await fixture.courier.deliver(
+                SpoolFixtures.envelope(), recipient: 0, to: SpoolFixtures.mailbox("bob"), body: chunkedBody(["x\r\n"]),
+                receivedBy: testHost, lookingForEarlierCopy: true)
+        }
+        #expect(names(in: maildir + "/cur").isEmpty)
+    }
+}
+
 extension MaildirCourier {
     /// One copy for `mailbox`, made the only recipient of `envelope` with `original` as given
     /// at RCPT; the path of the new file.

@@ -146,9 +146,13 @@ public final class MaildropPickup: Service {
             return await remove(name, logger: logger) ? .gone : .failed
         }
         let maildrop = maildrop
-        let message: MaildropMessage
+        let (message, header): (MaildropMessage, MaildropHeader)
         do {
-            message = try await threadPool.runBlocking { try maildrop.open(name) }
+            // The owner's name comes from the user database, which may block: on the pool too.
+            (message, header) = try await threadPool.runBlocking { [hostname] in
+                let message = try maildrop.open(name)
+                return (message, Self.believed(message.header, owner: message.owner, hostname: hostname))
+            }
             guard message.textSize <= messageSizeLimit else { throw MaildropError.tooLarge(messageSizeLimit) }
         } catch let error as MaildropError {
             return await quarantine(name, reason: error, logger: logger)
@@ -158,7 +162,6 @@ public final class MaildropPickup: Service {
             logger.error("cannot read maildrop file", metadata: ["error": "\(error)"])
             return .failed
         }
-        let header = Self.believed(message.header, owner: message.owner, hostname: hostname)
         if header.sender != message.header.sender {
             logger.warning("sender replaced: only root and the server's user may set it", metadata: [
                 "user": "\(header.user)", "uid": "\(header.uid)", "given": "\(message.header.sender)",

@@ -62,7 +62,7 @@ public struct MaildirCourier: Sendable {
         let maildir = "\(domain)/\(userFolder)"
         if lookingForEarlierCopy,
             let earlier = try await threadPool.runBlocking({
-                MaildirUniqueName.findCopy(of: envelope.id, recipient: index, in: maildir)
+                try MaildirUniqueName.findCopy(of: envelope.id, recipient: index, in: maildir)
             })
         {
             return .found(earlier)

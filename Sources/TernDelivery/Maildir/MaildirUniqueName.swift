@@ -22,12 +22,20 @@ enum MaildirUniqueName {
     }
 
     /// The path of a copy of message `id` for its recipient at `recipient` in `new/` or `cur/`
-    /// of `maildir` (a mail client may have moved it and added flags, `:2,S`), or nil.
-    static func findCopy(of id: QueueID, recipient: Int, in maildir: String) -> String? {
+    /// of `maildir` (a mail client may have moved it and added flags, `:2,S`), or nil. A folder
+    /// that does not exist holds none; one that can't be read throws, so that the delivery is
+    /// retried rather than a second copy written.
+    static func findCopy(of id: QueueID, recipient: Int, in maildir: String) throws -> String? {
         let mark = deliveryMark(id, recipient)
         for folder in ["new", "cur"] {
             let directory = "\(maildir)/\(folder)"
-            for name in (try? Posix.listDirectory(directory)) ?? [] {
+            let names: [String]
+            do {
+                names = try Posix.listDirectory(directory)
+            } catch let error as FileSystemError where error.code == ENOENT {
+                continue
+            }
+            for name in names {
                 // The mark ends the second dot-separated field; the host after it may hold dots.
                 let fields = name.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
                 if fields.count == 3, fields[1].hasSuffix(mark) { return "\(directory)/\(name)" }
