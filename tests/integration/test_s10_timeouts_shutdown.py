@@ -141,22 +141,28 @@ def test_stress_shortens_every_wait(tern_factory):
             check(s.cmd("NOOP"), 250, "2.0.0")
         time.sleep(1.5)
         eighth = srv.session()  # 80 %: stress; the seven waited longer than 1 s already
-        t0 = time.monotonic()
+        # Sessions time out at once until fewer than 70 % remain (8 → 6 at least); how many
+        # of those due at the same instant go before the stress ends is up to the timers.
+        srv.wait_log(r"stress over$", timeout=5)
+        timed_out, kept = [], []
         for s in idle:
-            check(s.read_reply(timeout=10), 421, "4.4.2", text=TIMEOUT_TEXT)
+            try:
+                reply = s.read_reply(timeout=0.5)
+            except TimeoutError:
+                kept.append(s)
+                continue
+            check(reply, 421, "4.4.2", text=TIMEOUT_TEXT)
             s.expect_eof()
-        assert time.monotonic() - t0 < 5
-        # With them gone the server is below 70 %: the eighth keeps the normal timeout.
+            timed_out.append(s)
+        assert len(timed_out) >= 2, f"only {len(timed_out)} timed out under stress"
+        # Below 70 % the normal timeout applies again to the rest and to the eighth.
         time.sleep(1.5)
-        check(eighth.cmd("NOOP"), 250, "2.0.0")
+        for s in kept + [eighth]:
+            check(s.cmd("NOOP"), 250, "2.0.0")
         idle.append(eighth)
     finally:
         for s in idle:
             s.close()
-    deadline = time.monotonic() + 10
-    while "stress over" not in srv.log():
-        assert time.monotonic() < deadline, srv.log()
-        time.sleep(0.1)
     assert "stress: connections near the limit" in srv.log()
 
 
