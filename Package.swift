@@ -8,15 +8,30 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ] + (ProcessInfo.processInfo.environment["CI"] == nil ? [] : [.treatAllWarnings(as: .error)])
 
+/// The package each external module comes from.
+let externalModules: [String: String] = [
+    "NIOCore": "swift-nio", "NIOPosix": "swift-nio", "NIOConcurrencyHelpers": "swift-nio",
+    "NIOEmbedded": "swift-nio", "NIOTLS": "swift-nio", "NIOSSL": "swift-nio-ssl", "Logging": "swift-log",
+    "ServiceLifecycle": "swift-service-lifecycle", "UnixSignals": "swift-service-lifecycle",
+    "Crypto": "swift-crypto", "_CryptoExtras": "swift-crypto", "TOMLKit": "TOMLKit",
+    "ArgumentParser": "swift-argument-parser",
+]
+
+/// The dependencies of a target: exactly the modules its files import (`scripts/check-dependencies`
+/// checks that), Tern's own targets by name, the others as products of their packages.
+func uses(_ modules: String...) -> [Target.Dependency] {
+    modules.map { module in
+        externalModules[module].map { .product(name: module, package: $0) } ?? .target(name: module)
+    }
+}
+
 let package = Package(
     name: "Tern",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tern", targets: ["tern"]),
         .library(name: "TernSMTPCore", targets: ["TernSMTPCore"]),
         .library(name: "TernSMTPServer", targets: ["TernSMTPServer"]),
         .library(name: "TernSMTPClient", targets: ["TernSMTPClient"]),
-        .library(name: "TernSpool", targets: ["TernSpool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -28,172 +43,89 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
-        .target(
-            name: "TernSMTPCore",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "TernSASL",
-            dependencies: [
-                "TernSMTPCore",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "TernSMTPServer",
-            dependencies: [
-                "TernSMTPCore",
-                "TernSASL",
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOTLS", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "TernSMTPClient",
-            dependencies: [
-                "TernSMTPCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "TernSpool",
-            dependencies: [
-                "TernSMTPCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "TernPolicy",
-            dependencies: ["TernSMTPCore"],
-            swiftSettings: strict
-        ),
+        // The library products: the protocol and its NIO transports (docs/architecture.md).
+        .target(name: "TernSMTPCore", dependencies: uses("NIOCore"), swiftSettings: strict),
+        .target(name: "TernSASL", dependencies: uses("TernSMTPCore", "Crypto", "_CryptoExtras"), swiftSettings: strict),
+        .target(name: "TernSMTPServer", dependencies: uses(
+            "TernSMTPCore", "TernSASL", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "NIOTLS", "Logging",
+            "ServiceLifecycle"), swiftSettings: strict),
+        .target(name: "TernSMTPClient", dependencies: uses(
+            "TernSMTPCore", "TernIO", "NIOCore", "NIOPosix", "NIOSSL", "Logging"), swiftSettings: strict),
+
+        // The mail server's parts, each usable alone; `TernDaemon` composes them.
+        .target(name: "TernIO", dependencies: uses("NIOCore", "NIOPosix"), swiftSettings: strict),
+        .target(name: "TernMessage", dependencies: uses("TernSMTPCore", "NIOCore"), swiftSettings: strict),
+        .target(name: "TernPolicy", dependencies: uses("TernSMTPCore", "TernMessage"), swiftSettings: strict),
+        .target(name: "TernSpool", dependencies: uses(
+            "TernSMTPCore", "TernMessage", "TernIO", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging"),
+                swiftSettings: strict),
+        .target(name: "TernAccounts", dependencies: uses("TernSMTPCore", "TernSASL", "TernIO"), swiftSettings: strict),
+        .target(name: "TernControl", dependencies: uses(
+            "TernSMTPCore", "TernMessage", "TernSpool", "TernIO", "NIOCore", "NIOPosix", "Logging", "ServiceLifecycle"),
+                swiftSettings: strict),
+        .target(name: "TernConfig", dependencies: uses("TernSMTPCore", "TernPolicy", "TOMLKit"), swiftSettings: strict),
         .systemLibrary(name: "CResolv"),
-        .target(
-            name: "TernDelivery",
-            dependencies: [
-                "CResolv",
-                "TernSpool",
-                "TernSMTPCore",
-                "TernSMTPClient",
-                "TernSASL",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "TernConfig",
-            dependencies: [
-                "TernSMTPCore",
-                "TernPolicy",
-                "TernDelivery",
-                .product(name: "TOMLKit", package: "TOMLKit"),
-            ],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "TernDaemon",
-            dependencies: [
-                "TernSMTPCore", "TernSASL", "TernSMTPServer", "TernSMTPClient", "TernSpool", "TernDelivery", "TernPolicy",
-                "TernConfig",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "tern",
-            dependencies: [
-                "TernDaemon",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "TernTestSupport",
-            dependencies: [
-                "TernSMTPCore", "TernSpool",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: strict
-        ),
+        .target(name: "TernDelivery", dependencies: uses(
+            "CResolv", "TernSMTPCore", "TernSASL", "TernSMTPClient", "TernMessage", "TernPolicy", "TernSpool", "TernIO",
+            "TernControl", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle"),
+                swiftSettings: strict),
+        .target(name: "TernSubmission", dependencies: uses(
+            "TernSMTPCore", "TernSMTPServer", "TernMessage", "TernPolicy", "TernSpool", "TernIO", "TernConfig",
+            "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle"), swiftSettings: strict),
+        .target(name: "TernDaemon", dependencies: uses(
+            "TernSMTPCore", "TernSASL", "TernSMTPServer", "TernMessage", "TernPolicy", "TernSpool", "TernAccounts",
+            "TernControl", "TernConfig", "TernDelivery", "TernSubmission", "NIOCore", "NIOPosix", "NIOSSL", "Logging",
+            "ServiceLifecycle", "UnixSignals"), swiftSettings: strict),
+        .executableTarget(name: "tern", dependencies: uses(
+            "TernSMTPCore", "TernMessage", "TernAccounts", "TernControl", "TernConfig", "TernSubmission", "TernDaemon",
+            "ArgumentParser"), swiftSettings: strict),
+
+        // Tests.
+        .target(name: "TernTestSupport", dependencies: uses(
+            "TernSMTPCore", "TernMessage", "TernIO", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers"), swiftSettings: strict),
+        .testTarget(name: "TernSMTPCoreTests", dependencies: uses("TernSMTPCore", "TernTestSupport", "NIOCore"),
+                    swiftSettings: strict),
+        .testTarget(name: "TernSASLTests", dependencies: uses("TernSASL", "TernSMTPCore", "Crypto", "_CryptoExtras"),
+                    swiftSettings: strict),
+        .testTarget(name: "TernSMTPServerTests", dependencies: uses(
+            "TernSMTPServer", "TernSMTPCore", "NIOCore", "NIOPosix", "NIOEmbedded", "NIOConcurrencyHelpers", "Logging"),
+                    swiftSettings: strict),
+        .testTarget(name: "TernSMTPClientTests", dependencies: uses(
+            "TernSMTPClient", "TernSMTPCore", "TernTestSupport", "NIOCore", "NIOPosix"), swiftSettings: strict),
+        .testTarget(name: "TernMessageTests", dependencies: uses(
+            "TernMessage", "TernSMTPCore", "TernTestSupport", "NIOCore", "NIOConcurrencyHelpers"), swiftSettings: strict),
+        .testTarget(name: "TernPolicyTests", dependencies: uses("TernPolicy", "TernSMTPCore"), swiftSettings: strict),
+        .testTarget(name: "TernSpoolTests", dependencies: uses(
+            "TernSpool", "TernMessage", "TernIO", "TernSMTPCore", "TernTestSupport", "NIOCore", "NIOPosix",
+            "NIOConcurrencyHelpers", "Logging"), swiftSettings: strict),
+        .testTarget(name: "TernAccountsTests", dependencies: uses("TernAccounts", "TernSASL", "TernIO", "TernTestSupport"),
+                    swiftSettings: strict),
+        .testTarget(name: "TernControlTests", dependencies: uses(
+            "TernControl", "TernMessage", "TernTestSupport", "NIOCore", "Logging", "ServiceLifecycle"), swiftSettings: strict),
+        .testTarget(name: "TernConfigTests", dependencies: uses("TernConfig", "TernPolicy", "TernSMTPCore"),
+                    swiftSettings: strict),
+        .testTarget(name: "TernDeliveryTests", dependencies: uses(
+            "TernDelivery", "TernControl", "TernMessage", "TernPolicy", "TernSpool", "TernIO", "TernSMTPCore",
+            "TernTestSupport", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle"),
+                    swiftSettings: strict),
+        .testTarget(name: "TernSubmissionTests", dependencies: uses(
+            "TernSubmission", "TernConfig", "TernMessage", "TernPolicy", "TernSpool", "TernIO", "TernSMTPCore",
+            "TernTestSupport", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging"), swiftSettings: strict),
+
         // Fuzz targets (Fuzz/README.md): libFuzzer entry points, and corpus replayers in a plain build.
         .target(name: "CLibFuzzer", path: "Fuzz/LibFuzzer"),
-        .target(name: "TernFuzzing", dependencies: ["CLibFuzzer"], path: "Fuzz/Support", swiftSettings: strict),
-        .executableTarget(name: "FuzzCommandParser", dependencies: [
-            "TernFuzzing", "TernSMTPCore", .product(name: "NIOCore", package: "swift-nio"),
-        ], path: "Fuzz/CommandParser", swiftSettings: strict),
-        .executableTarget(name: "FuzzFramer", dependencies: [
-            "TernFuzzing", "TernSMTPCore", .product(name: "NIOCore", package: "swift-nio"),
-        ], path: "Fuzz/Framer", swiftSettings: strict),
-        .executableTarget(name: "FuzzClientReplies", dependencies: [
-            "TernFuzzing", "TernSMTPCore", "TernSASL", .product(name: "NIOCore", package: "swift-nio"),
-        ], path: "Fuzz/ClientReplies", swiftSettings: strict),
-        .executableTarget(name: "FuzzSubmissionHeader", dependencies: ["TernFuzzing", "TernSpool"],
+        .target(name: "TernFuzzing", dependencies: uses("CLibFuzzer"), path: "Fuzz/Support", swiftSettings: strict),
+        .executableTarget(name: "FuzzCommandParser", dependencies: uses("TernFuzzing", "TernSMTPCore", "NIOCore"),
+                          path: "Fuzz/CommandParser", swiftSettings: strict),
+        .executableTarget(name: "FuzzFramer", dependencies: uses("TernFuzzing", "TernSMTPCore", "NIOCore"),
+                          path: "Fuzz/Framer", swiftSettings: strict),
+        .executableTarget(name: "FuzzClientReplies", dependencies: uses("TernFuzzing", "TernSMTPCore", "TernSASL", "NIOCore"),
+                          path: "Fuzz/ClientReplies", swiftSettings: strict),
+        .executableTarget(name: "FuzzSubmissionHeader", dependencies: uses("TernFuzzing", "TernMessage"),
                           path: "Fuzz/SubmissionHeader", swiftSettings: strict),
-        .executableTarget(name: "FuzzServerChannel", dependencies: [
-            "TernFuzzing", "TernSMTPCore", "TernSMTPServer", "TernSASL",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOEmbedded", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ], path: "Fuzz/ServerChannel", swiftSettings: strict),
-        .testTarget(name: "TernSMTPCoreTests", dependencies: ["TernSMTPCore", "TernTestSupport"], swiftSettings: strict),
-        .testTarget(name: "TernSMTPServerTests", dependencies: ["TernSMTPServer", "TernTestSupport",
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: strict),
-        .testTarget(name: "TernSMTPClientTests", dependencies: [
-            "TernSMTPClient", "TernSMTPCore", "TernTestSupport",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-        ], swiftSettings: strict),
-        .testTarget(name: "TernSpoolTests", dependencies: [
-            "TernSpool", "TernTestSupport",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strict),
-        .testTarget(name: "TernDeliveryTests", dependencies: [
-            "TernDelivery", "TernSpool", "TernTestSupport",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], swiftSettings: strict),
-        .testTarget(name: "TernSASLTests", dependencies: [
-            "TernSASL", "TernSMTPCore",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ], swiftSettings: strict),
-        .testTarget(name: "TernPolicyTests", dependencies: ["TernPolicy"], swiftSettings: strict),
-        .testTarget(name: "TernDaemonTests", dependencies: ["TernDaemon", "TernSASL", "TernSpool", "TernTestSupport"], swiftSettings: strict),
-        .testTarget(name: "TernConfigTests", dependencies: ["TernConfig", "TernDelivery"], swiftSettings: strict),
+        .executableTarget(name: "FuzzServerChannel", dependencies: uses(
+            "TernFuzzing", "TernSMTPCore", "TernSMTPServer", "TernSASL", "NIOCore", "NIOEmbedded", "NIOConcurrencyHelpers",
+            "Logging"), path: "Fuzz/ServerChannel", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

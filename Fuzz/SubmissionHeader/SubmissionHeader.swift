@@ -1,5 +1,5 @@
 import TernFuzzing
-import TernSpool
+import TernMessage
 
 /// Fuzzes what `tern sendmail` does to the text a local program writes: `SubmissionNormalizer`
 /// (line ends, the lone `.`), `SubmissionHeaderSection` (Bcc removal, `-t` recipients, added

@@ -1,4 +1,4 @@
-import TernDelivery
+import TernPolicy
 
 extension ConfigDecoder {
     /// `[dns] servers`: IP addresses and ports, since the resolver cannot look up its own

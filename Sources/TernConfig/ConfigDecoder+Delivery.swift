@@ -1,4 +1,4 @@
-import TernDelivery
+import TernPolicy
 
 extension ConfigDecoder {
     /// `[delivery]`, each missing key at its default; no smarthost and no routes, which come

@@ -1,5 +1,4 @@
 import Foundation
-import TernDelivery
 import TernPolicy
 
 extension ConfigDecoder {

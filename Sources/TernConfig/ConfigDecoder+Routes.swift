@@ -1,4 +1,4 @@
-import TernDelivery
+import TernPolicy
 import TernSMTPCore
 
 extension ConfigDecoder {

@@ -1,4 +1,3 @@
-import TernDelivery
 import TernPolicy
 import TernSMTPCore
 

@@ -1,4 +1,3 @@
-public import TernDelivery
 public import TernPolicy
 public import TernSMTPCore
 

@@ -1,4 +1,5 @@
 import NIOPosix
+import TernAccounts
 import TernSASL
 import TernSMTPServer
 

@@ -2,13 +2,17 @@ import Foundation
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
+import TernAccounts
 import TernConfig
+import TernControl
 import TernDelivery
+import TernMessage
 import TernPolicy
 import TernSMTPCore
 import TernSMTPServer
 import TernSpool
-import UnixSignals
+import TernSubmission
 
 /// `tern serve`: the spool, the queue runner, the control socket for `tern queue`, the maildrop
 /// pickup for `tern sendmail` and one SMTP server per listener in one `ServiceGroup`, stopped

@@ -1,6 +1,7 @@
 import Logging
 import TernConfig
 import TernDelivery
+import TernMessage
 import TernSMTPCore
 import TernSMTPServer
 import TernSpool

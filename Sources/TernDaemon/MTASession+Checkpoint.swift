@@ -4,6 +4,7 @@ import TernConfig
 import TernSMTPCore
 import TernSMTPServer
 import TernSpool
+import TernMessage
 
 /// Checkpoint/restart (RFC 1845, docs/behaviour.md §16): the record a TRANSID names, and stores whose
 /// text survives a broken connection.

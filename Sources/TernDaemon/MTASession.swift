@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import NIOCore
+import TernAccounts
 import TernConfig
+import TernMessage
 import TernPolicy
 import TernSMTPCore
 import TernSMTPServer

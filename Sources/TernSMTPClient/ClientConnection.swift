@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOSSL
+import TernIO
 import TernSMTPCore
 
 /// The message text could not be sent as the session announced it.

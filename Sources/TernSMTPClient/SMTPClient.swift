@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import TernIO
 import TernSMTPCore
 
 /// Delivers messages to one SMTP or LMTP peer over one connection (RFC 5321 §3, RFC 2033 for LMTP).

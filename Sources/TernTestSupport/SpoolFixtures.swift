@@ -1,6 +1,6 @@
 import Foundation
+import TernMessage
 import TernSMTPCore
-import TernSpool
 
 /// Envelopes and bodies for spool and delivery tests.
 package enum SpoolFixtures {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import TernDaemon
+import TernControl
 
 extension QueueCommand {
     /// `tern queue list [--json] [--partial]`.

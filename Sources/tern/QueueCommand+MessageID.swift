@@ -1,5 +1,5 @@
 import ArgumentParser
-import TernSpool
+import TernMessage
 
 extension QueueCommand {
     /// A queue id on the command line; a malformed one is a usage error (exit 64).

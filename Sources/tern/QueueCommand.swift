@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TernConfig
-import TernDaemon
+import TernControl
 
 /// `tern queue ...`: the queue of the running server, through its control socket
 /// `<data_dir>/control.sock` (docs/configuration.md "Command line").

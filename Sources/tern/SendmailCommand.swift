@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TernConfig
-import TernDaemon
+import TernSubmission
 
 /// `tern sendmail [-t] [-f SENDER] [-i] [RCPT...]`, also run when `tern` is invoked as `sendmail`
 /// (docs/configuration.md "Command line"). Exits with `sysexits.h` statuses after one line

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TernConfig
 import TernDaemon
+import TernSMTPCore
 
 /// The `tern` command (docs/configuration.md "Command line").
 @main
@@ -12,7 +13,7 @@ struct Tern: AsyncParsableCommand {
 
     /// Invoked as `sendmail` (through a symlink), `tern` is `tern sendmail`.
     static func main() async {
-        await main(SendmailCommand.rootArguments(CommandLine.arguments))
+        await main(SendmailCommand.rootArguments(Swift.CommandLine.arguments))
     }
 }
 

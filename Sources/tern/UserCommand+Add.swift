@@ -1,5 +1,5 @@
 import ArgumentParser
-import TernDaemon
+import TernAccounts
 
 extension User {
     /// `tern user add NAME [--password-stdin] [--address A]... [--strong-only] [--allow-cram-md5]`.

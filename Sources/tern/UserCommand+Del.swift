@@ -1,5 +1,5 @@
 import ArgumentParser
-import TernDaemon
+import TernAccounts
 
 extension User {
     /// `tern user del NAME`.

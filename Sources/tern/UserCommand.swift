@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import TernAccounts
 import TernConfig
-import TernDaemon
 
 /// `tern user ...`: the SMTP AUTH accounts in `<data_dir>/accounts` (docs/configuration.md "Command line").
 ///

@@ -1,8 +1,7 @@
+import Testing
 import TernConfig
-import TernDelivery
 import TernPolicy
 import TernSMTPCore
-import Testing
 
 /// `[[etrn.node]]`, `[odmr]` and the `odmr` listener role (docs/configuration.md).
 @Suite struct OnDemandConfigTests {

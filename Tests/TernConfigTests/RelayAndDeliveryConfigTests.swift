@@ -1,8 +1,7 @@
+import Testing
 import TernConfig
-import TernDelivery
 import TernPolicy
 import TernSMTPCore
-import Testing
 
 @Suite struct RelayAndDeliveryDefaultTests {
     @Test func absentSectionsGiveCONFIGmdDefaults() throws {

@@ -1,7 +1,7 @@
 import Foundation
-import TernConfig
-import TernDelivery
 import Testing
+import TernConfig
+import TernPolicy
 
 /// `[relay] smarthost_user` and `smarthost_password_file` (docs/configuration.md `[relay]`).
 @Suite struct SmarthostLoginConfigTests {

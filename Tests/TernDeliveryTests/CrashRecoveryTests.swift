@@ -2,11 +2,13 @@ import NIOConcurrencyHelpers
 import Foundation
 import NIOCore
 import NIOPosix
+import Testing
 import TernDelivery
+import TernIO
+import TernMessage
 import TernSMTPCore
 import TernSpool
 import TernTestSupport
-import Testing
 
 /// Local delivery after a crash at any step: the Maildir write, fsync, rename, directory fsync
 /// of each copy, and the spool's record of the outcome. However far the first run got, after a
@@ -72,7 +74,7 @@ import Testing
 
 /// Durable file operations that all fail once `failingAfter` of them were made: the disk as a
 /// crash leaves it, every step before the crash done and none after.
-private final class CrashingFileOperations: SpoolFileOperations {
+private final class CrashingFileOperations: FileOperations {
     private let system = SystemFileOperations()
     private let limit: Int?
     private let made = NIOLockedValueBox(0)

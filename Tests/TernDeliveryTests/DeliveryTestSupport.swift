@@ -4,6 +4,8 @@ import Logging
 import NIOCore
 import NIOPosix
 import TernDelivery
+import TernMessage
+import TernPolicy
 import TernSMTPCore
 import TernSpool
 import TernTestSupport

@@ -1,9 +1,11 @@
 import Foundation
-import TernDelivery
-import TernSMTPCore
-import TernSpool
-import TernTestSupport
 import Testing
+import TernDelivery
+import TernMessage
+import TernPolicy
+import TernSMTPCore
+import TernTestSupport
+import TernSpool
 
 /// Mail held for ETRN/ATRN nodes: never sent by the scheduler, released by a run to the
 /// node's route, expired after `hold_lifetime` (docs/behaviour.md §14, docs/configuration.md `[delivery]`).

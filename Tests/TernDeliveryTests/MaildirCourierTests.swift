@@ -2,11 +2,13 @@ import NIOConcurrencyHelpers
 import Foundation
 import NIOCore
 import NIOPosix
+import Testing
 import TernDelivery
+import TernIO
+import TernMessage
 import TernSMTPCore
 import TernSpool
 import TernTestSupport
-import Testing
 
 @Suite struct MaildirCourierTests {
     @Test func deliveredFileMatchesByteForByte() async throws {

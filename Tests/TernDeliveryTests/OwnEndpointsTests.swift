@@ -1,5 +1,5 @@
-import TernDelivery
 import Testing
+import TernPolicy
 
 /// Relayed mail never connects back to this server's own listeners (docs/behaviour.md §11).
 @Suite struct OwnEndpointsTests {

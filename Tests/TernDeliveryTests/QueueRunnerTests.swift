@@ -4,11 +4,14 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Testing
+import TernControl
 import TernDelivery
+import TernMessage
+import TernPolicy
 import TernSMTPCore
 import TernSpool
 import TernTestSupport
-import Testing
 
 @Suite struct QueueRunnerTests {
     private func runner(_ fixture: DeliveryFixture, time: ManualTime? = nil) throws -> QueueRunner {

@@ -1,9 +1,11 @@
 import Foundation
-import TernDelivery
-import TernSMTPCore
-import TernSpool
-import TernTestSupport
 import Testing
+import TernDelivery
+import TernMessage
+import TernPolicy
+import TernSMTPCore
+import TernTestSupport
+import TernSpool
 
 /// The queue runner relaying to other hosts, with Postfix's `smtp-sink` as the peer.
 @Suite struct RelayTests {

@@ -1,7 +1,8 @@
 import NIOCore
 import NIOPosix
-import TernDelivery
 import Testing
+import TernDelivery
+import TernPolicy
 
 /// `SystemResolver` against a real dnsmasq on a loopback port (never 53), and the ordering of
 /// MX records.

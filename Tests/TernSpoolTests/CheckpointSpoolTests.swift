@@ -1,9 +1,9 @@
 import Foundation
 import NIOCore
-import TernSMTPCore
-import TernSpool
-import TernTestSupport
 import Testing
+import TernSMTPCore
+import TernTestSupport
+import TernSpool
 
 /// Checkpoint records in `partial/`: kept across a broken connection and a restart, resumed,
 /// completed exactly once (docs/behaviour.md §16).

@@ -1,8 +1,9 @@
 import Foundation
+import Testing
+import TernMessage
 import TernSMTPCore
 import TernSpool
 import TernTestSupport
-import Testing
 
 @Suite struct EnvelopeRecordTests {
     private static let delivered = Date(timeIntervalSince1970: 1_795_940_000.5)

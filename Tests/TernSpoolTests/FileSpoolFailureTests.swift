@@ -1,9 +1,11 @@
 import NIOConcurrencyHelpers
 import Foundation
 import NIOCore
+import Testing
+import TernIO
 import TernSpool
 import TernTestSupport
-import Testing
+import TernMessage
 
 @Suite struct FileSpoolFailureTests {
     @Test func failedAppendRemovesTheBody() async throws {

@@ -1,9 +1,10 @@
 import Foundation
 import NIOCore
+import Testing
+import TernMessage
 import TernSMTPCore
 import TernSpool
 import TernTestSupport
-import Testing
 
 @Suite struct FileSpoolTests {
     @Test func committedMessageReadsBack() async throws {

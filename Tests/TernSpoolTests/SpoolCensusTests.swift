@@ -1,7 +1,8 @@
-import TernSMTPCore
-import TernSpool
-import TernTestSupport
 import Testing
+import TernMessage
+import TernSMTPCore
+import TernTestSupport
+import TernSpool
 
 @Suite struct SpoolCensusTests {
     @Test func commitsUpdatesAndRemovalsKeepTheCensusWithoutReadingTheDisk() async throws {

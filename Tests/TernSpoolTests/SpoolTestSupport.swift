@@ -1,6 +1,8 @@
 import Logging
 import NIOCore
 import NIOPosix
+import TernIO
+import TernMessage
 import TernSpool
 import TernTestSupport
 
@@ -9,7 +11,7 @@ let quietLogger = Logger(label: "tern.test") { _ in SwiftLogNoOpLogHandler() }
 
 /// A spool in a fresh temporary directory, recovered and ready.
 func makeSpool(
-    in directory: TemporaryDirectory, operations: any SpoolFileOperations = SystemFileOperations()
+    in directory: TemporaryDirectory, operations: any FileOperations = SystemFileOperations()
 ) async throws -> FileSpool {
     let spool = FileSpool(
         root: directory.path + "/spool", threadPool: .singleton, logger: quietLogger, operations: operations)

@@ -1,5 +1,7 @@
 import NIOCore
 import NIOPosix
+import TernIO
+import TernMessage
 import TernSMTPCore
 import TernSpool
 
@@ -21,7 +23,7 @@ public struct MaildirCourier: Sendable {
     /// The directory holding one folder per domain.
     public let mailRoot: String
     private let threadPool: NIOThreadPool
-    private let operations: any SpoolFileOperations
+    private let operations: any FileOperations
 
     /// A courier writing below `mailRoot`, created if missing, doing blocking work on `threadPool`.
     public init(mailRoot: String, threadPool: NIOThreadPool) {
@@ -29,7 +31,7 @@ public struct MaildirCourier: Sendable {
     }
 
     /// A courier whose write, fsync and rename calls go through `operations` (tests inject failures).
-    package init(mailRoot: String, threadPool: NIOThreadPool, operations: any SpoolFileOperations) {
+    package init(mailRoot: String, threadPool: NIOThreadPool, operations: any FileOperations) {
         self.mailRoot = mailRoot
         self.threadPool = threadPool
         self.operations = operations
@@ -125,7 +127,7 @@ public struct MaildirCourier: Sendable {
 
     // Creates each missing directory (mode 0700), outermost first, and fsyncs its parent so
     // the folder survives a crash together with the message in it.
-    private static func makeDirectories(_ directories: [String], operations: any SpoolFileOperations) throws {
+    private static func makeDirectories(_ directories: [String], operations: any FileOperations) throws {
         for directory in directories where try Posix.makeDirectory(directory) {
             try Posix.syncDirectory(Posix.parentDirectory(of: directory), operations: operations)
         }

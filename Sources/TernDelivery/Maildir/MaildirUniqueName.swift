@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import Foundation
-import TernSpool
+import TernIO
+import TernMessage
 
 /// File names for new Maildir messages, `<seconds>.M<microseconds>P<pid>Q<counter>_<queue id>R<recipient>.<host>`:
 /// the Maildir convention's time, process and counter, unique within the process by the

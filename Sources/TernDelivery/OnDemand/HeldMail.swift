@@ -1,4 +1,4 @@
-import TernSpool
+import TernMessage
 
 /// Why held mail can't be handed over now.
 public enum HeldMailUnavailable: Error, Sendable, Hashable {

@@ -1,8 +1,10 @@
 import Logging
 import NIOCore
+import TernMessage
 import TernSMTPClient
 import TernSMTPCore
 import TernSpool
+import TernPolicy
 
 /// Releasing held mail: ETRN runs over a new connection to the node (RFC 1985, docs/behaviour.md §14),
 /// and ATRN over the customer's own connection turned around (RFC 2645, docs/behaviour.md §15).

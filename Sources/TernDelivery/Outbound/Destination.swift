@@ -1,3 +1,4 @@
+import TernPolicy
 import TernSMTPClient
 
 /// Where a group of recipients is sent over one kind of connection: a domain's mail

@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import NIOSSL
-import TernSMTPClient
 import TernSMTPCore
 
 /// Sends jobs to their destinations within the connection limits, several messages per

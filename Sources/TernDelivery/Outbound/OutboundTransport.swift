@@ -2,10 +2,10 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import TernPolicy
 import TernSASL
 import TernSMTPClient
 import TernSMTPCore
-import TernSpool
 
 /// Sends a batch of jobs to a destination over one connection at a time: to its first host,
 /// and the messages that host deferred entirely to the next (RFC 5321 §5.1).

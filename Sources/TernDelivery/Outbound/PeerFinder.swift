@@ -1,5 +1,6 @@
-import TernSMTPClient
+import TernPolicy
 import TernSMTPCore
+import TernSMTPClient
 
 /// Turns a destination into the hosts to try, in order (RFC 5321 §5.1): MX records by
 /// preference, the domain's own addresses when it has none, the fixed host of a route.

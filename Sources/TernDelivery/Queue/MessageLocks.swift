@@ -1,4 +1,4 @@
-import TernSpool
+import TernMessage
 
 /// One holder at a time per message: a delivery attempt or an operator's command, so an
 /// envelope is never rewritten by two at once.

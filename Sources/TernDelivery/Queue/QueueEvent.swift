@@ -1,5 +1,5 @@
 import Foundation
-import TernSpool
+import TernMessage
 
 /// What wakes the queue runner's scheduling loop.
 enum QueueEvent: Sendable {

@@ -1,8 +1,10 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import TernMessage
 import TernSMTPCore
 import TernSpool
+import TernPolicy
 
 /// One delivery attempt of one message.
 extension QueueRunner {

@@ -1,8 +1,11 @@
 import Foundation
 import Logging
 import NIOCore
+import TernControl
+import TernMessage
 import TernSMTPCore
 import TernSpool
+import TernPolicy
 
 /// `tern queue ...`: the operator's view of the queue and commands on it. Commands that change
 /// a message take its lock, so they wait for an attempt in progress to end.

@@ -1,8 +1,10 @@
 import Foundation
 import Logging
 import NIOCore
+import TernMessage
 import TernSMTPCore
 import TernSpool
+import TernPolicy
 
 /// Delivery status notifications to senders (RFC 3461 §6, RFC 3464; docs/behaviour.md §9).
 extension QueueRunner {

@@ -3,6 +3,8 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOSSL
 import ServiceLifecycle
+import TernMessage
+import TernPolicy
 import TernSMTPCore
 import TernSpool
 

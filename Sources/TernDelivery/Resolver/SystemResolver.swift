@@ -1,5 +1,6 @@
 import CResolv
 import NIOPosix
+import TernPolicy
 import TernSMTPCore
 
 /// Looks up MX, A and AAAA records with the system's stub resolver, glibc's libresolv

@@ -1,4 +1,5 @@
 import Foundation
+import TernMessage
 import TernSMTPCore
 
 /// A checkpointed transaction kept between sessions (RFC 1845, docs/behaviour.md §16): whose it is, the

@@ -1,4 +1,5 @@
 import Foundation
+import TernMessage
 import TernSMTPCore
 
 /// The on-disk text form of an `Envelope`:

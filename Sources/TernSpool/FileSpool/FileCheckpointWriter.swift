@@ -3,6 +3,8 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TernIO
+import TernMessage
 import TernSMTPCore
 
 /// The text of a checkpointed message in `partial/<record>.body`, its record beside it in
@@ -118,7 +120,7 @@ final class FileCheckpointWriter: CheckpointWriter {
 /// The files of checkpoint records in `partial/`.
 struct CheckpointFiles: Sendable {
     let directory: String
-    let operations: any SpoolFileOperations
+    let operations: any FileOperations
 
     func body(_ id: String) -> String { "\(directory)/\(id).body" }
     func meta(_ id: String) -> String { "\(directory)/\(id).meta" }

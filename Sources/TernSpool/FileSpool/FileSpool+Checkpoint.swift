@@ -7,6 +7,8 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import TernIO
+import TernMessage
 import TernSMTPCore
 
 /// Checkpoint records in `partial/` (RFC 1845, docs/behaviour.md §16): `<record>.meta` and the stored

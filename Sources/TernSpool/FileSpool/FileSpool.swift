@@ -6,6 +6,8 @@ import Darwin
 import Logging
 import NIOCore
 import NIOPosix
+import TernIO
+import TernMessage
 
 /// The spool on a local file system.
 ///
@@ -27,7 +29,7 @@ public final class FileSpool: SpoolStore {
     let paths: SpoolPaths
     let threadPool: NIOThreadPool
     let logger: Logger
-    let operations: any SpoolFileOperations
+    let operations: any FileOperations
     let groupCommit: GroupCommit
     /// The messages in memory, for figures that must not read the disk.
     let messages = SpoolCensus()
@@ -38,7 +40,7 @@ public final class FileSpool: SpoolStore {
     }
 
     /// A spool whose write, fsync and rename calls go through `operations` (tests inject failures).
-    package init(root: String, threadPool: NIOThreadPool, logger: Logger, operations: any SpoolFileOperations) {
+    package init(root: String, threadPool: NIOThreadPool, logger: Logger, operations: any FileOperations) {
         let paths = SpoolPaths(root: root)
         self.paths = paths
         self.threadPool = threadPool
@@ -66,7 +68,7 @@ public final class FileSpool: SpoolStore {
     }
 
     private static func recover(
-        paths: SpoolPaths, operations: any SpoolFileOperations, logger: Logger
+        paths: SpoolPaths, operations: any FileOperations, logger: Logger
     ) throws -> RecoveryReport {
         if try Posix.makeDirectory(paths.root) {
             try Posix.syncDirectory(parent(of: paths.root), operations: operations)
@@ -279,14 +281,14 @@ public final class FileSpool: SpoolStore {
         }
     }
 
-    private static func quarantine(_ id: QueueID, paths: SpoolPaths, operations: any SpoolFileOperations) throws {
+    private static func quarantine(_ id: QueueID, paths: SpoolPaths, operations: any FileOperations) throws {
         try quarantine("\(id).env", paths: paths, operations: operations)
         if Posix.exists(paths.body(id)) {
             try quarantine("\(id).body", paths: paths, operations: operations)
         }
     }
 
-    private static func quarantine(_ name: String, paths: SpoolPaths, operations: any SpoolFileOperations) throws {
+    private static func quarantine(_ name: String, paths: SpoolPaths, operations: any FileOperations) throws {
         try operations.rename("\(paths.incoming)/\(name)", to: "\(paths.corrupt)/\(name)")
     }
 

@@ -2,6 +2,8 @@ import NIOConcurrencyHelpers
 import Logging
 import NIOCore
 import NIOPosix
+import TernIO
+import TernMessage
 
 /// Streams one message into `tmp/` and commits it into `incoming/`.
 ///
@@ -27,7 +29,7 @@ final class FileSpoolWriter: SpoolWriter {
     private let keepsBody: Bool
     private let paths: SpoolPaths
     private let threadPool: NIOThreadPool
-    private let operations: any SpoolFileOperations
+    private let operations: any FileOperations
     private let groupCommit: GroupCommit
     private let census: SpoolCensus
     private let logger: Logger
@@ -37,7 +39,7 @@ final class FileSpoolWriter: SpoolWriter {
     /// `size` octets are in it already (a resumed checkpoint).
     init(
         id: QueueID, descriptor: CInt, paths: SpoolPaths, threadPool: NIOThreadPool,
-        operations: any SpoolFileOperations, groupCommit: GroupCommit, census: SpoolCensus, logger: Logger,
+        operations: any FileOperations, groupCommit: GroupCommit, census: SpoolCensus, logger: Logger,
         bodyPath: String? = nil, size: Int = 0
     ) {
         self.id = id
@@ -149,7 +151,7 @@ final class FileSpoolWriter: SpoolWriter {
     // temporary files, and a body already renamed, are removed.
     private static func store(
         id: QueueID, body descriptor: CInt, at bodyPath: String, keepingIt keepsBody: Bool, pending: ByteBuffer,
-        record: [UInt8], paths: SpoolPaths, operations: any SpoolFileOperations
+        record: [UInt8], paths: SpoolPaths, operations: any FileOperations
     ) throws {
         var bodyRenamed = false
         do {

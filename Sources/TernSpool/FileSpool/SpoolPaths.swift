@@ -1,3 +1,5 @@
+import TernMessage
+
 /// Where `FileSpool` keeps each file: flat `tmp/`, `incoming/`, `corrupt/` and `partial/` under the root.
 struct SpoolPaths: Sendable {
     /// The spool root.

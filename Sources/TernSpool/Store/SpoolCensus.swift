@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import TernMessage
 import TernSMTPCore
 
 /// What the spool holds, in memory, for figures asked often (HELP STATUS, docs/behaviour.md

@@ -1,3 +1,5 @@
+import TernMessage
+
 /// Spool failures that are not a failed system call (those are `FileSystemError`).
 public enum SpoolError: Error, Hashable, Sendable, CustomStringConvertible {
     /// No committed message has this id (never committed, or already removed).

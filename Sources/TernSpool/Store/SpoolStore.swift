@@ -1,3 +1,5 @@
+import TernMessage
+
 /// The durable queue: messages are written through a `SpoolWriter`, then read, updated and
 /// removed by id until every recipient has a final status.
 ///

@@ -1,4 +1,5 @@
 import NIOCore
+import TernMessage
 
 /// One message being received into the spool. Calls must not overlap: append the body in
 /// order, then either `commit(_:)` or `abort()` exactly once.

@@ -3,15 +3,15 @@ import TernSMTPCore
 
 /// What the spool's text records (envelopes, maildrop headers) share: `key: value` lines and
 /// paths in angle brackets.
-enum RecordSyntax {
+package enum RecordSyntax {
     /// A line that is not `key: value`, with its number and what stands before its colon.
-    struct BadLine: Error {
-        let line: Int
-        let key: String
+    package struct BadLine: Error {
+        package let line: Int
+        package let key: String
     }
 
     /// The `key: value` lines of `lines`, the first numbered `firstLine`.
-    static func fields<Lines: Sequence>(_ lines: Lines, firstLine: Int) throws(BadLine)
+    package static func fields<Lines: Sequence>(_ lines: Lines, firstLine: Int) throws(BadLine)
         -> [(line: Int, key: String, value: Substring)] where Lines.Element: Collection<UInt8>
     {
         var fields: [(line: Int, key: String, value: Substring)] = []
@@ -26,21 +26,21 @@ enum RecordSyntax {
     }
 
     /// `<>` or `<mailbox>`, the mailbox read by `mailbox`.
-    static func reversePath(_ text: Substring, _ mailbox: (Substring) -> Mailbox?) -> ReversePath? {
+    package static func reversePath(_ text: Substring, _ mailbox: (Substring) -> Mailbox?) -> ReversePath? {
         guard let inner = bracketed(text) else { return nil }
         if inner.isEmpty { return .null }
         return mailbox(inner).map(ReversePath.mailbox)
     }
 
     /// `<Postmaster>` or `<mailbox>`, the mailbox read by `mailbox`.
-    static func forwardPath(_ text: Substring, _ mailbox: (Substring) -> Mailbox?) -> ForwardPath? {
+    package static func forwardPath(_ text: Substring, _ mailbox: (Substring) -> Mailbox?) -> ForwardPath? {
         guard let inner = bracketed(text) else { return nil }
         if inner == "Postmaster" { return .postmaster }
         return mailbox(inner).map(ForwardPath.mailbox)
     }
 
     /// The text between `<` and `>`.
-    static func bracketed(_ text: Substring) -> Substring? {
+    package static func bracketed(_ text: Substring) -> Substring? {
         guard text.count >= 2, text.first == "<", text.last == ">" else { return nil }
         return text.dropFirst().dropLast()
     }

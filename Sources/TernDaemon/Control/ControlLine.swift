@@ -1,9 +1,0 @@
-import NIOCore
-
-/// One line read from a control connection, as ``ControlLineDecoder`` frames it.
-enum ControlLine: Sendable {
-    /// A whole line, without its `\n`.
-    case line(ByteBuffer)
-    /// A line longer than the limit; its octets were dropped.
-    case tooLong
-}
