@@ -38,7 +38,9 @@ public final class SMTPServer: Service, Sendable {
         serverChannel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A TCP-level option: at SOL_SOCKET its number is SO_DEBUG, which needs CAP_NET_ADMIN,
+            // so a server run as an ordinary user would stop at its first connection.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: configuration.host, port: configuration.port) { channel in

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from smtp_client import unique_marker, wait_delivered
+from smtp_client import queue_marked, unique_marker, wait_delivered
 from tern_server import make_certificate, tern_binary, to_toml
 
 NOBODY = 65534
@@ -51,6 +51,28 @@ def test_check_config_names_a_key_file_it_cannot_read(open_dir):
     out = res.stdout + res.stderr
     assert res.returncode == 1, out
     assert 'tern.toml:5: tls.private_key: cannot read "key.pem": permission denied' in out, out
+
+
+# ---------------------------------------------------------------- tern serve as an ordinary user
+
+def test_a_server_run_by_an_ordinary_user_serves_its_clients(tern_factory, open_dir):
+    """`tern serve` needs no privilege but binding its ports (docs/operations.md: the service
+    runs as `tern`): a connection it accepts is set up without any, and mail is delivered."""
+    base = open_dir / "serve"
+    base.mkdir(mode=0o755)
+    os.chown(base, NOBODY, NOBODY)
+    srv = tern_factory({"data_dir": str(base / "data")}, start=False)
+    config = base / "tern.toml"
+    config.write_text(srv.config_path.read_text())
+    os.chmod(config, 0o644)
+    srv.binary = "setpriv"
+    srv.args = [f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
+                str(open_dir / "tern"), "serve", "--config", str(config)]
+    srv.start()  # waits for the greeting
+    marker = unique_marker("nobody-serves")
+    queue_marked(srv.port, marker, b"Hello.\r\n", "sender@other.example", ["user@example.com"])
+    wait_delivered(srv.data_dir, "user@example.com", marker)
+    assert srv.running(), srv.log()
 
 
 # ---------------------------------------------------------------- tern sendmail as any user
