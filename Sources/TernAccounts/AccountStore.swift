@@ -146,8 +146,8 @@ public final class AccountStore: Sendable {
         removeAbandonedTemporaryFiles(in: directory)
         var accounts = try readFile().accounts
         try change(&accounts)
-        try AtomicFile.write(
-            AccountFileFormat.encode(Array(accounts.values)), to: path, mode: 0o600, owner: owner, operations: operations)
+        try DurableFile.replace(
+            path, with: AccountFileFormat.encode(Array(accounts.values)), mode: 0o600, owner: owner, operations: operations)
         _ = consume fileLock
         lock.withLock { cache = nil }
     }
@@ -155,7 +155,7 @@ public final class AccountStore: Sendable {
     /// Temporary files of writers that died before their rename: while the lock is held, no
     /// other writer has one.
     private func removeAbandonedTemporaryFiles(in directory: String) {
-        let prefix = AtomicFile.temporaryPrefix(for: path)
+        let prefix = DurableFile.temporaryPrefix(for: path)
         for name in (try? Posix.listDirectory(directory)) ?? [] where name.hasPrefix(prefix) {
             Posix.removeIfPresent(directory + "/" + name)
         }

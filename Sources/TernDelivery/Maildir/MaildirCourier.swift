@@ -77,35 +77,25 @@ public struct MaildirCourier: Sendable {
         let directories = [mailRoot, domain, maildir, "\(maildir)/tmp", "\(maildir)/new", "\(maildir)/cur"]
 
         let operations = operations
-        let descriptor = try await threadPool.runBlocking {
+        let file = try await threadPool.runBlocking {
             try Self.makeDirectories(directories, operations: operations)
-            return try Posix.open(temporary, Posix.createExclusive)
+            return try DurableFile(creating: temporary, operations: operations)
         }
         do {
-            try await write(header, to: descriptor, path: temporary)
+            try await write(header, to: file)
             var normalizer = LineEndingNormalizer()
             for try await chunk in body {
                 try Task.checkCancellation()
-                try await write(normalizer.normalize(chunk), to: descriptor, path: temporary)
+                try await write(normalizer.normalize(chunk), to: file)
             }
             try Task.checkCancellation()
-            try await write(normalizer.finish(), to: descriptor, path: temporary)
-            try await threadPool.runBlocking { try operations.fsync(descriptor, path: temporary) }
+            try await write(normalizer.finish(), to: file)
         } catch {
-            try? await threadPool.runBlocking {
-                Posix.close(descriptor)
-                Posix.removeIfPresent(temporary)
-            }
+            try? await threadPool.runBlocking { file.discard() }
             throw error
         }
         try await threadPool.runBlocking {
-            Posix.close(descriptor)
-            do {
-                try operations.rename(temporary, to: final)
-            } catch {
-                Posix.removeIfPresent(temporary)
-                throw error
-            }
+            try file.publish(as: final)
             do {
                 try Posix.syncDirectory("\(maildir)/new", operations: operations)
             } catch {
@@ -117,12 +107,9 @@ public struct MaildirCourier: Sendable {
         return .written(final)
     }
 
-    private func write(_ bytes: [UInt8], to descriptor: CInt, path: String) async throws {
+    private func write(_ bytes: [UInt8], to file: DurableFile) async throws {
         guard !bytes.isEmpty else { return }
-        let operations = operations
-        try await threadPool.runBlocking {
-            try bytes.withUnsafeBytes { try operations.write(descriptor, $0, path: path) }
-        }
+        try await threadPool.runBlocking { try file.write(bytes) }
     }
 
     // Creates each missing directory (mode 0700), outermost first, and fsyncs its parent so

@@ -128,18 +128,8 @@ struct CheckpointFiles: Sendable {
     /// Writes the record atomically and durably (temporary file, fsync, rename, directory fsync).
     func write(_ record: CheckpointRecord) throws {
         let path = meta(record.id)
-        let temporary = path + ".tmp"
-        do {
-            let descriptor = try Posix.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
-            defer { Posix.close(descriptor) }
-            try CheckpointRecordFormat.encode(record).withUnsafeBytes { try operations.write(descriptor, $0, path: temporary) }
-            try operations.fsync(descriptor, path: temporary)
-            try operations.rename(temporary, to: path)
-        } catch {
-            Posix.removeIfPresent(temporary)
-            throw error
-        }
-        try Posix.syncDirectory(directory, operations: operations)
+        try DurableFile.replace(
+            path, with: CheckpointRecordFormat.encode(record), temporaryPath: path + ".tmp", operations: operations)
     }
 
     /// Removes a record (first, so no record names missing text) and its text.

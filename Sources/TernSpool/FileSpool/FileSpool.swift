@@ -170,17 +170,9 @@ public final class FileSpool: SpoolStore {
         try await threadPool.runBlocking {
             let id = envelope.id
             guard Posix.exists(paths.body(id)) else { throw SpoolError.unknownMessage(id) }
-            let temporary = paths.temporaryUpdate(id)
-            do {
-                let descriptor = try Posix.open(temporary, Posix.createExclusive)
-                defer { Posix.close(descriptor) }
-                try record.withUnsafeBytes { try operations.write(descriptor, $0, path: temporary) }
-                try operations.fsync(descriptor, path: temporary)
-                try operations.rename(temporary, to: paths.envelope(id))
-            } catch {
-                Posix.removeIfPresent(temporary)
-                throw error
-            }
+            try DurableFile.replace(
+                paths.envelope(id), with: record, temporaryPath: paths.temporaryUpdate(id), syncingDirectory: false,
+                operations: operations)
         }
         try await groupCommit.commit()
         messages.record(envelope)

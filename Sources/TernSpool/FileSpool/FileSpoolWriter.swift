@@ -146,32 +146,34 @@ final class FileSpoolWriter: SpoolWriter {
         }
     }
 
-    // The commit order: body durable, envelope durable, body renamed,
-    // envelope renamed last as the commit mark. The caller then fsyncs `incoming/`. On failure the
+    // The commit order: body durable, body renamed, envelope durable and renamed last as the
+    // commit mark (`DurableFile.publish`). The caller then fsyncs `incoming/`. On failure the
     // temporary files, and a body already renamed, are removed.
     private static func store(
         id: QueueID, body descriptor: CInt, at bodyPath: String, keepingIt keepsBody: Bool, pending: ByteBuffer,
         record: [UInt8], paths: SpoolPaths, operations: any FileOperations
     ) throws {
         var bodyRenamed = false
+        var envelope: DurableFile?
         do {
             defer { Posix.close(descriptor) }
             if pending.readableBytes > 0 {
                 try pending.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: bodyPath) }
             }
             try operations.fsync(descriptor, path: bodyPath)
-            let envelopeDescriptor = try Posix.open(paths.temporaryEnvelope(id), Posix.createExclusive)
-            defer { Posix.close(envelopeDescriptor) }
-            try record.withUnsafeBytes { try operations.write(envelopeDescriptor, $0, path: paths.temporaryEnvelope(id)) }
-            try operations.fsync(envelopeDescriptor, path: paths.temporaryEnvelope(id))
+            let file = try DurableFile(creating: paths.temporaryEnvelope(id), operations: operations)
+            envelope = file
+            try file.write(record)
             if keepsBody {
                 try Posix.link(bodyPath, to: paths.body(id))
             } else {
                 try operations.rename(bodyPath, to: paths.body(id))
             }
             bodyRenamed = true
-            try operations.rename(paths.temporaryEnvelope(id), to: paths.envelope(id))
+            envelope = nil
+            try file.publish(as: paths.envelope(id))
         } catch {
+            envelope?.discard()
             if !keepsBody { Posix.removeIfPresent(bodyPath) }
             Posix.removeIfPresent(paths.temporaryEnvelope(id))
             if bodyRenamed { Posix.removeIfPresent(paths.body(id)) }

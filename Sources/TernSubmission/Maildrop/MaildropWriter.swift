@@ -16,7 +16,7 @@ import TernMessage
 /// Every call blocks; the text is written as it is appended, never gathered in memory.
 public final class MaildropWriter: Sendable {
     private struct State {
-        var descriptor: CInt?
+        var file: DurableFile?
         var size = 0
     }
 
@@ -31,21 +31,20 @@ public final class MaildropWriter: Sendable {
         self.directory = directory
         self.operations = operations
         var id = QueueID()
-        var descriptor: CInt
+        var file: DurableFile
         while true {
             do {
-                descriptor = try Posix.open(Self.temporaryPath(directory, id), Posix.createExclusive | O_NOFOLLOW)
+                file = try DurableFile(creating: Self.temporaryPath(directory, id), operations: operations)
                 break
             } catch let error as FileSystemError where error.code == EEXIST {
                 id = QueueID()
             }
         }
         self.id = id
-        state = NIOLockedValueBox(State(descriptor: descriptor))
-        let bytes = header.encoded()
+        state = NIOLockedValueBox(State(file: file))
         do {
-            try Maildrop.handOver(descriptor, in: directory, path: Self.temporaryPath(directory, id))
-            try bytes.withUnsafeBytes { try operations.write(descriptor, $0, path: Self.temporaryPath(directory, id)) }
+            try Maildrop.handOver(file.descriptor, in: directory, path: file.temporaryPath)
+            try file.write(header.encoded())
         } catch {
             abort()
             throw error
@@ -69,9 +68,9 @@ public final class MaildropWriter: Sendable {
     /// Writes the next part of the message text. On failure the file is removed.
     public func append(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
-        guard let descriptor = state.withLockedValue({ $0.descriptor }) else { throw MaildropWriterFinished() }
+        guard let file = state.withLockedValue({ $0.file }) else { throw MaildropWriterFinished() }
         do {
-            try operations.write(descriptor, bytes, path: temporaryPath)
+            try file.write(bytes)
         } catch {
             abort()
             throw error
@@ -87,21 +86,16 @@ public final class MaildropWriter: Sendable {
     /// Makes the file durable and visible to the pickup under `<id>.drop`. On failure nothing
     /// is left behind.
     public func commit() throws {
-        guard let descriptor = state.withLockedValue({ state in
-            defer { state.descriptor = nil }
-            return state.descriptor
+        guard let file = state.withLockedValue({ state in
+            defer { state.file = nil }
+            return state.file
         })
         else { throw MaildropWriterFinished() }
-        var renamed = false
+        try file.publish(as: finalPath)
         do {
-            defer { Posix.close(descriptor) }
-            try operations.fsync(descriptor, path: temporaryPath)
-            try operations.rename(temporaryPath, to: finalPath)
-            renamed = true
             try syncFolder()
         } catch {
-            Posix.removeIfPresent(temporaryPath)
-            if renamed { Posix.removeIfPresent(finalPath) }
+            Posix.removeIfPresent(finalPath)
             throw error
         }
     }
@@ -120,13 +114,10 @@ public final class MaildropWriter: Sendable {
 
     /// Removes the unfinished file. Never throws; a no-op after `commit()`.
     public func abort() {
-        guard let descriptor = state.withLockedValue({ state in
-            defer { state.descriptor = nil }
-            return state.descriptor
-        })
-        else { return }
-        Posix.close(descriptor)
-        Posix.removeIfPresent(temporaryPath)
+        state.withLockedValue { state in
+            defer { state.file = nil }
+            return state.file
+        }?.discard()
     }
 
     private static func temporaryPath(_ directory: String, _ id: QueueID) -> String {
