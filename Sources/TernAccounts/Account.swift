@@ -1,15 +1,15 @@
-public import TernSASL
+package import TernSASL
 import TernSMTPCore
 
 /// One SMTP AUTH account (docs/configuration.md `tern user`): its name, what is stored about its password
 /// and policy, and the addresses it owns besides `name@<each local domain>`.
-public struct Account: Sendable, Hashable {
+package struct Account: Sendable, Hashable {
     /// The account name, lower-case; lookups are case-insensitive.
-    public let name: String
+    package let name: String
     /// The SCRAM keys, CRAM-MD5 secret or legacy hash, and the policy flags.
-    public var credentials: StoredCredentials
+    package var credentials: StoredCredentials
     /// Extra sender addresses the account owns (`--address`), each once, in the order given.
-    public var addresses: [String]
+    package var addresses: [String]
 
     /// An account.
     ///
@@ -19,7 +19,7 @@ public struct Account: Sendable, Hashable {
     ///   - credentials: the stored credentials.
     ///   - addresses: extra owned addresses, `local@domain`; repeats (ignoring case) are dropped.
     /// - Throws: ``AccountStoreError/invalidName(_:)`` or ``AccountStoreError/invalidAddress(_:)``.
-    public init(name: String, credentials: StoredCredentials, addresses: [String] = []) throws(AccountStoreError) {
+    package init(name: String, credentials: StoredCredentials, addresses: [String] = []) throws(AccountStoreError) {
         self.name = try Self.normalizedName(name)
         self.credentials = credentials
         var seen: Set<String> = []
@@ -33,13 +33,13 @@ public struct Account: Sendable, Hashable {
 
     /// `name` lower-cased, if it is a valid account name (as ``init(name:credentials:addresses:)``
     /// requires); lets a command refuse a bad name before it asks for a password.
-    public static func normalizedName(_ name: String) throws(AccountStoreError) -> String {
+    package static func normalizedName(_ name: String) throws(AccountStoreError) -> String {
         try AccountName.normalized(name)
     }
 
     /// `address` as the wire writes it, if it is a mailbox without spaces or control characters
     /// (which could not be stored on one line of the accounts file).
-    public static func normalizedAddress(_ address: String) throws(AccountStoreError) -> String {
+    package static func normalizedAddress(_ address: String) throws(AccountStoreError) -> String {
         guard let mailbox = try? AddressParser.mailbox(Substring(address), utf8: true) else {
             throw .invalidAddress(address)
         }

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
-import TernIO
+package import TernIO
 
 /// The accounts of `<data_dir>/accounts` (docs/configuration.md `[auth]`, `tern user`), in the text format of
 /// ``AccountFileFormat``, mode 0600.
@@ -14,9 +14,9 @@ import TernIO
 /// so a running server sees `tern user` changes without a restart. Changes run under an
 /// exclusive `flock` on `<data_dir>/accounts.lock` and replace the file atomically and durably
 /// (temporary file, fsync, rename, fsync of the directory).
-public final class AccountStore: Sendable {
+package final class AccountStore: Sendable {
     /// The accounts file.
-    public let path: String
+    package let path: String
     private let lockPath: String
     private let operations: any FileOperations
     private let lock = NSLock()
@@ -26,12 +26,12 @@ public final class AccountStore: Sendable {
 
     /// A store on the accounts file at `path`; nothing is read until the first call.
     /// The lock file is `path` + `.lock`.
-    public convenience init(path: String) {
+    package convenience init(path: String) {
         self.init(path: path, operations: SystemFileOperations())
     }
 
     /// The store of a data directory: `<dataDirectory>/accounts`.
-    public convenience init(dataDirectory: String) {
+    package convenience init(dataDirectory: String) {
         self.init(path: dataDirectory + "/accounts")
     }
 
@@ -47,7 +47,7 @@ public final class AccountStore: Sendable {
     ///
     /// - Throws: when the file exists but cannot be read or is not in the accounts format
     ///   (the server answers 454 4.7.0).
-    public func account(named name: String) throws -> Account? {
+    package func account(named name: String) throws -> Account? {
         guard let key = try? AccountName.normalized(name) else { return nil }
         return try current()[key]
     }
@@ -55,14 +55,14 @@ public final class AccountStore: Sendable {
     /// Every account, sorted by name.
     ///
     /// - Throws: as ``account(named:)``.
-    public func all() throws -> [Account] {
+    package func all() throws -> [Account] {
         try current().values.sorted { $0.name < $1.name }
     }
 
     /// Stores a new account.
     ///
     /// - Throws: ``AccountStoreError/exists(_:)`` when the name is taken; file system errors.
-    public func add(_ account: Account) throws {
+    package func add(_ account: Account) throws {
         try modify { accounts in
             guard accounts[account.name] == nil else { throw AccountStoreError.exists(account.name) }
             accounts[account.name] = account
@@ -74,7 +74,7 @@ public final class AccountStore: Sendable {
     ///
     /// - Throws: ``AccountStoreError/notFound(_:)`` when there is no such account; file system
     ///   errors.
-    public func replace(_ account: Account) throws {
+    package func replace(_ account: Account) throws {
         try modify { accounts in
             guard accounts[account.name] != nil else { throw AccountStoreError.notFound(account.name) }
             accounts[account.name] = account
@@ -85,7 +85,7 @@ public final class AccountStore: Sendable {
     ///
     /// - Throws: ``AccountStoreError/notFound(_:)`` when there is no such account (or `name` is
     ///   not a valid name); file system errors.
-    public func remove(named name: String) throws {
+    package func remove(named name: String) throws {
         guard let key = try? AccountName.normalized(name) else { throw AccountStoreError.notFound(name) }
         try modify { accounts in
             guard accounts.removeValue(forKey: key) != nil else { throw AccountStoreError.notFound(key) }

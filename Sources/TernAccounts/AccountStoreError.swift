@@ -1,7 +1,7 @@
 /// Why an account could not be stored, found or read.
 ///
 /// The descriptions are what `tern user` prints after `tern: `; none contains a secret.
-public enum AccountStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum AccountStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The name is not 1–64 of `a-z`, `0-9`, `.`, `_`, `-` (dots not first, last or doubled).
     case invalidName(String)
     /// An extra address is not a mailbox `local@domain` that fits on an accounts line.
@@ -19,7 +19,7 @@ public enum AccountStoreError: Error, Sendable, Hashable, CustomStringConvertibl
     case corrupt(path: String, line: Int, reason: String)
 
     /// `user "bob" exists`, `no user "bob"`, `/var/lib/tern/accounts:3: unknown field "x"`, ...
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidName(let name):
             "invalid user name \(Self.quote(name)): use 1 to 64 of a-z, 0-9, \".\", \"_\" and \"-\", "

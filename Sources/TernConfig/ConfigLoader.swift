@@ -6,14 +6,14 @@ import TOMLKit
 /// Every error is reported, not only the first: unknown keys (keys of features this version
 /// does not have included), wrong types, bad values and contradictions, each as
 /// `<file>:<line>: <key>: <message>`.
-public enum ConfigLoader {
+package enum ConfigLoader {
     /// Reads and checks the file at `path`.
     ///
     /// - Parameters:
     ///   - path: the config file; relative paths in it are resolved against its directory.
     ///   - hostname: the machine's host name, used when the file sets no `hostname`.
     /// - Throws: every problem found, file names as `path` gives them.
-    public static func load(path: String, hostname: String) throws(ConfigErrors) -> TernConfiguration {
+    package static func load(path: String, hostname: String) throws(ConfigErrors) -> TernConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw ConfigErrors([ConfigError(file: path, line: nil, key: nil, message: reason)])
@@ -33,7 +33,7 @@ public enum ConfigLoader {
     ///   - baseDirectory: the directory relative paths are resolved against; itself resolved
     ///     against the working directory when relative.
     ///   - hostname: the machine's host name, used when the text sets no `hostname`.
-    public static func load(
+    package static func load(
         source: String, fileName: String, baseDirectory: String, hostname: String
     ) throws(ConfigErrors) -> TernConfiguration {
         if let nul = source.utf8.firstIndex(of: 0) {
@@ -68,14 +68,14 @@ public enum ConfigLoader {
     /// - Parameters:
     ///   - hostname: the machine's host name.
     ///   - workingDirectory: the absolute working directory of the process.
-    public static func embeddedDefault(hostname: String, workingDirectory: String) -> TernConfiguration {
+    package static func embeddedDefault(hostname: String, workingDirectory: String) -> TernConfiguration {
         TernConfiguration(
             hostname: hostname, dataDirectory: PathResolver.absolute("./tern-data", relativeTo: workingDirectory))
     }
 
     /// The errors `tern check-config` prints for the file at `path`, one per line; empty when
     /// the file is good.
-    public static func check(path: String, hostname: String) -> [String] {
+    package static func check(path: String, hostname: String) -> [String] {
         do {
             _ = try load(path: path, hostname: hostname)
             return []

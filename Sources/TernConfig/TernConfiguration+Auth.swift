@@ -1,17 +1,17 @@
 extension TernConfiguration {
     /// SMTP AUTH settings (`[auth]`); present with its defaults when the file has no `[auth]`.
-    public struct Auth: Sendable, Hashable {
+    package struct Auth: Sendable, Hashable {
         /// Every mechanism Tern implements, in the default order of ``mechanisms``.
-        public static let supportedMechanisms = ["SCRAM-SHA-256", "PLAIN", "LOGIN", "CRAM-MD5"]
+        package static let supportedMechanisms = ["SCRAM-SHA-256", "PLAIN", "LOGIN", "CRAM-MD5"]
 
         /// The SASL mechanisms offered, upper-case, in the order given, each once and never
         /// empty (`auth.mechanisms`); each is one of ``supportedMechanisms``.
-        public var mechanisms: [String]
+        package var mechanisms: [String]
         /// Whether AUTH before TLS gets 538 5.7.11 (`auth.require_tls`).
-        public var requireTLS: Bool
+        package var requireTLS: Bool
 
         /// AUTH settings; the defaults are docs/configuration.md's: every supported mechanism, TLS required.
-        public init(mechanisms: [String] = Auth.supportedMechanisms, requireTLS: Bool = true) {
+        package init(mechanisms: [String] = Auth.supportedMechanisms, requireTLS: Bool = true) {
             self.mechanisms = mechanisms
             self.requireTLS = requireTLS
         }

@@ -1,32 +1,32 @@
-public import TernPolicy
+package import TernPolicy
 
 extension TernConfiguration {
     /// The limits of docs/behaviour.md §0.2 (`[limits]`).
-    public struct Limits: Sendable, Equatable {
+    package struct Limits: Sendable, Equatable {
         /// Largest message accepted, in octets, advertised as `SIZE` (552 5.3.4 above it).
-        public var messageSize: Int
+        package var messageSize: Int
         /// Accepted recipients per transaction (452 4.5.3 after it).
-        public var recipients: Int
+        package var recipients: Int
         /// Open connections, whole server (421 4.3.2 at connect).
-        public var connections: Int
+        package var connections: Int
         /// Open connections per client address (421 4.7.0 at connect).
-        public var connectionsPerClient: Int
+        package var connectionsPerClient: Int
         /// Clients not counted against ``connectionsPerClient``.
-        public var exemptNetworks: [Network]
+        package var exemptNetworks: [Network]
         /// Longest wait for a command, data line, chunk or SASL response (421 4.4.2), and for
         /// room to write a reply (then the connection is closed).
-        public var idleTimeout: Duration
+        package var idleTimeout: Duration
         /// The idle timeout while 80 % of ``connections`` are in use (docs/behaviour.md §0.2).
-        public var stressIdleTimeout: Duration
+        package var stressIdleTimeout: Duration
         /// Protocol errors per session before 421 4.7.0.
-        public var badCommands: Int
+        package var badCommands: Int
         /// Failed AUTH attempts in one session before every further AUTH gets 454 4.7.0.
-        public var authFailures: Int
+        package var authFailures: Int
         /// Free octets the spool file system must keep; below it MAIL gets 452 4.3.1.
-        public var minFreeDisk: Int
+        package var minFreeDisk: Int
 
         /// Limits; every default is docs/configuration.md's.
-        public init(
+        package init(
             messageSize: Int = 35 * 1_048_576,
             recipients: Int = 100,
             connections: Int = 10_000,

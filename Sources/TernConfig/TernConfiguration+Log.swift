@@ -1,13 +1,13 @@
 extension TernConfiguration {
     /// Logging settings (`[log]`).
-    public struct Log: Sendable, Hashable {
+    package struct Log: Sendable, Hashable {
         /// The least severe level written.
-        public var level: LogLevel
+        package var level: LogLevel
         /// How each log line is written.
-        public var format: LogFormat
+        package var format: LogFormat
 
         /// Log settings; defaults `info` and `text`.
-        public init(level: LogLevel = .info, format: LogFormat = .text) {
+        package init(level: LogLevel = .info, format: LogFormat = .text) {
             self.level = level
             self.format = format
         }

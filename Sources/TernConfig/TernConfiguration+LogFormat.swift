@@ -1,6 +1,6 @@
 extension TernConfiguration {
     /// How log lines are written (`log.format`).
-    public enum LogFormat: String, Sendable, Hashable, CaseIterable {
+    package enum LogFormat: String, Sendable, Hashable, CaseIterable {
         /// Human-readable lines.
         case text
         /// One JSON object per line.

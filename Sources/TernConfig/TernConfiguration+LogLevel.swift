@@ -1,6 +1,6 @@
 extension TernConfiguration {
     /// A log severity (`log.level`), least severe first.
-    public enum LogLevel: String, Sendable, Hashable, CaseIterable {
+    package enum LogLevel: String, Sendable, Hashable, CaseIterable {
         /// Every step, for debugging the server itself.
         case trace
         /// Details useful when chasing a problem.

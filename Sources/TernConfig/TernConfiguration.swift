@@ -1,43 +1,43 @@
-public import TernPolicy
-public import TernSMTPCore
+package import TernPolicy
+package import TernSMTPCore
 
 /// Everything `tern.toml` configures, with docs/configuration.md's defaults.
 ///
 /// Build one with ``ConfigLoader``: it reads a file (or takes the embedded default), checks
 /// every key and resolves relative paths.
-public struct TernConfiguration: Sendable, Equatable {
+package struct TernConfiguration: Sendable, Equatable {
     /// The name in the greeting, 221, 421, `Received:` and bounces (`hostname`).
-    public var hostname: String
+    package var hostname: String
     /// Spool, mailboxes, accounts and control socket (`data_dir`). The loader always makes it
     /// absolute: relative to the config file's directory, or to the working directory when there
     /// is no file.
-    public var dataDirectory: String
+    package var dataDirectory: String
     /// `false`: the greeting and every command but QUIT get 521 (`accept_mail`, RFC 7504).
-    public var acceptMail: Bool
+    package var acceptMail: Bool
     /// The sockets to listen on (`[[listen]]`); never empty.
-    public var listeners: [Listener]
+    package var listeners: [Listener]
     /// The certificate and key for STARTTLS and `smtps` (`[tls]`); nil without `[tls]`, when
     /// STARTTLS is not offered and only `mx` listeners are allowed.
-    public var tls: TLS?
+    package var tls: TLS?
     /// Session and server limits (`[limits]`).
-    public var limits: Limits
+    package var limits: Limits
     /// The local domains and their recipient tables (`[local]`).
-    public var local: LocalRecipients
+    package var local: LocalRecipients
     /// SMTP AUTH (`[auth]`), at its defaults when the file has none.
-    public var auth: Auth
+    package var auth: Auth
     /// Logging (`[log]`).
-    public var log: Log
+    package var log: Log
     /// Clients that may relay through `mx` listeners without AUTH (`[relay] networks`); empty
     /// by default.
-    public var relayNetworks: [Network]
+    package var relayNetworks: [Network]
     /// How mail for other hosts is delivered: `[delivery]`, with `[relay] smarthost` in
     /// ``DeliverySettings/smarthost`` and `[routes]` in ``DeliverySettings/routes``.
-    public var delivery: DeliverySettings
+    package var delivery: DeliverySettings
     /// The DNS servers asked for MX, A and AAAA records (`[dns] servers`); empty for the
     /// system resolver (`/etc/resolv.conf`).
-    public var dnsServers: [NameServer]
+    package var dnsServers: [NameServer]
     /// Checkpoint/restart (`[checkpoint]`), at its defaults when the file has none.
-    public var checkpoint = Checkpoint()
+    package var checkpoint = Checkpoint()
 
     /// A configuration; every argument but `hostname` defaults to docs/configuration.md's default.
     ///
@@ -56,7 +56,7 @@ public struct TernConfiguration: Sendable, Equatable {
     ///   - delivery: the defaults of ``DeliverySettings``: MX lookup on port 25, no smarthost,
     ///     no routes.
     ///   - dnsServers: none, for the system resolver.
-    public init(
+    package init(
         hostname: String,
         dataDirectory: String = "./tern-data",
         acceptMail: Bool = true,
@@ -86,7 +86,7 @@ public struct TernConfiguration: Sendable, Equatable {
 
     /// The local domains `localhost` and `hostname`, every local part of each accepted
     /// (`*@localhost`, `*@<hostname>`).
-    public static func defaultLocalRecipients(hostname: String) -> LocalRecipients {
+    package static func defaultLocalRecipients(hostname: String) -> LocalRecipients {
         let domains = defaultLocalDomains(hostname: hostname)
         return LocalRecipients(domains: domains, mailboxes: domains.map(MailboxPattern.anyLocalPart))
     }

@@ -3,10 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOCore
+package import NIOCore
 import NIOPosix
 import TernIO
-import TernMessage
+package import TernMessage
 
 /// The client side of the control socket, for `tern queue`: each call connects, sends one
 /// request, reads one response and closes.

@@ -1,4 +1,4 @@
-import NIOCore
+package import NIOCore
 
 /// One line read from a control connection, as ``ControlLineDecoder`` frames it.
 package enum ControlLine: Sendable {

@@ -1,4 +1,4 @@
-import NIOCore
+package import NIOCore
 
 /// Cuts a control connection's input into `\n`-terminated lines of at most `maximumLength`
 /// octets.

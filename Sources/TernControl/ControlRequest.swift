@@ -1,4 +1,4 @@
-import TernMessage
+package import TernMessage
 
 /// One request on the control socket, a line such as `{"command":"hold","id":"..."}`.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import NIOCore
+package import NIOCore
 
 /// Where the control socket lives and how its lines are coded (`tern queue`, docs/configuration.md
 /// "Command line").

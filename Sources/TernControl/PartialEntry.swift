@@ -1,7 +1,7 @@
-import Foundation
+package import Foundation
 import TernMessage
 import TernSMTPCore
-import TernSpool
+package import TernSpool
 
 /// One checkpoint record as `tern queue list --partial` shows it (docs/behaviour.md §16).
 package struct PartialEntry: Codable, Hashable, Sendable {

@@ -1,10 +1,10 @@
-import TernMessage
+package import TernMessage
 
 /// What `tern queue` asks of the running queue, through the daemon's control socket.
 ///
 /// Every id names a message in the spool; an id that names none throws
 /// `QueueControlError.unknownMessage`.
-public protocol QueueControl: Sendable {
+package protocol QueueControl: Sendable {
     /// Every queued message, oldest first (`tern queue list`).
     func list() async throws -> [QueueEntry]
     /// One message with its header section (`tern queue show ID`).
@@ -24,7 +24,7 @@ public protocol QueueControl: Sendable {
 }
 
 /// Why a queue control request could not be carried out.
-public enum QueueControlError: Error, Hashable, Sendable {
+package enum QueueControlError: Error, Hashable, Sendable {
     /// No message with this id is in the queue.
     case unknownMessage(QueueID)
 }

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// How `tern queue` prints the queue: the table of Postfix's `mailq`, one message in detail, or
 /// JSON. Times are shown in `timeZone`.

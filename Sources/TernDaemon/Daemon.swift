@@ -4,7 +4,7 @@ import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 import TernAccounts
-import TernConfig
+package import TernConfig
 import TernControl
 import TernDelivery
 import TernMessage
@@ -17,13 +17,13 @@ import TernSubmission
 /// `tern serve`: the spool, the queue runner, the control socket for `tern queue`, the maildrop
 /// pickup for `tern sendmail` and one SMTP server per listener in one `ServiceGroup`, stopped
 /// gracefully by SIGTERM or SIGINT.
-public enum Daemon {
+package enum Daemon {
     /// Threads for blocking file work (writes, fsync, renames, Maildir delivery).
     static let blockingThreads = 32
 
     /// Runs until a shutdown signal; throws when something can't start (a taken port, an
     /// unwritable data directory).
-    public static func run(_ configuration: TernConfiguration) async throws {
+    package static func run(_ configuration: TernConfiguration) async throws {
         configuration.log.bootstrap()
         let logger = Logger(label: "tern")
         let data = configuration.dataDirectory

@@ -1,4 +1,4 @@
-import NIOCore
+package import NIOCore
 
 /// The peer made no progress within the timeout; the channel has been closed.
 package struct PeerTimedOut: Error {}

@@ -5,23 +5,23 @@ import Darwin
 #endif
 
 /// A failed system call on the spool or a mailbox: which call, on which path, and `errno`.
-public struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
+package struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The system call, such as `"fsync"` or `"rename"`.
-    public var operation: String
+    package var operation: String
     /// The path the call was made on.
-    public var path: String
+    package var path: String
     /// The `errno` value it failed with.
-    public var code: CInt
+    package var code: CInt
 
     /// Creates an error; `code` defaults to the calling thread's current `errno`.
-    public init(_ operation: String, path: String, code: CInt = errno) {
+    package init(_ operation: String, path: String, code: CInt = errno) {
         self.operation = operation
         self.path = path
         self.code = code
     }
 
     /// `"fsync /var/spool/tern/incoming: No space left on device"`.
-    public var description: String {
+    package var description: String {
         "\(operation) \(path): \(String(cString: strerror(code)))"
     }
 }

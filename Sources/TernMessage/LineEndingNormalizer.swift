@@ -1,4 +1,4 @@
-import NIOCore
+package import NIOCore
 
 /// Turns CRLF into LF across a stream of chunks, as Maildir files store lines; a CR that is
 /// not followed by LF is kept. A CR at the end of one chunk is held until the next one shows

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A point in time broken into UTC calendar fields, to the microsecond, for the text formats
 /// Tern writes by hand: ISO 8601 in envelope records and the RFC 5322 date of `Received:`.

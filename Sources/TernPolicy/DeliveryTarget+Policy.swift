@@ -1,5 +1,5 @@
-import TernMessage
-import TernSMTPCore
+package import TernMessage
+package import TernSMTPCore
 
 package extension DeliveryTarget {
     /// The spool's form of a policy target.

@@ -1,13 +1,13 @@
-public import TernSMTPCore
+package import TernSMTPCore
 
 /// The domains whose mail Tern holds until their node asks for it: by ETRN (`[[etrn.node]]`,
 /// RFC 1985) or by ATRN on an `odmr` listener (`[odmr] domains`, RFC 2645). docs/behaviour.md §14, §15.
 ///
 /// Mail for a hold domain is taken from anyone on `mx` and kept in the queue; the scheduler
 /// never sends it by itself.
-public struct HoldDomains: Sendable, Hashable {
+package struct HoldDomains: Sendable, Hashable {
     /// Who may start delivery of a domain with ETRN.
-    public enum ETRNAccess: Sendable, Hashable {
+    package enum ETRNAccess: Sendable, Hashable {
         /// Any client: the mail still goes only to the node's own host.
         case anyClient
         /// Clients in these networks; others get 459.
@@ -15,15 +15,15 @@ public struct HoldDomains: Sendable, Hashable {
     }
 
     /// One hold domain.
-    public struct Node: Sendable, Hashable {
+    package struct Node: Sendable, Hashable {
         /// The domain, lower-cased.
-        public var name: String
+        package var name: String
         /// Who may ETRN it; nil when it is not an `[[etrn.node]]` (ETRN gets 459).
-        public var etrn: ETRNAccess?
+        package var etrn: ETRNAccess?
         /// The account that may fetch it with ATRN; nil when it is not an `[odmr]` domain.
-        public var odmrAccount: String?
+        package var odmrAccount: String?
 
-        public init(name: String, etrn: ETRNAccess? = nil, odmrAccount: String? = nil) {
+        package init(name: String, etrn: ETRNAccess? = nil, odmrAccount: String? = nil) {
             self.name = name.lowercased()
             self.etrn = etrn
             self.odmrAccount = odmrAccount
@@ -31,10 +31,10 @@ public struct HoldDomains: Sendable, Hashable {
     }
 
     /// The nodes by lower-cased name.
-    public let nodes: [String: Node]
+    package let nodes: [String: Node]
 
     /// The hold domains; a name given twice keeps the later entry's settings merged in.
-    public init(_ nodes: [Node] = []) {
+    package init(_ nodes: [Node] = []) {
         var byName: [String: Node] = [:]
         for node in nodes {
             var merged = byName[node.name] ?? Node(name: node.name)
@@ -46,10 +46,10 @@ public struct HoldDomains: Sendable, Hashable {
     }
 
     /// The lower-cased names of every hold domain.
-    public var names: Set<String> { Set(nodes.keys) }
+    package var names: Set<String> { Set(nodes.keys) }
 
     /// Whether mail for `domain` is held.
-    public func isHeld(_ domain: Domain) -> Bool {
+    package func isHeld(_ domain: Domain) -> Bool {
         nodes[domain.normalized] != nil
     }
 
@@ -58,7 +58,7 @@ public struct HoldDomains: Sendable, Hashable {
     ///
     /// `node` and `#node` name one domain; `@node` names it and every hold domain below it.
     /// Only nodes the client may release count.
-    public func etrnNodes(for request: ETRNRequest, clientAddress: String) -> Result<[String], ETRNRefusal> {
+    package func etrnNodes(for request: ETRNRequest, clientAddress: String) -> Result<[String], ETRNRefusal> {
         let wanted = request.node.normalized
         let covered: [Node]
         switch request.scope {
@@ -80,7 +80,7 @@ public struct HoldDomains: Sendable, Hashable {
 
     /// The domains ATRN with `request` covers for `account`, or nil when it names a domain
     /// the account does not own (450). `.allOwned` gives every domain the account owns.
-    public func atrnDomains(for request: ATRNRequest, account: String) -> [String]? {
+    package func atrnDomains(for request: ATRNRequest, account: String) -> [String]? {
         switch request {
         case .allOwned:
             return nodes.values.filter { $0.odmrAccount == account }.map(\.name).sorted()
@@ -93,13 +93,13 @@ public struct HoldDomains: Sendable, Hashable {
 }
 
 /// Why ETRN names no node the client may release (docs/behaviour.md §14, 459).
-public enum ETRNRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+package enum ETRNRefusal: Error, Sendable, Hashable, CustomStringConvertible {
     /// The node is not an `[[etrn.node]]` domain.
     case notHeld
     /// The client's address is not in the node's `clients`.
     case clientNotAllowed
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notHeld: "not an ETRN node of this server"
         case .clientNotAllowed: "client not authorized for this node"

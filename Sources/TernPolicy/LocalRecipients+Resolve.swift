@@ -1,4 +1,4 @@
-public import TernSMTPCore
+package import TernSMTPCore
 
 extension LocalRecipients {
     /// The answer to `RCPT TO:<path>`.
@@ -8,7 +8,7 @@ extension LocalRecipients {
     ///   - relayAllowed: whether this client may send to domains that are not local
     ///     (authenticated, or a relay network).
     /// - Returns: the verdict; see ``LocalRecipients`` for the order the tables are consulted in.
-    public func resolve(_ path: ForwardPath, relayAllowed: Bool) -> RecipientVerdict {
+    package func resolve(_ path: ForwardPath, relayAllowed: Bool) -> RecipientVerdict {
         let mailbox: Mailbox
         switch path {
         case .postmaster: mailbox = postmasterMailbox
@@ -50,7 +50,7 @@ extension LocalRecipients {
     /// - Parameters:
     ///   - mailbox: the address asked about.
     ///   - relayAllowed: whether this client may send to domains that are not local.
-    public func verify(_ mailbox: Mailbox, relayAllowed: Bool) -> VerifyVerdict {
+    package func verify(_ mailbox: Mailbox, relayAllowed: Bool) -> VerifyVerdict {
         guard isLocal(mailbox.domain) else {
             return relayAllowed || holdDomains.isHeld(mailbox.domain) ? .cannotVerify : .relayDenied
         }

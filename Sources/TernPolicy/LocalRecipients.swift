@@ -1,4 +1,4 @@
-public import TernSMTPCore
+package import TernSMTPCore
 
 /// The recipient tables of the local domains: who gets mail here, and what `RCPT` and `VRFY`
 /// answer for every address (docs/configuration.md `[local]`, docs/behaviour.md §3 and §5).
@@ -22,17 +22,17 @@ public import TernSMTPCore
 /// alias naming itself) or that is deeper than ``maximumAliasDepth`` is not expanded again but
 /// taken as a mailbox. An alias whose expansion is empty answers `.unavailable` when one of its
 /// targets was unavailable, `.unknown` otherwise.
-public struct LocalRecipients: Sendable, Hashable {
+package struct LocalRecipients: Sendable, Hashable {
     /// The local domains; the first is the primary domain.
-    public let domains: [Domain]
+    package let domains: [Domain]
     /// How `VRFY` answers for local addresses.
-    public let vrfyMode: VrfyMode
+    package let vrfyMode: VrfyMode
     /// Domains whose mail is taken from anyone and held for ETRN or ATRN (`[[etrn.node]]`,
     /// `[odmr]`): RCPT gets 250, VRFY 252.
-    public var holdDomains = HoldDomains()
+    package var holdDomains = HoldDomains()
 
     /// How many aliases deep an expansion may go before targets are taken as mailboxes.
-    public static let maximumAliasDepth = 16
+    package static let maximumAliasDepth = 16
 
     let domainKeys: Set<String>
     let exactMailboxes: Set<MailboxKey>
@@ -58,7 +58,7 @@ public struct LocalRecipients: Sendable, Hashable {
     ///   - unavailable: mailboxes closed for now (450 4.2.1).
     ///   - disabled: mailboxes shut (550 5.2.1).
     ///   - vrfyMode: how `VRFY` answers.
-    public init(
+    package init(
         domains: [Domain],
         mailboxes: [MailboxPattern] = [],
         aliases: [Mailbox: [Mailbox]] = [:],
@@ -91,10 +91,10 @@ public struct LocalRecipients: Sendable, Hashable {
 
     /// The primary local domain: `VRFY user` means `user@<primaryDomain>`, and postmaster mail
     /// that no table covers goes to `postmaster@<primaryDomain>`.
-    public var primaryDomain: Domain { domains[0] }
+    package var primaryDomain: Domain { domains[0] }
 
     /// Whether mail for `domain` is delivered here (case-insensitive).
-    public func isLocal(_ domain: Domain) -> Bool {
+    package func isLocal(_ domain: Domain) -> Bool {
         domainKeys.contains(domain.normalized)
     }
 

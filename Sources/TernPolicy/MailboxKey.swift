@@ -1,4 +1,4 @@
-import TernSMTPCore
+package import TernSMTPCore
 
 /// A mailbox as the recipient tables compare it: local part and domain lower-cased (docs/behaviour.md §5).
 package struct MailboxKey: Hashable, Sendable {

@@ -1,4 +1,4 @@
-import TernSMTPCore
+package import TernSMTPCore
 
 /// What the recipient tables say about one local address, after the priority rule of
 /// ``LocalRecipients``.
@@ -31,7 +31,7 @@ extension LocalRecipients {
 
     /// The target a forward resolves to: local delivery when it names a local domain, never a
     /// relay to this server (docs/behaviour.md §11).
-    public func target(forwardingTo mailbox: Mailbox) -> RecipientTarget {
+    package func target(forwardingTo mailbox: Mailbox) -> RecipientTarget {
         isLocal(mailbox.domain) ? .local(mailbox.deliveryForm) : .remote(mailbox)
     }
 }

@@ -1,7 +1,7 @@
-public import TernSMTPCore
+package import TernSMTPCore
 
 /// Where an accepted recipient's copy of a message goes.
-public enum RecipientTarget: Sendable, Hashable {
+package enum RecipientTarget: Sendable, Hashable {
     /// A mailbox of this server, lower-cased: its Maildir is `<data_dir>/mail/<domain>/<local part>/`.
     case local(Mailbox)
     /// A mailbox elsewhere: the message is queued and relayed to it.

@@ -1,4 +1,4 @@
-import TernSMTPCore
+package import TernSMTPCore
 
 package extension RecipientVerdict {
     /// The reply refusing this recipient (docs/behaviour.md §5), naming it as `address`; nil when it is

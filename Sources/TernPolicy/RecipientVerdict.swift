@@ -1,9 +1,9 @@
-public import TernSMTPCore
+package import TernSMTPCore
 
 /// The answer to `RCPT TO:` for one forward path.
 ///
 /// SeeAlso: docs/behaviour.md §5; RFC 5321 §3.4 (251 and 551), RFC 3463 for the enhanced codes.
-public enum RecipientVerdict: Sendable, Hashable {
+package enum RecipientVerdict: Sendable, Hashable {
     /// `250 2.1.5`: a local mailbox, the expansion of an alias, or an authorised relay
     /// (`[.remote(mailbox)]`). Never empty.
     case accept([RecipientTarget])

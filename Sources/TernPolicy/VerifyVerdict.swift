@@ -1,9 +1,9 @@
-public import TernSMTPCore
+package import TernSMTPCore
 
 /// The answer to `VRFY` for one mailbox.
 ///
 /// SeeAlso: docs/behaviour.md §3; RFC 5321 §3.5.3 (252 when the server cannot or will not verify).
-public enum VerifyVerdict: Sendable, Hashable {
+package enum VerifyVerdict: Sendable, Hashable {
     /// `250 2.1.5 <mailbox>`: the address is valid here; the mailbox as it was asked, lower-cased.
     case local(Mailbox)
     /// `251 2.1.5 User not local; will forward to <mailbox>`.

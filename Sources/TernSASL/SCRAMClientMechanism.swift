@@ -1,5 +1,5 @@
 import Crypto
-import TernSMTPCore
+public import TernSMTPCore
 
 /// SCRAM-SHA-256 as a client (RFC 5802 §3 and §5, RFC 7677), without channel binding: the
 /// client-first message, the client-final message with the proof, and a check of the server's

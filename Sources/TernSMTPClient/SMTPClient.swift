@@ -1,9 +1,9 @@
-import Logging
-import NIOCore
-import NIOPosix
-import NIOSSL
+public import Logging
+public import NIOCore
+public import NIOPosix
+public import NIOSSL
 import TernIO
-import TernSMTPCore
+public import TernSMTPCore
 
 /// Delivers messages to one SMTP or LMTP peer over one connection (RFC 5321 §3, RFC 2033 for LMTP).
 ///

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// The work an ATRN starts: on the turned connection the server's owner acts as the SMTP
 /// client and hands over the held mail (RFC 2645 §4, docs/behaviour.md §15). The server closes the

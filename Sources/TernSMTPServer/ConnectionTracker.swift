@@ -1,5 +1,5 @@
 import NIOConcurrencyHelpers
-import NIOCore
+package import NIOCore
 import TernSMTPCore
 
 /// Counts open connections across all listeners, enforces the server-wide and per-client

@@ -1,4 +1,4 @@
-import TernSASL
+public import TernSASL
 
 /// Where AUTH finds accounts: supplied by the server's owner (the MTA's account store).
 public protocol SMTPAuthenticator: Sendable {

@@ -1,9 +1,9 @@
-import Logging
-import NIOCore
-import NIOPosix
+public import Logging
+public import NIOCore
+public import NIOPosix
 import NIOSSL
 import TernSASL
-import ServiceLifecycle
+public import ServiceLifecycle
 import TernSMTPCore
 
 /// An SMTP listener as a `Service`: accepts connections on one address and runs a

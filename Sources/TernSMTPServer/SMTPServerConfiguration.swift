@@ -1,4 +1,4 @@
-import TernSMTPCore
+public import TernSMTPCore
 
 /// How one `SMTPServer` listens and what limits it enforces (docs/behaviour.md §0.2).
 public struct SMTPServerConfiguration: Sendable {

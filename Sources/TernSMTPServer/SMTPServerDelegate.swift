@@ -1,5 +1,5 @@
-import NIOCore
-import TernSMTPCore
+public import NIOCore
+public import TernSMTPCore
 
 /// Who connected, as the server's owner sees it.
 public struct ConnectionInfo: Sendable, Hashable {

@@ -1,5 +1,5 @@
 import NIOConcurrencyHelpers
-import NIOSSL
+public import NIOSSL
 
 /// The TLS context new handshakes use, replaceable while the server runs (certificate reload
 /// on SIGHUP): sessions already in TLS keep the context they started with.

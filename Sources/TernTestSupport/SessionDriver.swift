@@ -1,45 +1,45 @@
 import NIOCore
-import TernSMTPCore
+package import TernSMTPCore
 
 /// Drives a `ServerSession` in memory, the way the NIO transport does, with scripted answers:
 /// feed it octets (whole or one at a time) and read back the reply text and the stored messages.
-public struct SessionDriver {
-    public var session: ServerSession
+package struct SessionDriver {
+    package var session: ServerSession
     private var framer = SMTPFramer()
     /// Everything the session sent, in wire form.
-    public private(set) var output = ""
+    package private(set) var output = ""
     /// Messages committed, as the text that reached the store.
-    public private(set) var committed: [(summary: MessageSummary, text: [UInt8])] = []
+    package private(set) var committed: [(summary: MessageSummary, text: [UInt8])] = []
     /// Text of the message being stored.
     private var storing: [UInt8]?
     /// The session closed the connection.
-    public private(set) var closed = false
+    package private(set) var closed = false
     /// Answers to `ask`: by default every sender and recipient is accepted.
-    public var answer: (Question) -> Reply
+    package var answer: (Question) -> Reply
     /// Whether opening a store succeeds.
-    public var storeOpens = true
+    package var storeOpens = true
     /// Appends fail after this many octets (nil: never).
-    public var storeFailsAfter: Int?
+    package var storeFailsAfter: Int?
     /// Plays the SASL mechanism: each step the session reports, in order.
-    public var authenticationSteps: [AuthenticationStep] = []
+    package var authenticationSteps: [AuthenticationStep] = []
     /// What the session asked the mechanism: the mechanism and initial response, then responses.
-    public private(set) var authenticationInput: [String] = []
+    package private(set) var authenticationInput: [String] = []
     /// STARTTLS switches happened.
-    public private(set) var tlsStarts = 0
+    package private(set) var tlsStarts = 0
     /// ATRN turned the connection around; the octets not yet framed then.
-    public private(set) var reversed: [UInt8]?
+    package private(set) var reversed: [UInt8]?
     /// Checkpoint records by key, as `lookUpCheckpoint` finds them; a resumed store starts
     /// with `storedPrefix`.
-    public var checkpoints: [CheckpointKey: CheckpointResume] = [:]
-    public var storedPrefix: [UInt8] = []
+    package var checkpoints: [CheckpointKey: CheckpointResume] = [:]
+    package var storedPrefix: [UInt8] = []
     /// The checkpointed stores opened: key and command.
-    public private(set) var checkpointedOpens: [(CheckpointKey, CheckpointCommand)] = []
+    package private(set) var checkpointedOpens: [(CheckpointKey, CheckpointCommand)] = []
     /// Resume points reported, in order.
-    public private(set) var resumePoints: [ResumePoint] = []
+    package private(set) var resumePoints: [ResumePoint] = []
     /// Text kept by `suspendMessage`.
-    public private(set) var suspended: [[UInt8]] = []
+    package private(set) var suspended: [[UInt8]] = []
 
-    public init(_ configuration: ServerSessionConfiguration, answer: @escaping (Question) -> Reply = SessionDriver.acceptAll) {
+    package init(_ configuration: ServerSessionConfiguration, answer: @escaping (Question) -> Reply = SessionDriver.acceptAll) {
         session = ServerSession(configuration: configuration)
         self.answer = answer
         perform(session.connected())
@@ -47,7 +47,7 @@ public struct SessionDriver {
 
     /// Accepts every sender and recipient, answers VRFY with 252, status with zeros, starts
     /// every ETRN run (`253`, one message) and turns every ATRN around.
-    public static func acceptAll(_ question: Question) -> Reply {
+    package static func acceptAll(_ question: Question) -> Reply {
         switch question {
         case .sender: .senderOK
         case .recipient: .recipientOK
@@ -60,12 +60,12 @@ public struct SessionDriver {
     }
 
     /// Feeds octets in one piece.
-    public mutating func feed(_ text: String) {
+    package mutating func feed(_ text: String) {
         feed(Array(text.utf8))
     }
 
     /// Feeds octets, in one piece or one octet per read.
-    public mutating func feed(_ bytes: [UInt8], dripping: Bool = false) {
+    package mutating func feed(_ bytes: [UInt8], dripping: Bool = false) {
         if dripping {
             for byte in bytes { receive([byte]) }
         } else {
@@ -74,14 +74,14 @@ public struct SessionDriver {
     }
 
     /// The client goes away.
-    public mutating func disconnect() {
+    package mutating func disconnect() {
         guard !closed else { return }
         closed = true
         perform(session.disconnected())
     }
 
     /// Returns and clears the output collected so far.
-    public mutating func take() -> String {
+    package mutating func take() -> String {
         defer { output = "" }
         return output
     }

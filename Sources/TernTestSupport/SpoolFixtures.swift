@@ -1,6 +1,6 @@
-import Foundation
-import TernMessage
-import TernSMTPCore
+package import Foundation
+package import TernMessage
+package import TernSMTPCore
 
 /// Envelopes and bodies for spool and delivery tests.
 package enum SpoolFixtures {

@@ -1,5 +1,5 @@
 /// The copy of a message in a recipient's Maildir after `MaildirCourier.deliver`.
-public enum MaildirCopy: Hashable, Sendable {
+package enum MaildirCopy: Hashable, Sendable {
     /// Written by this call, at this path in `new/`.
     case written(String)
     /// Made by an attempt that was under way when the server stopped, before its outcome was
@@ -7,7 +7,7 @@ public enum MaildirCopy: Hashable, Sendable {
     case found(String)
 
     /// Where the copy is.
-    public var path: String {
+    package var path: String {
         switch self {
         case .written(let path), .found(let path): path
         }

@@ -1,9 +1,9 @@
 import NIOCore
-import NIOPosix
-import TernIO
-import TernMessage
-import TernSMTPCore
-import TernSpool
+package import NIOPosix
+package import TernIO
+package import TernMessage
+package import TernSMTPCore
+package import TernSpool
 
 /// Delivers local recipients into Maildir folders, `<mailRoot>/<domain>/<localpart>/`.
 ///
@@ -19,14 +19,14 @@ import TernSpool
 /// of writing a second one.
 ///
 /// SeeAlso: docs/behaviour.md §11; the Maildir format, <https://cr.yp.to/proto/maildir.html>.
-public struct MaildirCourier: Sendable {
+package struct MaildirCourier: Sendable {
     /// The directory holding one folder per domain.
-    public let mailRoot: String
+    package let mailRoot: String
     private let threadPool: NIOThreadPool
     private let operations: any FileOperations
 
     /// A courier writing below `mailRoot`, created if missing, doing blocking work on `threadPool`.
-    public init(mailRoot: String, threadPool: NIOThreadPool) {
+    package init(mailRoot: String, threadPool: NIOThreadPool) {
         self.init(mailRoot: mailRoot, threadPool: threadPool, operations: SystemFileOperations())
     }
 
@@ -53,7 +53,7 @@ public struct MaildirCourier: Sendable {
     /// - Throws: `MaildirDeliveryError` when delivery can never work, `FileSystemError` for a
     ///   temporary failure, `CancellationError` if the task was cancelled; the partly written
     ///   file is removed in every case.
-    public func deliver(
+    package func deliver(
         _ envelope: Envelope, recipient index: Int, to mailbox: Mailbox, body: SpoolBody, receivedBy hostname: String,
         lookingForEarlierCopy: Bool = false
     ) async throws -> MaildirCopy {

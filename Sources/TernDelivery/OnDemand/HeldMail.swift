@@ -1,7 +1,7 @@
-import TernMessage
+package import TernMessage
 
 /// Why held mail can't be handed over now.
-public enum HeldMailUnavailable: Error, Sendable, Hashable {
+package enum HeldMailUnavailable: Error, Sendable, Hashable {
     /// An ETRN run or an ATRN session for one of the domains is under way.
     case busy
     /// The queue can't be read.
@@ -10,9 +10,9 @@ public enum HeldMailUnavailable: Error, Sendable, Hashable {
 
 /// Held mail locked for one turned ATRN connection: its domains stay locked until
 /// `QueueRunner.deliverHeld` ends or the reservation is abandoned.
-public struct HeldMailReservation: Sendable {
+package struct HeldMailReservation: Sendable {
     /// The domains, lower-cased.
-    public let domains: Set<String>
+    package let domains: Set<String>
     /// The messages with a recipient waiting in them, oldest first.
-    public let messages: [QueueID]
+    package let messages: [QueueID]
 }

@@ -1,5 +1,5 @@
 import Logging
-import NIOCore
+package import NIOCore
 import TernMessage
 import TernSMTPClient
 import TernSMTPCore
@@ -13,7 +13,7 @@ extension QueueRunner {
     /// domain's route, else its MX): ETRN and `tern queue flush DOMAIN`. Returns how many
     /// messages the run covers (0: nothing held, no run). The domains stay locked until the
     /// run ends.
-    public func releaseHeld(_ domains: Set<String>) async throws(HeldMailUnavailable) -> Int {
+    package func releaseHeld(_ domains: Set<String>) async throws(HeldMailUnavailable) -> Int {
         guard holdLocks.lock(domains) else { throw .busy }
         let held: [QueueID]
         do {
@@ -48,7 +48,7 @@ extension QueueRunner {
 
     /// Locks `domains` for a turned ATRN connection and lists their held mail; nil when
     /// nothing is held (the domains are not kept locked then).
-    public func reserveHeld(_ domains: Set<String>) async throws(HeldMailUnavailable) -> HeldMailReservation? {
+    package func reserveHeld(_ domains: Set<String>) async throws(HeldMailUnavailable) -> HeldMailReservation? {
         guard holdLocks.lock(domains) else { throw .busy }
         do {
             let held = try await heldMessages(in: domains)
@@ -64,7 +64,7 @@ extension QueueRunner {
     }
 
     /// Unlocks the domains of a reservation that never got its turned connection.
-    public func abandon(_ reservation: HeldMailReservation) {
+    package func abandon(_ reservation: HeldMailReservation) {
         holdLocks.unlock(reservation.domains)
     }
 
@@ -77,7 +77,7 @@ extension QueueRunner {
     /// - Parameters:
     ///   - peer: the customer, for logs and `Remote-MTA:` (its address).
     ///   - timeout: the longest wait for each reply (the idle timeout).
-    public func deliverHeld<Input: AsyncIteratorProtocol>(
+    package func deliverHeld<Input: AsyncIteratorProtocol>(
         _ reservation: HeldMailReservation, peer: String, early: ByteBuffer, input: inout Input,
         output: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel, timeout: Duration
     ) async where Input.Element == ByteBuffer {
@@ -147,7 +147,7 @@ extension QueueRunner {
     /// The figures of HELP STATUS: every message, and those with a recipient waiting in a
     /// hold domain or held by the operator; from the spool's census in memory (a store without
     /// one has its envelopes read).
-    public func statusCounts() async throws -> (queued: Int, held: Int) {
+    package func statusCounts() async throws -> (queued: Int, held: Int) {
         let entries: [SpoolCensus.Entry]
         if let census = spool.census {
             entries = census.all

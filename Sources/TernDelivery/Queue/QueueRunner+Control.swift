@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import NIOCore
-import TernControl
-import TernMessage
+package import TernControl
+package import TernMessage
 import TernSMTPCore
 import TernSpool
 import TernPolicy
@@ -13,11 +13,11 @@ extension QueueRunner: QueueControl {
     /// Headers shown by `show` are cut off after this many octets.
     static let shownHeaderLimit = 64 * 1024
 
-    public func list() async throws -> [QueueEntry] {
+    package func list() async throws -> [QueueEntry] {
         try await spool.all().map(entry)
     }
 
-    public func show(_ id: QueueID) async throws -> QueueMessageDetail {
+    package func show(_ id: QueueID) async throws -> QueueMessageDetail {
         let envelope = try await existing(id)
         var headers: [UInt8] = []
         for try await chunk in try await spool.openBody(id) {
@@ -32,7 +32,7 @@ extension QueueRunner: QueueControl {
             entry: entry(envelope), headers: String(decoding: headers.prefix(Self.shownHeaderLimit), as: UTF8.self))
     }
 
-    public func flush(domain: String?) async throws -> Int {
+    package func flush(domain: String?) async throws -> Int {
         let wanted = domain.map { $0.lowercased() }
         if let wanted, settings.holdDomains.contains(wanted) {
             // The operator's ETRN: the mail held for the node goes to it now.
@@ -53,18 +53,18 @@ extension QueueRunner: QueueControl {
         return scheduled
     }
 
-    public func hold(_ id: QueueID) async throws {
+    package func hold(_ id: QueueID) async throws {
         try await change(id, required: true) { $0.held = true }
     }
 
-    public func release(_ id: QueueID) async throws {
+    package func release(_ id: QueueID) async throws {
         try await change(id, required: true) {
             $0.held = false
             $0.nextAttempt = nil
         }
     }
 
-    public func delete(_ id: QueueID) async throws {
+    package func delete(_ id: QueueID) async throws {
         let removed = await locks.withLock(id) { [spool] in
             do {
                 try await spool.remove(id)
@@ -77,7 +77,7 @@ extension QueueRunner: QueueControl {
         logger.notice("deleted by the operator", metadata: ["queue_id": "\(id)"])
     }
 
-    public func bounce(_ id: QueueID) async throws {
+    package func bounce(_ id: QueueID) async throws {
         try await change(id, required: true) { envelope in
             envelope.held = false
             for index in envelope.recipients.indices where !envelope.recipients[index].status.isFinal {

@@ -1,12 +1,12 @@
-import Foundation
-import Logging
+package import Foundation
+package import Logging
 import NIOConcurrencyHelpers
 import NIOSSL
 import ServiceLifecycle
-import TernMessage
-import TernPolicy
-import TernSMTPCore
-import TernSpool
+package import TernMessage
+package import TernPolicy
+package import TernSMTPCore
+package import TernSpool
 
 /// The queue manager: delivers spooled messages to local Maildirs and to other hosts, retries
 /// temporary failures, and reports to senders.
@@ -27,7 +27,7 @@ import TernSpool
 /// Failure, delay (after `warn_after`) and success reports go to the sender as RFC 3464
 /// messages through the spool, as its recipients' `NOTIFY=` asks, never to `<>`. On graceful
 /// shutdown the runner stops between chunks and records what was delivered so far.
-public final class QueueRunner: Service {
+package final class QueueRunner: Service {
     let spool: any SpoolStore
     let courier: MaildirCourier
     let hostname: String
@@ -62,7 +62,7 @@ public final class QueueRunner: Service {
     ///   - resolver: Finds mail exchangers.
     ///   - reportTargets: Where a report to a sender goes (local Maildir, or relayed).
     ///   - logger: One line per delivery, deferral, failure and report.
-    public convenience init(
+    package convenience init(
         spool: any SpoolStore, courier: MaildirCourier, hostname: String, settings: DeliverySettings,
         resolver: any MXResolving, reportTargets: @escaping @Sendable (Mailbox) -> [DeliveryTarget], logger: Logger
     ) throws {
@@ -115,12 +115,12 @@ public final class QueueRunner: Service {
     }
 
     /// Announces a message just committed to the spool. Never blocks.
-    public func submitted(_ id: QueueID) {
+    package func submitted(_ id: QueueID) {
         eventSink.yield(.submitted(id))
     }
 
     /// Runs until cancelled or until graceful shutdown. Call it once.
-    public func run() async throws {
+    package func run() async throws {
         try await cancelWhenGracefulShutdown {
             try await self.schedule()
         }

@@ -1,5 +1,5 @@
 /// Why a DNS lookup gave no answer to use.
-public enum DNSFailure: Error, Hashable, Sendable, CustomStringConvertible {
+package enum DNSFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// The name does not exist (NXDOMAIN), or cannot be a DNS name at all: a permanent failure.
     /// Carries the name.
     case nonexistentDomain(String)
@@ -9,7 +9,7 @@ public enum DNSFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case temporary(String)
 
     /// A short explanation for logs and failure reports.
-    public var description: String {
+    package var description: String {
         switch self {
         case .nonexistentDomain(let name): "no such domain: \(name)"
         case .temporary(let reason): "temporary DNS failure: \(reason)"

@@ -2,7 +2,7 @@
 ///
 /// SeeAlso: RFC 5321 §5.1, <https://www.rfc-editor.org/rfc/rfc5321#section-5.1>;
 /// RFC 7505, <https://www.rfc-editor.org/rfc/rfc7505>.
-public enum MXAnswer: Hashable, Sendable {
+package enum MXAnswer: Hashable, Sendable {
     /// The domain's mail exchangers, sorted by preference, those of equal preference in random
     /// order (RFC 5321 §5.1).
     case exchangers([MailExchanger])

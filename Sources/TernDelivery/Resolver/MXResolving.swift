@@ -3,7 +3,7 @@
 /// `SystemResolver` asks the DNS; tests supply their own answers through this protocol.
 ///
 /// SeeAlso: RFC 5321 §5.1, <https://www.rfc-editor.org/rfc/rfc5321#section-5.1>.
-public protocol MXResolving: Sendable {
+package protocol MXResolving: Sendable {
     /// The mail exchangers of `domain` (its MX records), best first.
     ///
     /// - Throws: `DNSFailure.nonexistentDomain` when the domain does not exist (permanent),

@@ -1,13 +1,13 @@
 /// One MX record: a host that accepts mail for a domain, and its preference.
 ///
 /// SeeAlso: RFC 5321 §5.1, <https://www.rfc-editor.org/rfc/rfc5321#section-5.1>.
-public struct MailExchanger: Hashable, Sendable {
+package struct MailExchanger: Hashable, Sendable {
     /// Lower values are tried first.
-    public var preference: Int
+    package var preference: Int
     /// The exchanger's host name, lower-cased and without the trailing dot.
-    public var host: String
+    package var host: String
 
-    public init(preference: Int, host: String) {
+    package init(preference: Int, host: String) {
         self.preference = preference
         self.host = host
     }

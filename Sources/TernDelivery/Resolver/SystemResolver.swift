@@ -1,6 +1,6 @@
 import CResolv
-import NIOPosix
-import TernPolicy
+package import NIOPosix
+package import TernPolicy
 import TernSMTPCore
 
 /// Looks up MX, A and AAAA records with the system's stub resolver, glibc's libresolv
@@ -21,7 +21,7 @@ import TernSMTPCore
 ///
 /// SeeAlso: RFC 5321 §5.1, <https://www.rfc-editor.org/rfc/rfc5321#section-5.1>;
 /// RFC 7505 (null MX), <https://www.rfc-editor.org/rfc/rfc7505>.
-public final class SystemResolver: MXResolving {
+package final class SystemResolver: MXResolving {
     private let configuration: ResolverConfiguration
     private let threadPool: NIOThreadPool
 
@@ -38,7 +38,7 @@ public final class SystemResolver: MXResolving {
     ///     resolv.conf's `timeout` option.
     ///   - attempts: Times each query is sent to each server, at least one. It replaces
     ///     resolv.conf's `attempts` option.
-    public init(servers: [NameServer] = [], threadPool: NIOThreadPool, timeout: Duration = .seconds(2), attempts: Int = 2) {
+    package init(servers: [NameServer] = [], threadPool: NIOThreadPool, timeout: Duration = .seconds(2), attempts: Int = 2) {
         precondition(attempts >= 1, "a DNS query needs at least one attempt")
         let servers = servers.prefix(Int(MAXNS)).map { server in
             guard let address = IPAddress(server.address), let port = UInt16(exactly: server.port), port > 0 else {
@@ -54,7 +54,7 @@ public final class SystemResolver: MXResolving {
         self.threadPool = threadPool
     }
 
-    public func mailExchangers(for domain: String) async throws(DNSFailure) -> MXAnswer {
+    package func mailExchangers(for domain: String) async throws(DNSFailure) -> MXAnswer {
         let records = try await lookUp(domain, type: ns_t_mx) { answer throws(DNSFailure) in
             try answer.mailExchangers()
         }
@@ -64,7 +64,7 @@ public final class SystemResolver: MXResolving {
 
     /// IPv6 addresses come first, then IPv4 ones, each in the server's order. Both queries run
     /// at once; when one fails and the other finds addresses, those are the answer.
-    public func addresses(for host: String) async throws(DNSFailure) -> [String] {
+    package func addresses(for host: String) async throws(DNSFailure) -> [String] {
         if IPAddress(host) != nil { return [host] }
         async let ipv6 = outcome(of: host, type: ns_t_aaaa)
         async let ipv4 = outcome(of: host, type: ns_t_a)

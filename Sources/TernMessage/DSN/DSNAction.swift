@@ -1,8 +1,8 @@
-import TernSMTPCore
+package import TernSMTPCore
 
 /// What happened to one recipient, as the `Action:` field of a delivery status notification
 /// states it (RFC 3464 §2.3.3).
-public enum DSNAction: String, Hashable, Sendable, CaseIterable {
+package enum DSNAction: String, Hashable, Sendable, CaseIterable {
     /// Delivery failed for good; the message will not be tried again for this recipient.
     case failed
     /// Delivery has not succeeded yet and is still being tried.
@@ -16,7 +16,7 @@ public enum DSNAction: String, Hashable, Sendable, CaseIterable {
 
     /// The `NOTIFY=` condition under which a recipient asks for this report (RFC 3461 §4.1):
     /// FAILURE for `failed`, DELAY for `delayed`, SUCCESS for the others.
-    public var notifyCondition: NotifyConditions {
+    package var notifyCondition: NotifyConditions {
         switch self {
         case .failed: .failure
         case .delayed: .delay

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import TernSMTPCore
 
 /// Builds delivery status notifications: `multipart/report; report-type=delivery-status`
@@ -18,13 +18,13 @@ import TernSMTPCore
 ///
 /// Building is pure: the caller passes the time, and the boundary and `Message-ID:` come from
 /// a token source that tests replace.
-public struct DSNBuilder: Sendable {
+package struct DSNBuilder: Sendable {
     /// This server's host name: the report's `Reporting-MTA:` and the domain of its sender.
-    public let reportingHost: String
+    package let reportingHost: String
     private let makeToken: @Sendable () -> String
 
     /// A builder for reports from `reportingHost`, with random boundaries and message ids.
-    public init(reportingHost: String) {
+    package init(reportingHost: String) {
         self.init(reportingHost: reportingHost, makeToken: { DSNBuilder.randomToken() })
     }
 
@@ -38,7 +38,7 @@ public struct DSNBuilder: Sendable {
     /// The recipients of `reports` that asked to hear about their outcome (see
     /// `DSNRecipientReport.isRequested`); none when `envelope` has the null sender `<>`,
     /// which never gets a report.
-    public static func reportedRecipients(_ reports: [DSNRecipientReport], for envelope: Envelope) -> [DSNRecipientReport] {
+    package static func reportedRecipients(_ reports: [DSNRecipientReport], for envelope: Envelope) -> [DSNRecipientReport] {
         guard envelope.sender.mailbox != nil else { return [] }
         return reports.filter(\.isRequested)
     }
@@ -47,7 +47,7 @@ public struct DSNBuilder: Sendable {
     /// to be told: the sender is `<>`, or no recipient's `NOTIFY=` asks for its report.
     ///
     /// Recipients are reported in the order given, those that did not ask for a report left out.
-    public func report(for envelope: Envelope, recipients reports: [DSNRecipientReport], date: Date) -> DSNReport? {
+    package func report(for envelope: Envelope, recipients reports: [DSNRecipientReport], date: Date) -> DSNReport? {
         guard let sender = envelope.sender.mailbox else { return nil }
         let reported = Self.reportedRecipients(reports, for: envelope)
         guard !reported.isEmpty else { return nil }

@@ -1,4 +1,4 @@
-import TernSMTPCore
+package import TernSMTPCore
 
 /// How values are written into the fields and text of a delivery status notification.
 ///

@@ -1,28 +1,28 @@
-import Foundation
+package import Foundation
 import TernSMTPCore
 
 /// What to report about one recipient of a message: the per-recipient fields of a delivery
 /// status notification (RFC 3464 §2.3).
-public struct DSNRecipientReport: Hashable, Sendable {
+package struct DSNRecipientReport: Hashable, Sendable {
     /// The recipient as the envelope holds it: its address at RCPT, its `NOTIFY=` and `ORCPT=`,
     /// and its target, which becomes `Final-Recipient:`.
-    public var recipient: EnvelopeRecipient
+    package var recipient: EnvelopeRecipient
     /// What happened.
-    public var action: DSNAction
+    package var action: DSNAction
     /// The status code; its class should agree with `action` (5 for failed, 4 for delayed, 2
     /// otherwise).
-    public var status: DSNStatus
+    package var status: DSNStatus
     /// The reply or error that decided the outcome, if known.
-    public var diagnostic: DSNDiagnostic?
+    package var diagnostic: DSNDiagnostic?
     /// The host name of the peer that gave `diagnostic`, if the outcome came from a peer.
-    public var remoteMTA: String?
+    package var remoteMTA: String?
     /// When delivery was last tried, if it was.
-    public var lastAttempt: Date?
+    package var lastAttempt: Date?
     /// For `delayed`: when Tern gives up and sends a failure report instead.
-    public var willRetryUntil: Date?
+    package var willRetryUntil: Date?
 
     /// A report on `recipient`.
-    public init(
+    package init(
         recipient: EnvelopeRecipient, action: DSNAction, status: DSNStatus, diagnostic: DSNDiagnostic? = nil,
         remoteMTA: String? = nil, lastAttempt: Date? = nil, willRetryUntil: Date? = nil
     ) {
@@ -37,7 +37,7 @@ public struct DSNRecipientReport: Hashable, Sendable {
 
     /// Whether the recipient's `NOTIFY=` asks for this report: an absent NOTIFY means
     /// FAILURE,DELAY, and NEVER asks for none (RFC 3461 §4.1, docs/behaviour.md §9).
-    public var isRequested: Bool {
+    package var isRequested: Bool {
         (recipient.parameters.notify ?? .default).contains(action.notifyCondition)
     }
 }

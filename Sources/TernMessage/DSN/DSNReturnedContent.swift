@@ -1,5 +1,5 @@
-import NIOCore
-import TernSMTPCore
+package import NIOCore
+package import TernSMTPCore
 
 /// Turns the stored bytes of the original message, chunk by chunk, into the content of the
 /// third part of a delivery status notification.
@@ -8,25 +8,25 @@ import TernSMTPCore
 /// lines up to the first empty line, which is left out, as is everything after it. Chunk
 /// boundaries may fall anywhere, also between the CR and the LF of the empty line; a CR at
 /// the start of a line is held until the next byte shows whether the line is empty.
-public struct DSNReturnedContent: Sendable {
+package struct DSNReturnedContent: Sendable {
     private static let carriageReturn = UInt8(ascii: "\r")
     private static let lineFeed = UInt8(ascii: "\n")
 
     /// What is returned.
-    public let returned: DSNReturn
+    package let returned: DSNReturn
     /// True once the header section has ended with `RET=HDRS`: later chunks add nothing, so
     /// the caller may stop reading the message.
-    public private(set) var isComplete = false
+    package private(set) var isComplete = false
     private var atLineStart = true
     private var heldCarriageReturn = false
 
     /// A filter returning what `returned` asks for, at the start of the message.
-    public init(_ returned: DSNReturn) {
+    package init(_ returned: DSNReturn) {
         self.returned = returned
     }
 
     /// The bytes of `chunk`, the next piece of the message, to write now.
-    public mutating func take(_ chunk: ByteBuffer) -> [UInt8] {
+    package mutating func take(_ chunk: ByteBuffer) -> [UInt8] {
         switch returned {
         case .full: Array(chunk.readableBytesView)
         case .headers: chunk.withUnsafeReadableBytes { headerSection(of: $0) }
@@ -34,7 +34,7 @@ public struct DSNReturnedContent: Sendable {
     }
 
     /// What is still held at the end of the message: a CR that ended it at the start of a line.
-    public mutating func finish() -> [UInt8] {
+    package mutating func finish() -> [UInt8] {
         defer { heldCarriageReturn = false }
         return heldCarriageReturn && !isComplete ? [Self.carriageReturn] : []
     }

@@ -1,16 +1,16 @@
 /// A status code as a delivery status notification carries it in `Status:`: `class.subject.detail`
 /// (RFC 3463), such as `5.1.1`, for any code a peer may send, not only the ones Tern sends.
-public struct DSNStatus: Hashable, Sendable, CustomStringConvertible {
+package struct DSNStatus: Hashable, Sendable, CustomStringConvertible {
     /// 2 (success), 4 (persistent transient failure) or 5 (permanent failure).
-    public let classDigit: Int
+    package let classDigit: Int
     /// The subject, 0 to 999.
-    public let subject: Int
+    package let subject: Int
     /// The detail, 0 to 999.
-    public let detail: Int
+    package let detail: Int
 
     /// Parses `x.y.z`: a class of 2, 4 or 5, then a subject and a detail of one to three digits
     /// each (RFC 3463 §2); nil for anything else.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3,
             parts.allSatisfy({ (1...3).contains($0.utf8.count) && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
@@ -23,7 +23,7 @@ public struct DSNStatus: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `5.1.1`.
-    public var description: String {
+    package var description: String {
         "\(classDigit).\(subject).\(detail)"
     }
 }

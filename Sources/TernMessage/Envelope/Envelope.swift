@@ -1,43 +1,43 @@
-import Foundation
-import TernSMTPCore
+package import Foundation
+package import TernSMTPCore
 
 /// Everything the spool keeps about a message besides its body: the SMTP envelope, where the
 /// message came from, and the delivery state of each recipient.
 ///
 /// Stored as a versioned, self-checking text record (see `FileSpool`). Times are kept to the
 /// microsecond: a `Date` read back may differ from the one written by less than that.
-public struct Envelope: Sendable, Hashable {
+package struct Envelope: Sendable, Hashable {
     /// The message's queue id.
-    public var id: QueueID
+    package var id: QueueID
     /// The reverse path of `MAIL FROM:`.
-    public var sender: ReversePath
+    package var sender: ReversePath
     /// The accepted recipients, in RCPT order.
-    public var recipients: [EnvelopeRecipient]
+    package var recipients: [EnvelopeRecipient]
     /// The `MAIL FROM:` parameters (BODY, SMTPUTF8, RET, ENVID, AUTH=, TRANSID), kept for
     /// relaying and delivery status notifications.
-    public var parameters: MailParameters
+    package var parameters: MailParameters
     /// The EHLO or HELO argument.
-    public var clientName: String
+    package var clientName: String
     /// The client's IP address as text, such as `192.0.2.1` or `2001:db8::1`.
-    public var clientAddress: String
+    package var clientAddress: String
     /// The protocol keyword for `Received:` (RFC 3848, RFC 6531): `SMTP`, `ESMTP`, `ESMTPS`,
     /// `ESMTPA`, `UTF8SMTP`, ...
-    public var protocolName: String
+    package var protocolName: String
     /// The TLS protocol version the message came over, such as `TLSv1.3`; nil in clear text.
-    public var tls: String?
+    package var tls: String?
     /// When the message was accepted.
-    public var receivedAt: Date
+    package var receivedAt: Date
     /// Octets of the stored body.
-    public var size: Int
+    package var size: Int
     /// Delivery attempts so far.
-    public var attempts: Int
+    package var attempts: Int
     /// When the queue runner should try again; nil means now.
-    public var nextAttempt: Date?
+    package var nextAttempt: Date?
     /// Held by the operator (`tern queue hold`): not delivered until released.
-    public var held: Bool
+    package var held: Bool
 
     /// Creates an envelope. `size` is filled in by `SpoolWriter.commit(_:)`.
-    public init(
+    package init(
         id: QueueID, sender: ReversePath, recipients: [EnvelopeRecipient],
         parameters: MailParameters = MailParameters(), clientName: String, clientAddress: String,
         protocolName: String, tls: String? = nil, receivedAt: Date, size: Int = 0, attempts: Int = 0,

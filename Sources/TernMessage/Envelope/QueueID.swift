@@ -1,13 +1,13 @@
-import Foundation
+package import Foundation
 
 /// The identifier of a spooled message: 16 characters of `[0-9A-Z]`, the first ten the
 /// microseconds since 1970 in base 36, the last six random.
 ///
 /// Ids sort in the order messages were received (to the microsecond), and are safe as file
 /// names and in log lines. The time part wraps in the year 2085.
-public struct QueueID: Hashable, Sendable, Comparable, CustomStringConvertible {
+package struct QueueID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The id as written in file names and logs.
-    public let description: String
+    package let description: String
 
     private static let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
     private static let timeLength = 10
@@ -15,7 +15,7 @@ public struct QueueID: Hashable, Sendable, Comparable, CustomStringConvertible {
     private static let length = timeLength + randomLength
 
     /// A new id for a message received at `date`.
-    public init(date: Date = Date()) {
+    package init(date: Date = Date()) {
         let microseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1_000_000).rounded(.down)))
         let randomLimit = (0..<Self.randomLength).reduce(UInt64(1)) { value, _ in value * 36 }
         var text = Self.base36(microseconds, width: Self.timeLength)
@@ -24,7 +24,7 @@ public struct QueueID: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// Validates an id read back from a file name or typed by an operator.
-    public init?(_ string: String) {
+    package init?(_ string: String) {
         guard string.utf8.count == Self.length,
             string.utf8.allSatisfy({ Self.digits.contains($0) })
         else { return nil }
@@ -32,7 +32,7 @@ public struct QueueID: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// Earlier ids sort first.
-    public static func < (lhs: QueueID, rhs: QueueID) -> Bool {
+    package static func < (lhs: QueueID, rhs: QueueID) -> Bool {
         lhs.description < rhs.description
     }
 

@@ -1,7 +1,7 @@
-import Foundation
+package import Foundation
 
 /// How far delivery to one recipient has come.
-public enum RecipientStatus: Hashable, Sendable {
+package enum RecipientStatus: Hashable, Sendable {
     /// Not tried yet.
     case pending
     /// Delivered at this time; final.
@@ -12,7 +12,7 @@ public enum RecipientStatus: Hashable, Sendable {
     case deferred(String)
 
     /// Whether nothing more will be tried for this recipient.
-    public var isFinal: Bool {
+    package var isFinal: Bool {
         switch self {
         case .delivered, .failed: true
         case .pending, .deferred: false

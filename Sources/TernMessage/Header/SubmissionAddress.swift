@@ -1,5 +1,5 @@
 import Foundation
-import TernSMTPCore
+package import TernSMTPCore
 
 /// Addresses as local programs give them to `sendmail`: `user@example.com`, `<user@example.com>`,
 /// `Name <user@example.com>`, a comma-separated list of those, or a bare `user`, which is

@@ -1,4 +1,4 @@
-import TernSMTPCore
+package import TernSMTPCore
 
 /// The `Received:` field Tern adds to every message it delivers or relays (RFC 5321 §4.4,
 /// docs/behaviour.md §11), written once for the Maildir courier and the relay.

@@ -1,6 +1,6 @@
 /// Where mail for a domain goes next, from `[routes]` or `[relay] smarthost`; without either,
 /// the domain's mail exchangers are looked up.
-public enum NextHop: Hashable, Sendable, CustomStringConvertible {
+package enum NextHop: Hashable, Sendable, CustomStringConvertible {
     /// An SMTP server at a fixed host (a name looked up for A/AAAA, or an IP address) and port;
     /// no MX lookup.
     case smtp(host: String, port: Int)
@@ -13,7 +13,7 @@ public enum NextHop: Hashable, Sendable, CustomStringConvertible {
 
     /// The route as written in `tern.toml`: `smtp:HOST:PORT`, `lmtp:HOST:PORT`,
     /// `lmtp:unix:PATH` or `maildir`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .smtp(let host, let port): "smtp:\(Self.hostText(host)):\(port)"
         case .lmtp(let host, let port): "lmtp:\(Self.hostText(host)):\(port)"

@@ -3,29 +3,29 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import TernSMTPCore
+package import TernSMTPCore
 
 /// This server's own listening sockets, so that relayed mail never connects back to it
 /// (RFC 5321 §5.1, docs/behaviour.md §11): the same address and port, or a wildcard listener's port on
 /// any address of this host (its interfaces, and all of 127.0.0.0/8 and ::1).
-public struct OwnEndpoints: Hashable, Sendable {
+package struct OwnEndpoints: Hashable, Sendable {
     /// A listening socket: its IP address as text (`0.0.0.0` and `::` for every address) and port.
-    public struct Endpoint: Hashable, Sendable {
-        public var host: String
-        public var port: Int
+    package struct Endpoint: Hashable, Sendable {
+        package var host: String
+        package var port: Int
 
-        public init(host: String, port: Int) {
+        package init(host: String, port: Int) {
             self.host = host
             self.port = port
         }
     }
 
-    public var listeners: [Endpoint]
+    package var listeners: [Endpoint]
     /// The addresses of this host's interfaces, for wildcard listeners.
     package var interfaceAddresses: Set<IPAddress>
 
     /// The listeners; the interface addresses are read from the system (`getifaddrs(3)`).
-    public init(listeners: [Endpoint] = []) {
+    package init(listeners: [Endpoint] = []) {
         self.listeners = listeners
         interfaceAddresses = listeners.contains { IPAddress($0.host)?.isUnspecified == true } ? Self.interfaces() : []
     }

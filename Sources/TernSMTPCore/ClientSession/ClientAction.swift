@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// What the transport must do next for a `ClientSession`, in order.
 public enum ClientAction: Sendable, Equatable {

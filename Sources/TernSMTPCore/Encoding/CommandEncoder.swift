@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Writes the client's command lines, CRLF included, into a buffer.
 ///

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Turns message text into DATA form as it streams by: a `.` that starts a line gets a second
 /// `.` (RFC 5321 §4.5.2), and `finish()` gives the terminator.

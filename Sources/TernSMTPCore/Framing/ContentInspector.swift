@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Checks message text against docs/behaviour.md §7.3 as it streams by: line length, bare CR or LF,
 /// size, and the number of `Received:` header fields. Fed un-stuffed DATA text or BDAT chunks.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// What the session expects next from the client; the framer cuts the byte stream accordingly.
 public enum InputMode: Hashable, Sendable {

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 extension SMTPDefaults {
     /// The longest reply line read from a peer, line ending included. RFC 5321 §4.5.3.1.5 allows

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// One SMTP reply: a code, an optional RFC 3463 enhanced code, and one or more lines of text.
 ///

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// What the transport must do next for a `ServerSession`.
 public enum ServerAction: Sendable, Equatable {

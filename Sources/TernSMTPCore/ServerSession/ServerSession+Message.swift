@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// DATA and BDAT (docs/behaviour.md §7): opening the store, streaming text, the final verdict.
 extension ServerSession {

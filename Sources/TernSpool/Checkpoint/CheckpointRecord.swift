@@ -1,25 +1,25 @@
-import Foundation
-import TernMessage
-import TernSMTPCore
+package import Foundation
+package import TernMessage
+package import TernSMTPCore
 
 /// A checkpointed transaction kept between sessions (RFC 1845, docs/behaviour.md §16): whose it is, the
 /// command that carries its text, how far the stored text goes, and the queue id once it was
 /// accepted.
-public struct CheckpointRecord: Sendable, Hashable {
+package struct CheckpointRecord: Sendable, Hashable {
     /// The record's own name in the spool (random, never derived from the key).
-    public var id: String
-    public var key: CheckpointKey
-    public var command: CheckpointCommand
+    package var id: String
+    package var key: CheckpointKey
+    package var command: CheckpointCommand
     /// The last point made durable: the offset a resume starts from.
-    public var point: ResumePoint
+    package var point: ResumePoint
     /// When the record was last written; it expires `checkpoint.keep_partial` later.
-    public var updated: Date
+    package var updated: Date
     /// The queue id of the accepted message: the transaction is complete.
-    public var acceptedAs: QueueID?
+    package var acceptedAs: QueueID?
     /// A commit under way with this queue id (recovery finds out whether it finished).
     var committing: QueueID?
 
-    public init(id: String, key: CheckpointKey, command: CheckpointCommand, point: ResumePoint = .start,
+    package init(id: String, key: CheckpointKey, command: CheckpointCommand, point: ResumePoint = .start,
                 updated: Date, acceptedAs: QueueID? = nil) {
         self.id = id
         self.key = key
@@ -30,12 +30,12 @@ public struct CheckpointRecord: Sendable, Hashable {
     }
 
     /// What a MAIL with this record's key resumes.
-    public var resume: CheckpointResume {
+    package var resume: CheckpointResume {
         CheckpointResume(command: command, point: point, acceptedAs: acceptedAs?.description)
     }
 
     /// Octets of partial text on disk (a completed record keeps none).
-    public var partialSize: Int { acceptedAs == nil ? point.storedLength : 0 }
+    package var partialSize: Int { acceptedAs == nil ? point.storedLength : 0 }
 }
 
 /// The text form of a `CheckpointRecord`: `key: value` lines after a version line, values

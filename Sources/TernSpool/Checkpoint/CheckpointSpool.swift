@@ -1,7 +1,7 @@
-import TernSMTPCore
+package import TernSMTPCore
 
 /// Checkpointed transactions kept by the spool between sessions (RFC 1845, docs/behaviour.md §16).
-public protocol CheckpointSpool: Sendable {
+package protocol CheckpointSpool: Sendable {
     /// Every record, commits interrupted by a crash settled (at start, after `recover()`).
     func checkpoints() async throws -> [CheckpointRecord]
     /// A new record for `key` (the 354 of DATA or the first BDAT), written at once with
@@ -18,7 +18,7 @@ public protocol CheckpointSpool: Sendable {
 
 /// The text of a checkpointed message: a `SpoolWriter` whose text survives a broken
 /// connection up to the last resume point made durable.
-public protocol CheckpointWriter: SpoolWriter {
+package protocol CheckpointWriter: SpoolWriter {
     /// The record as last made durable.
     var record: CheckpointRecord { get }
     /// The text can be resumed after `point`: made durable once `syncEvery` octets have been

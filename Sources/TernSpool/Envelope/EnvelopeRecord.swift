@@ -1,5 +1,5 @@
 import Foundation
-import TernMessage
+package import TernMessage
 import TernSMTPCore
 
 /// The on-disk text form of an `Envelope`:

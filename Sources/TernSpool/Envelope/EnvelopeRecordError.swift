@@ -1,5 +1,5 @@
 /// Why an envelope record could not be read. A record that fails this way is quarantined.
-public enum EnvelopeRecordError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum EnvelopeRecordError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The first line is not a version this build reads.
     case unsupportedVersion(String)
     /// The record does not end with an `END` line: it was cut short.
@@ -12,7 +12,7 @@ public enum EnvelopeRecordError: Error, Hashable, Sendable, CustomStringConverti
     case missingField(String, recipient: Int?)
 
     /// A short explanation for logs.
-    public var description: String {
+    package var description: String {
         switch self {
         case .unsupportedVersion(let line): "unsupported envelope version \"\(line.prefix(40))\""
         case .missingEnd: "envelope record has no END line"

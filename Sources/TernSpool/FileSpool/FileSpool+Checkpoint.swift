@@ -9,7 +9,7 @@ import NIOCore
 import NIOPosix
 import TernIO
 import TernMessage
-import TernSMTPCore
+package import TernSMTPCore
 
 /// Checkpoint records in `partial/` (RFC 1845, docs/behaviour.md §16): `<record>.meta` and the stored
 /// text `<record>.body`. A record names only text that is on disk: the text is fsynced before
@@ -19,12 +19,12 @@ extension FileSpool: CheckpointSpool {
         CheckpointFiles(directory: paths.partial, operations: operations)
     }
 
-    public func checkpoints() async throws -> [CheckpointRecord] {
+    package func checkpoints() async throws -> [CheckpointRecord] {
         let (files, paths, logger) = (checkpointFiles, paths, logger)
         return try await threadPool.runBlocking { try Self.settleCheckpoints(files, paths: paths, logger: logger) }
     }
 
-    public func beginCheckpointed(_ key: CheckpointKey, command: CheckpointCommand, syncEvery: Int) async throws
+    package func beginCheckpointed(_ key: CheckpointKey, command: CheckpointCommand, syncEvery: Int) async throws
         -> any CheckpointWriter
     {
         let files = checkpointFiles
@@ -43,7 +43,7 @@ extension FileSpool: CheckpointSpool {
         return checkpointWriter(record, descriptor: descriptor, size: 0, syncEvery: syncEvery)
     }
 
-    public func resumeCheckpointed(_ record: CheckpointRecord, syncEvery: Int) async throws -> any CheckpointWriter {
+    package func resumeCheckpointed(_ record: CheckpointRecord, syncEvery: Int) async throws -> any CheckpointWriter {
         let path = checkpointFiles.body(record.id)
         let descriptor = try await threadPool.runBlocking {
             let descriptor = try Posix.open(path, O_WRONLY | O_CLOEXEC)
@@ -58,11 +58,11 @@ extension FileSpool: CheckpointSpool {
         return checkpointWriter(record, descriptor: descriptor, size: record.point.storedLength, syncEvery: syncEvery)
     }
 
-    public func storedText(of record: CheckpointRecord) async throws -> SpoolBody {
+    package func storedText(of record: CheckpointRecord) async throws -> SpoolBody {
         try await openBody(at: checkpointFiles.body(record.id), limit: record.point.storedLength)
     }
 
-    public func removeCheckpoint(_ record: CheckpointRecord) async throws {
+    package func removeCheckpoint(_ record: CheckpointRecord) async throws {
         let files = checkpointFiles
         try await threadPool.runBlocking { try files.remove(record.id) }
     }

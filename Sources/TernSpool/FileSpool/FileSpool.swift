@@ -3,11 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
+package import Logging
 import NIOCore
-import NIOPosix
-import TernIO
-import TernMessage
+package import NIOPosix
+package import TernIO
+package import TernMessage
 
 /// The spool on a local file system.
 ///
@@ -23,7 +23,7 @@ import TernMessage
 ///
 /// Every blocking call runs on the `NIOThreadPool`. Call `recover()` once at start, before
 /// anything else: it also creates the directories.
-public final class FileSpool: SpoolStore {
+package final class FileSpool: SpoolStore {
     private static let chunkSize = 64 * 1024
 
     let paths: SpoolPaths
@@ -35,7 +35,7 @@ public final class FileSpool: SpoolStore {
     let messages = SpoolCensus()
 
     /// A spool rooted at `root`, doing blocking work on `threadPool` (which must be started).
-    public convenience init(root: String, threadPool: NIOThreadPool, logger: Logger) {
+    package convenience init(root: String, threadPool: NIOThreadPool, logger: Logger) {
         self.init(root: root, threadPool: threadPool, logger: logger, operations: SystemFileOperations())
     }
 
@@ -52,7 +52,7 @@ public final class FileSpool: SpoolStore {
     }
 
     /// The messages in memory (``SpoolCensus``).
-    public var census: SpoolCensus? { messages }
+    package var census: SpoolCensus? { messages }
 
     // MARK: Start
 
@@ -60,7 +60,7 @@ public final class FileSpool: SpoolStore {
     /// stop or a crash: `tmp/` is purged, an envelope that won't parse or has no body goes to
     /// `corrupt/` with its body, and a body without an envelope is deleted (it was never
     /// acknowledged). Logs one line for each file it acts on.
-    public func recover() async throws -> RecoveryReport {
+    package func recover() async throws -> RecoveryReport {
         let (paths, operations, logger) = (paths, operations, logger)
         return try await threadPool.runBlocking {
             try Self.recover(paths: paths, operations: operations, logger: logger)
@@ -138,7 +138,7 @@ public final class FileSpool: SpoolStore {
     // MARK: SpoolStore
 
     /// Creates `tmp/<id>.body` (exclusive, mode 0600) for a new message.
-    public func beginMessage() async throws -> any SpoolWriter {
+    package func beginMessage() async throws -> any SpoolWriter {
         let paths = paths
         while true {
             let id = QueueID()
@@ -157,14 +157,14 @@ public final class FileSpool: SpoolStore {
     }
 
     /// Reads and checks `incoming/<id>.env`.
-    public func envelope(_ id: QueueID) async throws -> Envelope {
+    package func envelope(_ id: QueueID) async throws -> Envelope {
         let paths = paths
         return try await threadPool.runBlocking { try Self.readEnvelope(id, paths: paths).get() }
     }
 
     /// Writes the record to `tmp/`, fsyncs it, renames it over `incoming/<id>.env` and fsyncs
     /// `incoming/`. Throws `SpoolError.unknownMessage` if the message is gone.
-    public func update(_ envelope: Envelope) async throws {
+    package func update(_ envelope: Envelope) async throws {
         let (paths, operations) = (paths, operations)
         let record = EnvelopeRecord.encode(envelope)
         try await threadPool.runBlocking {
@@ -180,7 +180,7 @@ public final class FileSpool: SpoolStore {
 
     /// Opens `incoming/<id>.body`, read in 64 KiB chunks on the thread pool. The file stays
     /// readable through the returned body even if the message is removed meanwhile.
-    public func openBody(_ id: QueueID) async throws -> SpoolBody {
+    package func openBody(_ id: QueueID) async throws -> SpoolBody {
         do {
             return try await openBody(at: paths.body(id))
         } catch let error as FileSystemError where error.code == ENOENT {
@@ -206,7 +206,7 @@ public final class FileSpool: SpoolStore {
     }
 
     /// Unlinks the envelope, then the body, then fsyncs `incoming/`.
-    public func remove(_ id: QueueID) async throws {
+    package func remove(_ id: QueueID) async throws {
         let (paths, operations) = (paths, operations)
         try await threadPool.runBlocking {
             do {
@@ -221,7 +221,7 @@ public final class FileSpool: SpoolStore {
     }
 
     /// Reads every envelope in `incoming/`; one that no longer parses is quarantined and skipped.
-    public func all() async throws -> [Envelope] {
+    package func all() async throws -> [Envelope] {
         let (paths, operations, logger, messages) = (paths, operations, logger, messages)
         return try await threadPool.runBlocking {
             var envelopes: [Envelope] = []
@@ -249,7 +249,7 @@ public final class FileSpool: SpoolStore {
     }
 
     /// `f_bavail × f_frsize` of the spool's file system (statvfs).
-    public func freeSpace() async throws -> Int {
+    package func freeSpace() async throws -> Int {
         let root = paths.root
         return try await threadPool.runBlocking { try Posix.availableSpace(root) }
     }

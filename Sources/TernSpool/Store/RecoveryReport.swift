@@ -1,18 +1,18 @@
 /// What `FileSpool.recover()` found and did at start.
-public struct RecoveryReport: Hashable, Sendable {
+package struct RecoveryReport: Hashable, Sendable {
     /// Committed messages kept for delivery.
-    public var messages: Int
+    package var messages: Int
     /// Files purged from `tmp/`: messages never acknowledged, or unfinished updates.
-    public var purgedTemporaryFiles: Int
+    package var purgedTemporaryFiles: Int
     /// Messages moved to `corrupt/`: an envelope that won't parse or has no body, or a file
     /// that is not part of a message.
-    public var quarantined: Int
+    package var quarantined: Int
     /// Bodies deleted because their envelope was never committed (or the message was removed
     /// and the crash came between the two unlinks).
-    public var orphanBodies: Int
+    package var orphanBodies: Int
 
     /// Creates a report.
-    public init(messages: Int = 0, purgedTemporaryFiles: Int = 0, quarantined: Int = 0, orphanBodies: Int = 0) {
+    package init(messages: Int = 0, purgedTemporaryFiles: Int = 0, quarantined: Int = 0, orphanBodies: Int = 0) {
         self.messages = messages
         self.purgedTemporaryFiles = purgedTemporaryFiles
         self.quarantined = quarantined

@@ -1,10 +1,10 @@
-import NIOCore
+package import NIOCore
 
 /// A stored message body as an asynchronous sequence of chunks, read as they are consumed so
 /// a large message is never held in memory. Each iteration starts again from the first byte.
-public struct SpoolBody: AsyncSequence, Sendable {
+package struct SpoolBody: AsyncSequence, Sendable {
     /// A chunk of the body.
-    public typealias Element = ByteBuffer
+    package typealias Element = ByteBuffer
 
     private let readChunk: @Sendable (_ offset: Int) async throws -> ByteBuffer?
 
@@ -24,12 +24,12 @@ public struct SpoolBody: AsyncSequence, Sendable {
     }
 
     /// Starts reading from the first byte.
-    public func makeAsyncIterator() -> AsyncIterator {
+    package func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(readChunk: readChunk)
     }
 
     /// Reads the body chunk by chunk.
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    package struct AsyncIterator: AsyncIteratorProtocol {
         private let readChunk: @Sendable (Int) async throws -> ByteBuffer?
         private var offset = 0
 
@@ -38,7 +38,7 @@ public struct SpoolBody: AsyncSequence, Sendable {
         }
 
         /// The next chunk, or nil at the end of the body.
-        public mutating func next() async throws -> ByteBuffer? {
+        package mutating func next() async throws -> ByteBuffer? {
             guard let chunk = try await readChunk(offset) else { return nil }
             offset += chunk.readableBytes
             return chunk

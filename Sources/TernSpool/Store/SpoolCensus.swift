@@ -1,21 +1,21 @@
 import NIOConcurrencyHelpers
-import TernMessage
+package import TernMessage
 import TernSMTPCore
 
 /// What the spool holds, in memory, for figures asked often (HELP STATUS, docs/behaviour.md
 /// §3): per message whether the operator holds it and the domains of its recipients still
 /// waiting. Filled by the reading of the queue at start (`all()`), then kept up to date by
 /// every commit, update and removal, so the figures never need the envelopes on disk.
-public final class SpoolCensus: Sendable {
+package final class SpoolCensus: Sendable {
     /// One message as the census knows it.
-    public struct Entry: Sendable, Hashable {
+    package struct Entry: Sendable, Hashable {
         /// Held by the operator (`tern queue hold`).
-        public var held: Bool
+        package var held: Bool
         /// The lower-cased domains of the remote recipients without a final status.
-        public var waitingDomains: Set<String>
+        package var waitingDomains: Set<String>
 
         /// The entry of `envelope`.
-        public init(_ envelope: Envelope) {
+        package init(_ envelope: Envelope) {
             held = envelope.held
             waitingDomains = Set(envelope.recipients.compactMap { recipient in
                 guard case .remote(let mailbox) = recipient.target, !recipient.status.isFinal else { return nil }
@@ -27,10 +27,10 @@ public final class SpoolCensus: Sendable {
     private let entries = NIOLockedValueBox<[QueueID: Entry]>([:])
 
     /// An empty census.
-    public init() {}
+    package init() {}
 
     /// The messages now.
-    public var all: [Entry] {
+    package var all: [Entry] {
         entries.withLockedValue { Array($0.values) }
     }
 

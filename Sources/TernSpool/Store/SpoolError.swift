@@ -1,14 +1,14 @@
-import TernMessage
+package import TernMessage
 
 /// Spool failures that are not a failed system call (those are `FileSystemError`).
-public enum SpoolError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum SpoolError: Error, Hashable, Sendable, CustomStringConvertible {
     /// No committed message has this id (never committed, or already removed).
     case unknownMessage(QueueID)
     /// The writer was already committed, aborted, or failed.
     case writerFinished(QueueID)
 
     /// A short explanation for logs.
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownMessage(let id): "no message \(id) in the spool"
         case .writerFinished(let id): "spool writer for \(id) is already finished"

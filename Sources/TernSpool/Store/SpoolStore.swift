@@ -1,4 +1,4 @@
-import TernMessage
+package import TernMessage
 
 /// The durable queue: messages are written through a `SpoolWriter`, then read, updated and
 /// removed by id until every recipient has a final status.
@@ -6,7 +6,7 @@ import TernMessage
 /// Implementations: `FileSpool` (one host, files); a PostgreSQL store can follow the same contract.
 ///
 /// SeeAlso: docs/behaviour.md §11 (what a 250 means).
-public protocol SpoolStore: Sendable {
+package protocol SpoolStore: Sendable {
     /// Starts a new message; its body is appended through the writer, then committed or aborted.
     func beginMessage() async throws -> any SpoolWriter
     /// The committed envelope of `id`. Throws `SpoolError.unknownMessage` if there is none.
@@ -27,5 +27,5 @@ public protocol SpoolStore: Sendable {
 
 extension SpoolStore {
     /// No census: figures are read from the envelopes.
-    public var census: SpoolCensus? { nil }
+    package var census: SpoolCensus? { nil }
 }

@@ -1,9 +1,9 @@
-import NIOCore
-import TernMessage
+package import NIOCore
+package import TernMessage
 
 /// One message being received into the spool. Calls must not overlap: append the body in
 /// order, then either `commit(_:)` or `abort()` exactly once.
-public protocol SpoolWriter: Sendable {
+package protocol SpoolWriter: Sendable {
     /// The queue id the message will have.
     var id: QueueID { get }
     /// Bytes appended so far.

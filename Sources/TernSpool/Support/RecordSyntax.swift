@@ -1,5 +1,5 @@
 import Foundation
-import TernSMTPCore
+package import TernSMTPCore
 
 /// What the spool's text records (envelopes, maildrop headers) share: `key: value` lines and
 /// paths in angle brackets.

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+package import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import TernIO
+package import TernIO
 import TernMessage
 
 /// The folder where `tern sendmail` leaves messages for the running server, which works while
@@ -24,23 +24,23 @@ import TernMessage
 /// pickup who submitted it (docs/configuration.md `tern sendmail`). What root creates there is
 /// given to the owner of the folder, so that a server running as another user can read and
 /// delete it. Every call blocks; the server makes them on its thread pool.
-public struct Maildrop: Sendable {
+package struct Maildrop: Sendable {
     /// The extension of a complete maildrop file.
-    public static let fileExtension = "drop"
+    package static let fileExtension = "drop"
     /// How the name of an unfinished file starts.
     package static let temporaryPrefix = ".tmp-"
 
     /// The folder.
-    public let directory: String
+    package let directory: String
     private let operations: any FileOperations
 
     /// The maildrop folder at `directory`.
-    public init(directory: String) {
+    package init(directory: String) {
         self.init(directory: directory, operations: SystemFileOperations())
     }
 
     /// The maildrop folder of a data directory: `<dataDirectory>/maildrop`.
-    public init(dataDirectory: String) {
+    package init(dataDirectory: String) {
         self.init(directory: dataDirectory + "/maildrop")
     }
 
@@ -51,11 +51,11 @@ public struct Maildrop: Sendable {
     }
 
     /// Where unparsable files are moved: beside the folder, not in it.
-    public var corruptDirectory: String { directory + ".corrupt" }
+    package var corruptDirectory: String { directory + ".corrupt" }
 
     /// The permission bits of the folder: sticky, writable and searchable by everyone, listable
     /// by its owner only.
-    public static let folderMode: mode_t = 0o1733
+    package static let folderMode: mode_t = 0o1733
 
     /// Makes sure the folder is there. A folder that exists and belongs to another user (the
     /// server's, seen by a local user submitting mail) is only checked to be a directory, not a
@@ -63,7 +63,7 @@ public struct Maildrop: Sendable {
     /// each made durable in its parent), and when this process owns it or runs as root it gets
     /// ``folderMode`` and the directory holding it becomes searchable by everyone, so that
     /// every local user can reach it; nothing else in that directory becomes readable.
-    public func prepare() throws {
+    package func prepare() throws {
         let euid = geteuid()
         if euid != 0, let info = try? Posix.linkStatus(directory), info.st_uid != euid {
             guard info.st_mode & S_IFMT == S_IFDIR else { throw FileSystemError("open", path: directory, code: ENOTDIR) }
@@ -80,18 +80,18 @@ public struct Maildrop: Sendable {
     }
 
     /// The owner of the folder: the user the pickup trusts besides root.
-    public func folderOwner() throws -> uid_t {
+    package func folderOwner() throws -> uid_t {
         try Posix.linkStatus(directory).st_uid
     }
 
     /// Starts a new file with `header`; append the message text to the writer, then commit it.
-    public func create(_ header: MaildropHeader) throws -> MaildropWriter {
+    package func create(_ header: MaildropHeader) throws -> MaildropWriter {
         try MaildropWriter(directory: directory, header: header, operations: operations)
     }
 
     /// The names of the complete files, oldest first. Unfinished files and anything else in
     /// the folder are left alone.
-    public func pending() throws -> [String] {
+    package func pending() throws -> [String] {
         try Posix.listDirectory(directory).filter(Self.isDropName).sorted()
     }
 
@@ -99,18 +99,18 @@ public struct Maildrop: Sendable {
     ///
     /// - Throws: `MaildropError` when the header won't parse (the file belongs in `corrupt/`),
     ///   `FileSystemError` when the file can't be read.
-    public func open(_ name: String) throws -> MaildropMessage {
+    package func open(_ name: String) throws -> MaildropMessage {
         try MaildropMessage(path: "\(directory)/\(name)", name: name)
     }
 
     /// Deletes the file `name` and makes that durable.
-    public func remove(_ name: String) throws {
+    package func remove(_ name: String) throws {
         try Posix.unlink("\(directory)/\(name)")
         try Posix.syncDirectory(directory, operations: operations)
     }
 
     /// Moves the file `name` into ``corruptDirectory`` (created if missing) and makes that durable.
-    public func quarantine(_ name: String) throws {
+    package func quarantine(_ name: String) throws {
         _ = try DirectoryHandle.make(corruptDirectory, operations: operations)
         try operations.rename("\(directory)/\(name)", to: "\(corruptDirectory)/\(name)")
         try Posix.syncDirectory(corruptDirectory, operations: operations)

@@ -1,5 +1,5 @@
 /// Why a maildrop file could not be read. The pickup moves such a file to `maildrop.corrupt/`.
-public enum MaildropError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum MaildropError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The first line is not a version this build reads.
     case unsupportedVersion(String)
     /// The file ends before the blank line that closes its header.
@@ -17,7 +17,7 @@ public enum MaildropError: Error, Hashable, Sendable, CustomStringConvertible {
     case tooLarge(Int)
 
     /// A short explanation for logs.
-    public var description: String {
+    package var description: String {
         switch self {
         case .unsupportedVersion(let line): "unsupported maildrop version \"\(line.prefix(40))\""
         case .unterminatedHeader: "maildrop file ends inside its header"

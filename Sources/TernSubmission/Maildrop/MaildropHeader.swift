@@ -1,6 +1,6 @@
-import Foundation
+package import Foundation
 import TernMessage
-import TernSMTPCore
+package import TernSMTPCore
 import TernSpool
 
 /// The part of a maildrop file before the message text: the envelope `tern sendmail` was
@@ -21,25 +21,25 @@ import TernSpool
 /// record values. A blank line ends the header; the message text follows with CRLF line ends.
 /// The file only ever appears under its final name complete (see `MaildropWriter`), so the
 /// header needs no checksum.
-public struct MaildropHeader: Sendable, Hashable {
+package struct MaildropHeader: Sendable, Hashable {
     /// The first line of every header this build writes and reads.
-    public static let versionLine = "TERN-MAILDROP 1"
+    package static let versionLine = "TERN-MAILDROP 1"
     /// The longest header a reader accepts, blank line included.
-    public static let maximumSize = 1 << 20
+    package static let maximumSize = 1 << 20
 
     /// The reverse path: `-f`, or the submitting user at the host name.
-    public var sender: ReversePath
+    package var sender: ReversePath
     /// The recipients, in the order given; never empty in a file the pickup accepts.
-    public var recipients: [ForwardPath]
+    package var recipients: [ForwardPath]
     /// The login name of the submitting user.
-    public var user: String
+    package var user: String
     /// The real user id of the submitting process.
-    public var uid: UInt32
+    package var uid: UInt32
     /// When `tern sendmail` was started.
-    public var arrivedAt: Date
+    package var arrivedAt: Date
 
     /// Creates a header.
-    public init(sender: ReversePath, recipients: [ForwardPath], user: String, uid: UInt32, arrivedAt: Date) {
+    package init(sender: ReversePath, recipients: [ForwardPath], user: String, uid: UInt32, arrivedAt: Date) {
         self.sender = sender
         self.recipients = recipients
         self.user = user
@@ -50,7 +50,7 @@ public struct MaildropHeader: Sendable, Hashable {
     // MARK: Writing
 
     /// The header as written at the start of a maildrop file, blank line included.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var text = Self.versionLine + "\n"
         text += "arrived: \(UTCTimestamp(arrivedAt).iso8601)\n"
         text += "user: \(RecordEscaping.escape(user, .text))\n"
@@ -66,7 +66,7 @@ public struct MaildropHeader: Sendable, Hashable {
 
     /// Parses the header lines of a maildrop file: everything before the blank line, each line
     /// ended by LF.
-    public init(decoding bytes: some BidirectionalCollection<UInt8>) throws(MaildropError) {
+    package init(decoding bytes: some BidirectionalCollection<UInt8>) throws(MaildropError) {
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         guard bytes.last == UInt8(ascii: "\n"), let first = lines.first else { throw .unterminatedHeader }
         guard first.elementsEqual(Self.versionLine.utf8) else {

@@ -3,20 +3,20 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOCore
+package import NIOCore
 import TernIO
 
 /// A complete maildrop file opened for the pickup: its header, and its message text read in
 /// chunks so that a large message is never held in memory. Every call blocks.
-public final class MaildropMessage: Sendable {
+package final class MaildropMessage: Sendable {
     /// The file's name in the maildrop folder.
-    public let name: String
+    package let name: String
     /// What `tern sendmail` recorded about the message.
-    public let header: MaildropHeader
+    package let header: MaildropHeader
     /// The user who owns the file: who submitted it, unless that is root or the folder's owner.
-    public let owner: UInt32
+    package let owner: UInt32
     /// The octets of message text (the file's size less the header's).
-    public let textSize: Int
+    package let textSize: Int
     private let path: String
     private let file: OpenFile
     private let textOffset: Int
@@ -58,7 +58,7 @@ public final class MaildropMessage: Sendable {
 
     /// Reads up to `maximum` octets of the message text starting at `offset` (0 is the first
     /// octet after the header); nil at the end of the text.
-    public func readText(at offset: Int, maximum: Int = 64 * 1024) throws -> ByteBuffer? {
+    package func readText(at offset: Int, maximum: Int = 64 * 1024) throws -> ByteBuffer? {
         var chunk = ByteBuffer()
         let count = try chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: maximum) {
             try Posix.read(file.descriptor, into: UnsafeMutableRawBufferPointer(rebasing: $0.prefix(maximum)),

@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 import NIOConcurrencyHelpers
-import TernIO
-import TernMessage
+package import TernIO
+package import TernMessage
 
 /// Writes one maildrop file so that it is never half visible: the header and the message text
 /// go to `.tmp-<id>` (exclusive, mode 0600 unless `Maildrop` says otherwise) in the maildrop folder
@@ -14,14 +14,14 @@ import TernMessage
 /// does not see it, and `abort()` (or dropping the writer) removes it.
 ///
 /// Every call blocks; the text is written as it is appended, never gathered in memory.
-public final class MaildropWriter: Sendable {
+package final class MaildropWriter: Sendable {
     private struct State {
         var file: DurableFile?
         var size = 0
     }
 
     /// The id that names the file, and so the queue id `tern sendmail -bs` reports.
-    public let id: QueueID
+    package let id: QueueID
     private let directory: String
     private let operations: any FileOperations
     private let state: NIOLockedValueBox<State>
@@ -56,17 +56,17 @@ public final class MaildropWriter: Sendable {
     }
 
     /// The path of the unfinished file.
-    public var temporaryPath: String { Self.temporaryPath(directory, id) }
+    package var temporaryPath: String { Self.temporaryPath(directory, id) }
     /// The path the file has once committed.
-    public var finalPath: String { "\(directory)/\(id).\(Maildrop.fileExtension)" }
+    package var finalPath: String { "\(directory)/\(id).\(Maildrop.fileExtension)" }
 
     /// Octets of message text appended so far (the header not counted).
-    public var size: Int {
+    package var size: Int {
         state.withLockedValue { $0.size }
     }
 
     /// Writes the next part of the message text. On failure the file is removed.
-    public func append(_ bytes: UnsafeRawBufferPointer) throws {
+    package func append(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
         guard let file = state.withLockedValue({ $0.file }) else { throw MaildropWriterFinished() }
         do {
@@ -79,13 +79,13 @@ public final class MaildropWriter: Sendable {
     }
 
     /// Writes the next part of the message text. On failure the file is removed.
-    public func append(_ bytes: [UInt8]) throws {
+    package func append(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try append($0) }
     }
 
     /// Makes the file durable and visible to the pickup under `<id>.drop`. On failure nothing
     /// is left behind.
-    public func commit() throws {
+    package func commit() throws {
         guard let file = state.withLockedValue({ state in
             defer { state.file = nil }
             return state.file
@@ -113,7 +113,7 @@ public final class MaildropWriter: Sendable {
     }
 
     /// Removes the unfinished file. Never throws; a no-op after `commit()`.
-    public func abort() {
+    package func abort() {
         state.withLockedValue { state in
             defer { state.file = nil }
             return state.file
@@ -126,10 +126,10 @@ public final class MaildropWriter: Sendable {
 }
 
 /// A `MaildropWriter` was used after `commit()` or `abort()`, or after a failed write.
-public struct MaildropWriterFinished: Error, Hashable, Sendable, CustomStringConvertible {
+package struct MaildropWriterFinished: Error, Hashable, Sendable, CustomStringConvertible {
     /// The error.
-    public init() {}
+    package init() {}
 
     /// A short explanation for logs.
-    public var description: String { "maildrop file already finished" }
+    package var description: String { "maildrop file already finished" }
 }

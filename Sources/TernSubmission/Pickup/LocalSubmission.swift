@@ -3,12 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import TernConfig
+package import Foundation
+package import TernConfig
 import TernIO
-import TernMessage
+package import TernMessage
 import TernPolicy
-import TernSMTPCore
+package import TernSMTPCore
 
 /// `tern sendmail` in its default mode (`-bm`): reads one message from standard input and
 /// leaves it in the maildrop, whether or not the server runs (docs/configuration.md "Command line").
@@ -18,7 +18,7 @@ import TernSMTPCore
 /// bare names are qualified, recipients with the primary local domain, senders with the host
 /// name. A `From:` field the message lacks is added with the `-F` full name, and so are
 /// `Date:` and `Message-ID:`.
-public struct LocalSubmission: Sendable {
+package struct LocalSubmission: Sendable {
     /// The octets read from standard input at a time.
     package static let readSize = 64 * 1024
 
@@ -28,7 +28,7 @@ public struct LocalSubmission: Sendable {
     private let arrivedAt: Date
 
     /// A submission by `user`, as `options` ask, into the maildrop of `configuration`.
-    public init(configuration: TernConfiguration, options: SendmailOptions, user: LocalUser, arrivedAt: Date = Date()) {
+    package init(configuration: TernConfiguration, options: SendmailOptions, user: LocalUser, arrivedAt: Date = Date()) {
         self.configuration = configuration
         self.options = options
         self.user = user
@@ -65,7 +65,7 @@ public struct LocalSubmission: Sendable {
 
     /// Reads the message from `input` until its end (or a line with a single `.`, without
     /// `-i`) and commits it to the maildrop; returns the id of the maildrop file.
-    public func deliver(readingFrom input: CInt) throws(SendmailFailure) -> QueueID {
+    package func deliver(readingFrom input: CInt) throws(SendmailFailure) -> QueueID {
         let given = try recipients(options.recipients)
         guard options.extractRecipients || !given.isEmpty else { throw SendmailFailure(.usage, "no recipients") }
         let maildrop = Maildrop(dataDirectory: configuration.dataDirectory)

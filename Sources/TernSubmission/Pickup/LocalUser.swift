@@ -6,25 +6,25 @@ import Darwin
 import Foundation
 
 /// The user running `tern sendmail`, as the maildrop records it.
-public struct LocalUser: Sendable, Hashable {
+package struct LocalUser: Sendable, Hashable {
     /// The login name; `uid<N>` when the user database has no entry.
-    public var name: String
+    package var name: String
     /// The real user id.
-    public var uid: UInt32
+    package var uid: UInt32
 
     /// A user with this name and id.
-    public init(name: String, uid: UInt32) {
+    package init(name: String, uid: UInt32) {
         self.name = name
         self.uid = uid
     }
 
     /// The real user of this process, named from the user database.
-    public static func current() -> LocalUser {
+    package static func current() -> LocalUser {
         LocalUser(uid: UInt32(getuid()))
     }
 
     /// The user with id `uid`, named from the user database (`getpwuid_r`).
-    public init(uid: UInt32) {
+    package init(uid: UInt32) {
         let uid = uid_t(uid)
         var entry = passwd()
         var found: UnsafeMutablePointer<passwd>?

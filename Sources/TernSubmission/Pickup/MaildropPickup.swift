@@ -4,16 +4,16 @@ import Glibc
 import Darwin
 #endif
 import Foundation
-import Logging
+package import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
+package import NIOPosix
 import ServiceLifecycle
 import TernIO
-import TernMessage
-import TernPolicy
-import TernSMTPCore
-import TernSpool
+package import TernMessage
+package import TernPolicy
+package import TernSMTPCore
+package import TernSpool
 
 /// Moves what `tern sendmail` left in the maildrop into the spool (Postfix's pickup).
 ///
@@ -33,7 +33,7 @@ import TernSpool
 /// else the user and uid are the owner's, and a sender other than that user's own address
 /// (`user@hostname`) is replaced by it (only trusted users may set another one with `-f`). A
 /// text over `limits.message_size` is quarantined.
-public final class MaildropPickup: Service {
+package final class MaildropPickup: Service {
     /// What one pass over the folder did.
     package struct Sweep: Hashable, Sendable {
         /// Files moved into the spool.
@@ -81,7 +81,7 @@ public final class MaildropPickup: Service {
     ///   - pollInterval: how often the folder is read.
     ///   - retryDelay: the pause after a spool failure.
     ///   - submitted: told each committed queue id (the queue runner's `submitted(_:)`).
-    public init(
+    package init(
         maildropDirectory: String, hostname: String, messageSizeLimit: Int, spool: any SpoolStore,
         recipients: LocalRecipients, threadPool: NIOThreadPool,
         logger: Logger, pollInterval: Duration = .milliseconds(500), retryDelay: Duration = .seconds(10),
@@ -101,7 +101,7 @@ public final class MaildropPickup: Service {
 
     /// Picks up files until graceful shutdown or cancellation. Throws if the folder can't be
     /// created.
-    public func run() async throws {
+    package func run() async throws {
         let maildrop = maildrop
         try await threadPool.runBlocking { try maildrop.prepare() }
         logger.info("maildrop pickup started", metadata: ["directory": "\(maildrop.directory)"])

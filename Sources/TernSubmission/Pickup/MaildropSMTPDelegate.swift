@@ -1,11 +1,11 @@
 import Foundation
-import Logging
-import NIOCore
-import NIOPosix
+package import Logging
+package import NIOCore
+package import NIOPosix
 import TernIO
 import TernMessage
-import TernSMTPCore
-import TernSMTPServer
+package import TernSMTPCore
+package import TernSMTPServer
 
 /// The owner of the `sendmail -bs` session: every message goes into the maildrop, for the
 /// server's pickup, as with `-bm`.

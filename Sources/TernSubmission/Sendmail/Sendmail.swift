@@ -6,18 +6,18 @@ import Darwin
 import Logging
 import NIOCore
 import NIOPosix
-import TernConfig
+package import TernConfig
 import TernSMTPCore
 import TernSMTPServer
 
 /// `tern sendmail`: local programs hand mail to Tern as they would to `/usr/sbin/sendmail`, and
 /// it lands in the maildrop of the configured data directory, where the running server (or the
 /// next one started) picks it up.
-public enum Sendmail {
+package enum Sendmail {
     /// Does what `options` ask with standard input (and, for `-bs`, standard output).
     ///
     /// - Throws: `SendmailFailure`, whose status is the process's exit status.
-    public static func run(_ options: SendmailOptions, configuration: TernConfiguration) async throws(SendmailFailure) {
+    package static func run(_ options: SendmailOptions, configuration: TernConfiguration) async throws(SendmailFailure) {
         let user = LocalUser.current()
         switch options.mode {
         case .deliver:

@@ -1,8 +1,8 @@
 /// Why `tern sendmail` did not queue a message, with the `sysexits.h` status it exits with,
 /// which is what programs calling `/usr/sbin/sendmail` look at.
-public struct SendmailFailure: Error, Hashable, Sendable, CustomStringConvertible {
+package struct SendmailFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// The exit statuses of `sysexits.h` that `sendmail` uses.
-    public enum Status: Int32, Sendable, Hashable {
+    package enum Status: Int32, Sendable, Hashable {
         /// `EX_USAGE`: a bad command line, or no recipients.
         case usage = 64
         /// `EX_DATAERR`: a malformed address, or a message that can't be stored.
@@ -20,16 +20,16 @@ public struct SendmailFailure: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     /// The exit status.
-    public var status: Status
+    package var status: Status
     /// One line for standard error.
-    public var message: String
+    package var message: String
 
     /// A failure exiting with `status`.
-    public init(_ status: Status, _ message: String) {
+    package init(_ status: Status, _ message: String) {
         self.status = status
         self.message = message
     }
 
     /// The message.
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -7,9 +7,9 @@
 /// ignored, as local programs pass them out of habit: `-v`, `-m`, `-n`, `-G`, `-U`, every other
 /// `-o` and `-O` option, `-A`, `-B`, `-e`, `-h`, `-L`, `-N`, `-p`, `-R`, `-V`, `-X` with their
 /// values. Anything else, other `-b` modes and `-q` are usage errors.
-public struct SendmailOptions: Sendable, Hashable {
+package struct SendmailOptions: Sendable, Hashable {
     /// What `sendmail` is asked to do (`-b`).
-    public enum Mode: Sendable, Hashable {
+    package enum Mode: Sendable, Hashable {
         /// `-bm`: read one message on standard input and queue it.
         case deliver
         /// `-bs`: speak SMTP on standard input and output.
@@ -17,30 +17,30 @@ public struct SendmailOptions: Sendable, Hashable {
     }
 
     /// A command line that can't be honoured; `sendmail` exits with 64 (EX_USAGE).
-    public struct UsageError: Error, Hashable, Sendable, CustomStringConvertible {
+    package struct UsageError: Error, Hashable, Sendable, CustomStringConvertible {
         /// What is wrong, for standard error.
-        public var description: String
+        package var description: String
 
         /// An error saying `description`.
-        public init(description: String) {
+        package init(description: String) {
             self.description = description
         }
     }
 
     /// `-bm` or `-bs`.
-    public var mode: Mode = .deliver
+    package var mode: Mode = .deliver
     /// `-t`: take recipients from the `To:`, `Cc:` and `Bcc:` fields too.
-    public var extractRecipients = false
+    package var extractRecipients = false
     /// `-f` or `-r`, as given; nil when absent.
-    public var sender: String?
+    package var sender: String?
     /// `-F`: the full name for a `From:` field the message lacks.
-    public var fullName: String?
+    package var fullName: String?
     /// `-i` or `-oi`: a line with a single `.` does not end the message.
-    public var ignoreDots = false
+    package var ignoreDots = false
     /// `-C` or `--config`.
-    public var configPath: String?
+    package var configPath: String?
     /// The recipient arguments, as given.
-    public var recipients: [String] = []
+    package var recipients: [String] = []
 
     /// Options whose value is accepted and ignored.
     private static let ignoredWithValue: Set<Character> = ["A", "B", "e", "h", "L", "N", "O", "p", "R", "V", "X"]
@@ -50,10 +50,10 @@ public struct SendmailOptions: Sendable, Hashable {
     private static let ignoredFlags: Set<Character> = ["v", "m", "n", "G", "U"]
 
     /// The defaults: `-bm`, no recipients.
-    public init() {}
+    package init() {}
 
     /// Reads `arguments` (without the program name).
-    public init(parsing arguments: [String]) throws(UsageError) {
+    package init(parsing arguments: [String]) throws(UsageError) {
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             if argument == "--" {
