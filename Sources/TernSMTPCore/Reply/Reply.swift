@@ -2,7 +2,8 @@ public import NIOCore
 
 /// One SMTP reply: a code, an optional RFC 3463 enhanced code, and one or more lines of text.
 ///
-/// Replies are values from the catalogue (`Reply+*.swift`); no other code formats reply text.
+/// Replies are values from the catalogue (`Reply+*.swift`, listed in docs/replies.md); no other
+/// code formats reply text.
 /// A reply is also an `Error`, so a delegate can refuse a command by throwing the reply to send.
 ///
 /// SeeAlso: RFC 5321 §4.2, RFC 2034.
