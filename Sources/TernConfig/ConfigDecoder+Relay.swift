@@ -41,6 +41,7 @@ extension ConfigDecoder {
                 report(userPath, "expected a user name without control characters, got \(user.quoted)")
                 return nil
             }
+            guard reader == .server else { return nil }
             guard let password = passwordFile(file, at: filePath) else { return nil }
             return SmarthostLogin(username: username, password: password)
         }

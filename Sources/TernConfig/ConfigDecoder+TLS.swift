@@ -17,13 +17,15 @@ extension ConfigDecoder {
             certificatePath: certificate, privateKeyPath: privateKey, minimumVersion: minimumVersion ?? .v1_2)
     }
 
-    /// A required path to a regular file this process can read, made absolute.
+    /// A required path to a regular file this process can read, made absolute; for a
+    /// submission only the path.
     private mutating func readableFile(_ node: TOMLNode?, at keyPath: ConfigKeyPath) -> String? {
         guard let node else {
             report(keyPath, "missing required key")
             return nil
         }
         guard let file = path(node, at: keyPath) else { return nil }
+        guard reader == .server else { return file }
         var isDirectory: ObjCBool = false
         let reason: String? = if !FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) {
             "no such file"

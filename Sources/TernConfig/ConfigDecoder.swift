@@ -13,12 +13,18 @@ struct ConfigDecoder {
     let baseDirectory: String
     /// The host name used when the file sets none.
     let machineHostname: String
+    /// Who reads the file: whether the server's secrets are opened.
+    let reader: ConfigLoader.Reader
 
-    init(fileName: String, lineIndex: SourceLineIndex, baseDirectory: String, machineHostname: String) {
+    init(
+        fileName: String, lineIndex: SourceLineIndex, baseDirectory: String, machineHostname: String,
+        reader: ConfigLoader.Reader = .server
+    ) {
         self.fileName = fileName
         self.lineIndex = lineIndex
         self.baseDirectory = baseDirectory
         self.machineHostname = machineHostname
+        self.reader = reader
     }
 
     /// The errors by line; errors on one line keep the order they were found in.

@@ -7,13 +7,27 @@ import TOMLKit
 /// does not have included), wrong types, bad values and contradictions, each as
 /// `<file>:<line>: <key>: <message>`.
 package enum ConfigLoader {
+    /// Who reads the file, and so which files it names must be readable now.
+    package enum Reader: Sendable {
+        /// `tern serve`, `tern check-config` and the other commands: the TLS certificate and key
+        /// and the smarthost password file must be readable.
+        case server
+        /// `tern sendmail`, run by any local user: it needs the data folder and the host name,
+        /// never the server's secrets, so their files are not opened (the smarthost login is
+        /// left out) and may be unreadable to the user.
+        case submission
+    }
+
     /// Reads and checks the file at `path`.
     ///
     /// - Parameters:
     ///   - path: the config file; relative paths in it are resolved against its directory.
     ///   - hostname: the machine's host name, used when the file sets no `hostname`.
+    ///   - reader: who reads it.
     /// - Throws: every problem found, file names as `path` gives them.
-    package static func load(path: String, hostname: String) throws(ConfigErrors) -> TernConfiguration {
+    package static func load(path: String, hostname: String, for reader: Reader = .server) throws(ConfigErrors)
+        -> TernConfiguration
+    {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
             throw ConfigErrors([ConfigError(file: path, line: nil, key: nil, message: reason)])
@@ -22,7 +36,9 @@ package enum ConfigLoader {
             throw ConfigErrors([ConfigError(file: path, line: nil, key: nil, message: "not valid UTF-8")])
         }
         let file = PathResolver.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
-        return try load(source: source, fileName: path, baseDirectory: PathResolver.directory(of: file), hostname: hostname)
+        return try load(
+            source: source, fileName: path, baseDirectory: PathResolver.directory(of: file), hostname: hostname,
+            for: reader)
     }
 
     /// Checks TOML text that was read elsewhere.
@@ -33,8 +49,9 @@ package enum ConfigLoader {
     ///   - baseDirectory: the directory relative paths are resolved against; itself resolved
     ///     against the working directory when relative.
     ///   - hostname: the machine's host name, used when the text sets no `hostname`.
+    ///   - reader: who reads it.
     package static func load(
-        source: String, fileName: String, baseDirectory: String, hostname: String
+        source: String, fileName: String, baseDirectory: String, hostname: String, for reader: Reader = .server
     ) throws(ConfigErrors) -> TernConfiguration {
         if let nul = source.utf8.firstIndex(of: 0) {
             let line = source.utf8[..<nul].count(where: { $0 == UInt8(ascii: "\n") }) + 1
@@ -53,7 +70,8 @@ package enum ConfigLoader {
             fileName: fileName,
             lineIndex: SourceLineIndex(source: source),
             baseDirectory: PathResolver.absolute(baseDirectory, relativeTo: FileManager.default.currentDirectoryPath),
-            machineHostname: hostname
+            machineHostname: hostname,
+            reader: reader
         )
         guard let configuration = decoder.decode(TOMLTableNode(document)) else {
             throw ConfigErrors(decoder.sortedErrors)

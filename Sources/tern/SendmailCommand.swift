@@ -57,10 +57,11 @@ struct SendmailCommand: AsyncParsableCommand {
         }
     }
 
-    /// `-C`/`--config`, else `TERN_CONFIG`, else the embedded default.
+    /// `-C`/`--config`, else `TERN_CONFIG`, else the embedded default; files only the server
+    /// reads (TLS key, smarthost password) need not be readable by the user.
     private static func loadConfiguration(_ path: String?) throws(SendmailFailure) -> TernConfiguration {
         do {
-            return try ConfigOption.configuration(at: path)
+            return try ConfigOption.configuration(at: path, for: .submission)
         } catch {
             throw SendmailFailure(.configuration, error.description)
         }

@@ -31,13 +31,16 @@ struct ConfigOption: ParsableArguments {
         }
     }
 
-    /// The configuration at `path`, else at `TERN_CONFIG`, else the embedded default.
-    static func configuration(at path: String?) throws(ConfigErrors) -> TernConfiguration {
+    /// The configuration at `path`, else at `TERN_CONFIG`, else the embedded default, as
+    /// `reader` needs it.
+    static func configuration(at path: String?, for reader: ConfigLoader.Reader = .server) throws(ConfigErrors)
+        -> TernConfiguration
+    {
         let hostname = ProcessInfo.processInfo.hostName
         guard let path = path ?? ProcessInfo.processInfo.environment["TERN_CONFIG"] else {
             return ConfigLoader.embeddedDefault(hostname: hostname, workingDirectory: FileManager.default.currentDirectoryPath)
         }
-        return try ConfigLoader.load(path: path, hostname: hostname)
+        return try ConfigLoader.load(path: path, hostname: hostname, for: reader)
     }
 }
 

@@ -132,6 +132,31 @@ def test_a_forged_maildrop_file_is_believed_only_as_far_as_its_owner(tern_factor
     srv.wait_log(r"sender replaced")
 
 
+def test_sendmail_needs_none_of_the_servers_secrets(tern_factory, open_dir):
+    """The server's configuration names a TLS key and a smarthost password file that only
+    root may read; a local user's `tern sendmail` with that same file still queues the mail
+    (it opens neither), while `tern check-config` as that user names the key it cannot read."""
+    srv, config = _open_server(tern_factory, open_dir, "secrets")
+    secrets = open_dir / "secrets" / "private"
+    secrets.mkdir(mode=0o700)
+    certificate, key = make_certificate(secrets)
+    password = secrets / "smarthost.pw"
+    password.write_text("hunter2\n")
+    for path in (certificate, key, password):
+        os.chmod(path, 0o600)
+    config.write_text(config.read_text() + to_toml({
+        "tls": {"certificate": str(certificate), "private_key": str(key)},
+        "relay": {"smarthost": "127.0.0.1:2", "smarthost_user": "relay",
+                  "smarthost_password_file": str(password)},
+    }))
+    marker = unique_marker("no-secrets")
+    res = _sendmail(open_dir, config, "user@example.com", text=f"Subject: {marker}\n\nhello\n")
+    assert res.returncode == 0, res.stdout + res.stderr
+    wait_delivered(srv.data_dir, "user@example.com", marker)
+    check = as_nobody(str(open_dir / "tern"), "check-config", str(config))
+    assert check.returncode != 0 and "tls.private_key" in check.stdout + check.stderr, check
+
+
 def test_mail_waits_while_the_server_is_down(tern_factory, open_dir):
     srv, config = _open_server(tern_factory, open_dir, "down")
     srv.stop()
