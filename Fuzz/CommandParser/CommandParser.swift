@@ -14,8 +14,8 @@ public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     // As `ServerSession.received(_:)` reads a line.
     let text = String(decoding: input.rest(), as: UTF8.self)
-    let line = TernSMTPCore.CommandLine(text)
-    require(!line.verbText.contains(" ") && !line.argument.hasSuffix(" "), "CommandLine split \(text.debugDescription)")
+    let line = SplitCommandLine(text)
+    require(!line.verbText.contains(" ") && !line.argument.hasSuffix(" "), "command line split \(text.debugDescription)")
     let argument = line.argument
     switch line.verb {
     case .mail:

@@ -85,7 +85,7 @@ func frames(of stream: [UInt8], readSize: Int) -> [Event] {
 
 /// The mode after a command line: what `ServerSession` asks for once it accepted the command.
 private func nextMode(after line: [UInt8]) -> InputMode {
-    let command = TernSMTPCore.CommandLine(String(decoding: line, as: UTF8.self))
+    let command = SplitCommandLine(String(decoding: line, as: UTF8.self))
     switch command.verb {
     case .data:
         return .messageData

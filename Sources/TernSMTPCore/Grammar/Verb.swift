@@ -16,7 +16,7 @@ public enum Verb: String, Hashable, Sendable, CaseIterable {
 }
 
 /// A command line split into its verb and the rest.
-public struct CommandLine: Hashable, Sendable {
+public struct SplitCommandLine: Hashable, Sendable {
     /// The verb as sent (for echoing), upper-cased.
     public var verbText: String
     /// The recognised verb, nil when unknown.

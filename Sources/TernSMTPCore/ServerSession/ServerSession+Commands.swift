@@ -1,7 +1,7 @@
 /// Command lines: the checks of docs/behaviour.md §0.4, then each command's own.
 extension ServerSession {
     mutating func command(_ text: String) -> [ServerAction] {
-        let line = CommandLine(text)
+        let line = SplitCommandLine(text)
         if !configuration.acceptMail && line.verb != .quit {
             return [.send(.noMail(host))]
         }

@@ -107,17 +107,8 @@ public struct ServerSession: Sendable {
         return true
     }
 
-    /// True while an action waits for its answer.
-    public var isAwaitingAnswer: Bool {
-        if case .awaiting = phase { return true }
-        return false
-    }
-
     /// True once TLS protects the connection.
     public var isTLSActive: Bool { tlsActive }
-
-    /// True while a message store is open (DATA or BDAT in progress).
-    public var isReceivingMessage: Bool { transaction?.storeOpen ?? false }
 
     /// The greeting: 220, or 521 in no-mail mode.
     public mutating func connected() -> [ServerAction] {
