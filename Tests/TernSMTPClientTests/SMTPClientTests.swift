@@ -96,7 +96,7 @@ import Testing
         ) { _ in stream(text) }
         let transcript = try await peer.transcript()
         try await peer.stop()
-        #expect(results.first?.recipients.first?.outcome == .delivered(ReceivedReply(250, StatusCode(2, 0, 0), "queued")))
+        #expect(results.first?.recipients.first?.outcome == .delivered(ReceivedReply(250, EnhancedStatusCode(2, 0, 0), "queued")))
         #expect(transcript.hasPrefix("EHLO client.example.org\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\nMAIL FROM:"))
     }
 
@@ -206,7 +206,7 @@ import Testing
         let transcript = try await peer.transcript()
         try await peer.stop()
 
-        #expect(results.first?.recipients.first?.outcome == .delivered(ReceivedReply(250, StatusCode(2, 0, 0), "queued as X")))
+        #expect(results.first?.recipients.first?.outcome == .delivered(ReceivedReply(250, EnhancedStatusCode(2, 0, 0), "queued as X")))
         #expect(transcript == "EHLO client.example.org\r\nMAIL FROM:<alice@example.org> SIZE=\(text.utf8.count)\r\n"
             + "RCPT TO:<bob@example.net>\r\nBDAT \(text.utf8.count) LAST\r\n\(text)QUIT\r\n")
     }

@@ -301,7 +301,7 @@ import TernSMTPCore
         let actions = session.failed(failure)
         #expect(actions.count == 2 && actions.last == .close)
         guard case .messageResult(let result) = actions.first else { Issue.record("no result"); return }
-        #expect(result.recipients.map(\.outcome) == [.failed(ReceivedReply(550, StatusCode(5, 1, 1), "no")), .deferred(reply)])
+        #expect(result.recipients.map(\.outcome) == [.failed(ReceivedReply(550, EnhancedStatusCode(5, 1, 1), "no")), .deferred(reply)])
         #expect(session.failed(.connectionLost).isEmpty)
     }
 

@@ -10,12 +10,12 @@ public struct ReceivedReply: ReplyCodeClass, Hashable, Sendable, CustomStringCon
     /// The three-digit reply code.
     public var code: Int
     /// The enhanced status code that started the text, if any.
-    public var enhanced: StatusCode?
+    public var enhanced: EnhancedStatusCode?
     /// The text lines, without codes; at least one, possibly empty.
     public var lines: [String]
 
     /// A reply; `code` is three digits from 200 to 599, `enhanced`'s class matches its first digit.
-    public init(_ code: Int, _ enhanced: StatusCode?, _ lines: [String]) {
+    public init(_ code: Int, _ enhanced: EnhancedStatusCode?, _ lines: [String]) {
         precondition((200...599).contains(code) && (enhanced == nil || enhanced!.classDigit == code / 100))
         self.code = code
         self.enhanced = enhanced
@@ -23,7 +23,7 @@ public struct ReceivedReply: ReplyCodeClass, Hashable, Sendable, CustomStringCon
     }
 
     /// A one-line reply.
-    public init(_ code: Int, _ enhanced: StatusCode?, _ text: String) {
+    public init(_ code: Int, _ enhanced: EnhancedStatusCode?, _ text: String) {
         self.init(code, enhanced, [text])
     }
 

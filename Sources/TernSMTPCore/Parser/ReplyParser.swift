@@ -37,7 +37,7 @@ public struct ReplyParser: Sendable {
     /// A multi-line reply whose last line has not arrived.
     private struct Partial: Sendable {
         var code: Int
-        var enhanced: StatusCode?
+        var enhanced: EnhancedStatusCode?
         var lines: [String]
     }
 
@@ -106,16 +106,16 @@ public struct ReplyParser: Sendable {
     }
 
     /// The enhanced code that starts `text` (followed by a space or the end), if its class matches.
-    private static func enhancedCode(_ text: Substring, code: Int) -> StatusCode? {
+    private static func enhancedCode(_ text: Substring, code: Int) -> EnhancedStatusCode? {
         let candidate = text.prefix { $0 != " " }
-        guard let status = StatusCode(candidate), status.classDigit == code / 100 else { return nil }
+        guard let status = EnhancedStatusCode(candidate), status.classDigit == code / 100 else { return nil }
         return status
     }
 
     /// `text` without `enhanced` and the space after it, when it starts with that code.
-    private static func strip(_ enhanced: StatusCode?, from text: Substring) -> String {
+    private static func strip(_ enhanced: EnhancedStatusCode?, from text: Substring) -> String {
         let candidate = text.prefix { $0 != " " }
-        guard let enhanced, StatusCode(candidate) == enhanced else { return String(text) }
+        guard let enhanced, EnhancedStatusCode(candidate) == enhanced else { return String(text) }
         return String(text.dropFirst(candidate.count).dropFirst())
     }
 }
