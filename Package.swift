@@ -33,6 +33,8 @@ let package = Package(
         .library(name: "TernSMTPCore", targets: ["TernSMTPCore"]),
         .library(name: "TernSMTPServer", targets: ["TernSMTPServer"]),
         .library(name: "TernSMTPClient", targets: ["TernSMTPClient"]),
+        // SASL's stored credentials, for a server whose `CredentialStore` offers CRAM-MD5 and SCRAM-SHA-256.
+        .library(name: "TernSASL", targets: ["TernSASL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

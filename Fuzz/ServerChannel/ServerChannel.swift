@@ -46,11 +46,11 @@ private func configuration(_ flags: UInt8) -> SMTPServerConfiguration {
     let small = bit(4)
     var session = ServerSessionConfiguration(
         hostname: "mx.example.com", role: role, acceptMail: flags & 3 != 3,
-        messageSizeLimit: small ? 200 : 35 * 1_048_576, recipientLimit: small ? 2 : 100, badCommandLimit: small ? 3 : 20,
-        authMechanisms: bit(2) ? ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"] : [], authRequiresTLS: false)
+        messageSizeLimit: small ? 200 : 35 * 1_048_576, recipientLimit: small ? 2 : 100, badCommandLimit: small ? 3 : 20)
     session.offersCheckpoint = bit(3)
     return SMTPServerConfiguration(
-        host: "127.0.0.1", port: 0, session: session, authenticator: bit(2) ? Accounts() : nil, authFailureDelay: .zero)
+        host: "127.0.0.1", port: 0, session: session,
+        authentication: bit(2) ? .storedCredentials(Accounts(), allowPlaintext: true) : nil, authFailureDelay: .zero)
 }
 
 /// Runs the session: waits for the greeting, sends `stream` in reads of `readSize` octets,
@@ -140,7 +140,7 @@ private func checkMessage(_ text: [UInt8], limit: Int) {
 }
 
 /// The account `user` with the password `pencil`; SCRAM keys of one iteration keep AUTH fast.
-private struct Accounts: SMTPAuthenticator {
+private struct Accounts: CredentialStore {
     static let credentials: StoredCredentials = {
         var random = SystemRandomSource()
         var credentials = StoredCredentials.create(password: "pencil", allowCRAMMD5: true, strongOnly: false, random: &random)
@@ -170,7 +170,6 @@ private final class Delegate: SMTPServerDelegate, SMTPSessionHandler {
     }
 
     func session(for connection: ConnectionInfo) async throws(Reply) -> any SMTPSessionHandler { self }
-    func status() async -> ServerStatus { ServerStatus(acceptingMail: true, sessions: 1, queuedMessages: 0, heldMessages: 0) }
     func mail(from path: ReversePath, parameters: MailParameters) async throws(Reply) {}
     func recipient(_ path: ForwardPath, parameters: RcptParameters) async throws(Reply) -> Reply {
         if case .mailbox(let mailbox) = path, mailbox.localPart == "nobody" { throw Reply.unknownUser("\(mailbox)") }
@@ -211,12 +210,12 @@ private final class Sink: SMTPMessageSink {
         }
     }
 
-    func commit(_ summary: MessageSummary) async throws(Reply) -> String {
+    func commit(_ summary: MessageSummary) async throws(Reply) -> QueueID {
         state.withLockedValue { state in
             require(state.phase == .open, "message store committed after it was \(state.phase)")
             state.phase = .committed
         }
-        return "Q1"
+        return QueueID("Q1")!
     }
 
     func abort() async {

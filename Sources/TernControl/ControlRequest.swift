@@ -1,4 +1,5 @@
 package import TernMessage
+import TernSMTPCore
 
 /// One request on the control socket, a line such as `{"command":"hold","id":"..."}`.
 ///
@@ -65,7 +66,7 @@ extension ControlRequest: Codable {
         }
         func id() throws -> QueueID {
             let text = try container.decode(String.self, forKey: .id)
-            guard let id = QueueID(text) else {
+            guard let id = QueueID(spoolFormat: text) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: .id, in: container, debugDescription: "malformed queue id \"\(text)\"")
             }

@@ -4,7 +4,7 @@ import TernSASL
 import TernSMTPServer
 
 /// AUTH's view of the account store; file access runs on the blocking thread pool.
-struct AccountAuthenticator: SMTPAuthenticator {
+struct AccountAuthenticator: CredentialStore {
     let store: AccountStore
     let threadPool: NIOThreadPool
 

@@ -9,6 +9,7 @@ import TernControl
 import TernDelivery
 import TernMessage
 import TernPolicy
+import TernSASL
 import TernSMTPCore
 import TernSMTPServer
 import TernSpool
@@ -85,16 +86,16 @@ package enum Daemon {
             var session = ServerSessionConfiguration(
                 hostname: configuration.hostname, role: listener.role, acceptMail: configuration.acceptMail,
                 messageSizeLimit: configuration.limits.messageSize, recipientLimit: configuration.limits.recipients,
-                badCommandLimit: configuration.limits.badCommands, tlsAvailable: !tls.isEmpty,
-                authMechanisms: configuration.auth.mechanisms, authRequiresTLS: configuration.auth.requireTLS,
-                authFailureLimit: configuration.limits.authFailures)
+                badCommandLimit: configuration.limits.badCommands, authFailureLimit: configuration.limits.authFailures)
             session.offersCheckpoint = listener.role != .odmr
             services.append(try await SMTPServer(
                 configuration: SMTPServerConfiguration(
                     host: listener.host, port: listener.port, session: session,
                     idleTimeout: configuration.limits.idleTimeout,
                     stressIdleTimeout: configuration.limits.stressIdleTimeout, tls: tls[TLSCipherPolicy(listener.role)],
-                    authenticator: authenticator),
+                    authentication: .storedCredentials(
+                        authenticator, mechanisms: configuration.auth.mechanisms.compactMap { SASLMechanism(name: $0) },
+                        allowPlaintext: !configuration.auth.requireTLS)),
                 delegate: mta, tracker: tracker, logger: logger))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

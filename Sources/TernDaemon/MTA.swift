@@ -37,7 +37,7 @@ final class MTA: SMTPServerDelegate {
         return MTASession(mta: self, connection: connection, logger: logger)
     }
 
-    func status() async -> ServerStatus {
+    func status(_ server: ServerStatus) async -> ServerStatus {
         let counts = (try? await runner.statusCounts()) ?? (queued: 0, held: 0)
         return ServerStatus(acceptingMail: configuration.acceptMail, sessions: tracker.count,
                             queuedMessages: counts.queued, heldMessages: counts.held)

@@ -83,8 +83,8 @@ struct CheckpointSink: CheckpointedMessageSink {
         await registry.update(writer.record)
     }
 
-    func commit(_ summary: MessageSummary) async throws(Reply) -> String {
-        let result: Result<String, Reply>
+    func commit(_ summary: MessageSummary) async throws(Reply) -> QueueID {
+        let result: Result<QueueID, Reply>
         do throws(Reply) {
             result = .success(try await session.commit(writer, summary))
         } catch {

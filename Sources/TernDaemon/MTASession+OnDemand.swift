@@ -13,7 +13,8 @@ extension MTASession {
     func etrn(_ request: ETRNRequest) async -> Reply {
         let node = request.node.description
         let domains: [String]
-        switch mta.configuration.local.holdDomains.etrnNodes(for: request, clientAddress: connection.remoteAddress) {
+        let clientAddress = connection.remoteAddress?.description ?? ""
+        switch mta.configuration.local.holdDomains.etrnNodes(for: request, clientAddress: clientAddress) {
         case .failure(let refusal):
             logger.info("etrn refused", metadata: ["node": "\(node)", "reason": "\(refusal)"])
             return .nodeNotAllowed(node, reason: refusal.description)
@@ -53,7 +54,7 @@ extension MTASession {
             "account": "\(account)", "domains": "\(domains)", "messages": "\(reservation.messages.count)",
         ])
         return .accepted(HeldMailHandover(
-            runner: mta.runner, reservation: reservation, peer: connection.remoteAddress,
+            runner: mta.runner, reservation: reservation, peer: connection.remoteAddress?.description ?? "",
             timeout: mta.configuration.limits.idleTimeout))
     }
 }

@@ -40,7 +40,7 @@ actor MTASession: SMTPSessionHandler {
         self.connection = connection
         self.logger = logger
         trustedNetwork = connection.role == .mx
-            && mta.configuration.relayNetworks.contains { $0.contains(address: connection.remoteAddress) }
+            && mta.configuration.relayNetworks.contains { network in connection.remoteAddress.map { network.contains($0) } ?? false }
     }
 
     /// Whether mail for other domains is taken from this client.
@@ -136,7 +136,7 @@ actor MTASession: SMTPSessionHandler {
     }
 
     /// Writes the envelope and makes the message durable; returns the queue id for the 250.
-    func commit(_ writer: any SpoolWriter, _ summary: MessageSummary) async throws(Reply) -> String {
+    func commit(_ writer: any SpoolWriter, _ summary: MessageSummary) async throws(Reply) -> QueueID {
         var envelopeRecipients: [EnvelopeRecipient] = []
         var seen = Set<DeliveryTarget>()
         for recipient in recipients {
@@ -149,7 +149,7 @@ actor MTASession: SMTPSessionHandler {
         }
         let envelope = Envelope(
             id: writer.id, sender: summary.sender, recipients: envelopeRecipients, parameters: summary.parameters,
-            clientName: HelloName.recordable(summary.clientName), clientAddress: connection.remoteAddress,
+            clientName: HelloName.recordable(summary.clientName), clientAddress: connection.remoteAddress?.description ?? "",
             protocolName: summary.protocolName, tls: tls, receivedAt: Date(), size: summary.size)
         do {
             try await writer.commit(envelope)
@@ -163,7 +163,7 @@ actor MTASession: SMTPSessionHandler {
             "recipients": "\(envelopeRecipients.count)",
         ])
         mta.submitted(writer.id)
-        return writer.id.description
+        return writer.id
     }
 
     private static func text(of path: ForwardPath) -> String {
@@ -183,7 +183,7 @@ struct SpoolSink: SMTPMessageSink {
         try await writer.append(bytes)
     }
 
-    func commit(_ summary: MessageSummary) async throws(Reply) -> String {
+    func commit(_ summary: MessageSummary) async throws(Reply) -> QueueID {
         try await session.commit(writer, summary)
     }
 

@@ -45,3 +45,21 @@ extension SASLServer {
         return succeed(username, upgrade: tlsActive ? credentials.upgraded(password: password, random: &random) : nil)
     }
 }
+
+// A caller that checks passwords itself (an embedding server's own user database) takes the
+// password at `.lookUp` instead of loading stored credentials.
+extension SASLServer {
+    /// The user name and password of a PLAIN or LOGIN exchange that stands at `.lookUp`; nil
+    /// at any other point, and for CRAM-MD5 and SCRAM-SHA-256, whose clients send no password.
+    public var suppliedPassword: (username: String, password: String)? {
+        guard case .awaitingPasswordCredentials(let username, let password) = state else { return nil }
+        return (username, password)
+    }
+
+    /// The caller's own verdict on ``suppliedPassword``, instead of ``credentialsFound(_:)``:
+    /// success as that user name, or ``SASLFailure/invalidCredentials``.
+    public mutating func passwordChecked(_ valid: Bool) -> SASLStep {
+        guard case .awaitingPasswordCredentials(let username, _) = state else { return fail(.malformed) }
+        return valid ? succeed(username, upgrade: nil) : fail(.invalidCredentials)
+    }
+}

@@ -27,14 +27,17 @@ public final class ConnectionTracker: Sendable {
     private let stressChanged: @Sendable (_ stressed: Bool, _ open: Int) -> Void
     private let state = NIOLockedValueBox(State())
 
+    /// A tracker with docs/behaviour.md §0.2's limits unless told otherwise.
+    ///
     /// - Parameters:
     ///   - maximum: connections at once, all listeners together.
     ///   - maximumPerClient: connections at once from one address not exempt.
-    ///   - isExempt: addresses not counted per client (loopback by default).
+    ///   - isExempt: addresses, as text, not counted per client (by default loopback ones).
     ///   - stressChanged: told once when stress begins (80 % of `maximum` in use) and once when
     ///     it ends (below 70 %), with the connections open then (docs/behaviour.md §0.2).
     public init(
-        maximum: Int, maximumPerClient: Int, isExempt: @escaping @Sendable (String) -> Bool,
+        maximum: Int = 10_000, maximumPerClient: Int = 50,
+        isExempt: @escaping @Sendable (String) -> Bool = { IPAddress($0)?.isLoopback ?? false },
         stressChanged: @escaping @Sendable (_ stressed: Bool, _ open: Int) -> Void = { _, _ in }
     ) {
         self.maximum = maximum

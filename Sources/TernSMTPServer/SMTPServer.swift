@@ -22,9 +22,17 @@ public final class SMTPServer: Service, Sendable {
     private let secret: SASLServerSecret
 
     /// Binds the listening socket now, so that a taken port fails before anything runs.
+    ///
+    /// - Parameters:
+    ///   - configuration: where to listen, what sessions offer, the limits.
+    ///   - delegate: decides about each connection.
+    ///   - tracker: counts connections; share one among listeners for server-wide limits.
+    ///   - group: the event loops to run on.
+    ///   - logger: connection events.
     public init(
-        configuration: SMTPServerConfiguration, delegate: any SMTPServerDelegate, tracker: ConnectionTracker,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+        configuration: SMTPServerConfiguration, delegate: any SMTPServerDelegate,
+        tracker: ConnectionTracker = ConnectionTracker(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "tern.smtp.server")
     ) async throws {
         self.configuration = configuration
         self.delegate = delegate
@@ -56,6 +64,20 @@ public final class SMTPServer: Service, Sendable {
             }
     }
 
+    /// Binds the listening socket now; `session` gives each connection its handler (go-smtp's
+    /// `Backend.NewSession`), and HELP STATUS shows the server's own figures.
+    ///
+    ///     let server = try await SMTPServer(configuration: configuration) { _ in Printer() }
+    public convenience init(
+        configuration: SMTPServerConfiguration, tracker: ConnectionTracker = ConnectionTracker(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "tern.smtp.server"),
+        session: @escaping @Sendable (ConnectionInfo) async throws(Reply) -> any SMTPSessionHandler
+    ) async throws {
+        try await self.init(configuration: configuration, delegate: SessionFactory(session), tracker: tracker,
+                            group: group, logger: logger)
+    }
+
     /// The port actually bound (useful with port 0).
     public var localPort: Int? { serverChannel.channel.localAddress?.port }
 
@@ -80,7 +102,8 @@ public final class SMTPServer: Service, Sendable {
     }
 
     private func serve(_ channel: NIOAsyncChannel<ConnectionEvent, ByteBuffer>) async {
-        let address = channel.channel.remoteAddress?.ipAddress ?? ""
+        let peer = channel.channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) }
+        let address = peer?.description ?? ""
         let host = configuration.session.hostname
         switch tracker.admit(channel.channel, address: address) {
         case .serverFull:
@@ -97,7 +120,7 @@ public final class SMTPServer: Service, Sendable {
             let connection = SMTPConnection(
                 channel: channel,
                 info: ConnectionInfo(
-                    id: id, remoteAddress: address, role: configuration.session.role,
+                    id: id, remoteAddress: peer, role: configuration.session.role,
                     control: ConnectionControl { [child = channel.channel] in child.close(promise: nil) }),
                 configuration: configuration, delegate: delegate, tracker: tracker, secret: secret, logger: logger)
             do {

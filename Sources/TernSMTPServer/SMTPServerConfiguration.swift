@@ -7,34 +7,50 @@ public struct SMTPServerConfiguration: Sendable {
     /// The port; 0 picks a free one (see `SMTPServer.localPort`).
     public var port: Int
     /// What each session needs: host name, role, limits.
-    public var session: ServerSessionConfiguration
+    ///
+    /// Its `tlsAvailable`, `authMechanisms` and `authRequiresTLS` follow from ``tls`` and
+    /// ``authentication``: read here they show what sessions get; values set in them are not
+    /// used.
+    public var session: ServerSessionConfiguration {
+        get {
+            var derived = sessionSettings
+            derived.tlsAvailable = tls != nil
+            derived.authMechanisms = authentication?.mechanisms ?? []
+            derived.authRequiresTLS = !(authentication?.allowsPlaintext ?? false)
+            return derived
+        }
+        set { sessionSettings = newValue }
+    }
+    private var sessionSettings: ServerSessionConfiguration
     /// The longest wait for client input before `421 4.4.2`, and for room to write a reply
     /// before the connection is closed.
     public var idleTimeout: Duration
     /// The idle timeout while the server is under stress (docs/behaviour.md §0.2).
     public var stressIdleTimeout: Duration
-    /// The TLS context for STARTTLS and `smtps`; required when the session offers TLS.
+    /// The TLS context: STARTTLS is offered on `mx` and `submission` exactly when there is one;
+    /// `smtps` needs one.
     public var tls: TLSContextHolder?
-    /// The account store for AUTH; required when the session offers mechanisms.
-    public var authenticator: (any SMTPAuthenticator)?
+    /// What AUTH checks against; AUTH is offered exactly when there is one, with the
+    /// mechanisms it allows.
+    public var authentication: SMTPAuthentication?
     /// The pause before answering a failed AUTH, times the client address's recent failures
     /// (at most 8).
     public var authFailureDelay: Duration
 
+    /// A configuration; an `smtps` session needs `tls`.
     public init(
         host: String, port: Int, session: ServerSessionConfiguration, idleTimeout: Duration = .seconds(300),
-        stressIdleTimeout: Duration = .seconds(10), tls: TLSContextHolder? = nil, authenticator: (any SMTPAuthenticator)? = nil,
-        authFailureDelay: Duration = .milliseconds(250)
+        stressIdleTimeout: Duration = .seconds(10), tls: TLSContextHolder? = nil,
+        authentication: SMTPAuthentication? = nil, authFailureDelay: Duration = .milliseconds(250)
     ) {
-        precondition(!session.tlsAvailable && session.role != .smtps || tls != nil, "TLS needs a context")
-        precondition(session.authMechanisms.isEmpty || authenticator != nil, "AUTH needs an authenticator")
+        precondition(session.role != .smtps || tls != nil, "smtps needs a TLS context")
         self.host = host
         self.port = port
-        self.session = session
+        sessionSettings = session
         self.idleTimeout = idleTimeout
         self.stressIdleTimeout = stressIdleTimeout
         self.tls = tls
-        self.authenticator = authenticator
+        self.authentication = authentication
         self.authFailureDelay = authFailureDelay
     }
 }

@@ -5,8 +5,8 @@ public import TernSMTPCore
 public struct ConnectionInfo: Sendable, Hashable {
     /// A number unique among this process's connections, for logs.
     public var id: UInt64
-    /// The client's IP address as text (`127.0.0.1`, `::1`), empty when unknown.
-    public var remoteAddress: String
+    /// The client's IP address; nil when unknown (the connection went before it was read).
+    public var remoteAddress: IPAddress?
     /// The listener's role.
     public var role: ListenerRole
     /// Closes this connection from outside (a newer session takes over its checkpoint).
@@ -32,14 +32,29 @@ public final class ConnectionControl: Hashable, Sendable {
 }
 
 /// The owner of an `SMTPServer`: decides about each connection (go-smtp's `Backend`).
+///
+/// Only ``session(for:)`` must be written; a server that needs no per-connection state can
+/// pass a closure to `SMTPServer`'s initialiser instead of a delegate.
 public protocol SMTPServerDelegate: Sendable {
     /// A handler for a new connection. Throwing a reply refuses the connection with it.
     func session(for connection: ConnectionInfo) async throws(Reply) -> any SMTPSessionHandler
-    /// The figures of HELP STATUS.
-    func status() async -> ServerStatus
+    /// The figures of HELP STATUS (docs/behaviour.md §3). `server` holds what the server knows
+    /// itself: whether it accepts mail and the sessions its `ConnectionTracker` counts, with no
+    /// queued or held messages. By default that is the answer.
+    func status(_ server: ServerStatus) async -> ServerStatus
 }
 
-/// The decisions of one SMTP session. Calls come one at a time, in protocol order.
+extension SMTPServerDelegate {
+    /// The server's own figures, unchanged.
+    public func status(_ server: ServerStatus) async -> ServerStatus { server }
+}
+
+/// The decisions of one SMTP session (go-smtp's `Session`, aiosmtpd's handler). Calls come one
+/// at a time, in protocol order.
+///
+/// Only ``beginMessage()`` must be written: by default every sender and recipient is
+/// accepted, VRFY gets 252, no account owns any sender, and ETRN, ATRN and checkpoints are
+/// refused (see each method's default).
 public protocol SMTPSessionHandler: Sendable {
     /// MAIL FROM passed the protocol checks: accept (return) or refuse (throw the reply, e.g.
     /// 452 4.3.1). Every transaction starts here.
@@ -48,7 +63,8 @@ public protocol SMTPSessionHandler: Sendable {
     func recipient(_ path: ForwardPath, parameters: RcptParameters) async throws(Reply) -> Reply
     /// VRFY: the reply to send.
     func verify(_ request: VerifyRequest) async -> Reply
-    /// DATA or the first BDAT: open a place for the message text.
+    /// DATA or the first BDAT: open a place for the message text, or throw the refusal (the
+    /// client gets 451 4.3.0 and the transaction ends).
     func beginMessage() async throws(Reply) -> any SMTPMessageSink
     /// On `submission`/`smtps`: whether `account` may use `sender` (return) or not (throw 553 5.7.1).
     func checkSender(_ sender: ReversePath, account: String) async throws(Reply)
@@ -84,12 +100,23 @@ public enum ATRNDecision: Sendable {
 }
 
 extension SMTPSessionHandler {
+    /// By default every sender is accepted: `250 2.1.0 Sender OK` (docs/behaviour.md §4).
+    public func mail(from path: ReversePath, parameters: MailParameters) async throws(Reply) {}
+    /// By default every recipient is accepted: `250 2.1.5 Recipient OK` (docs/behaviour.md §5).
+    public func recipient(_ path: ForwardPath, parameters: RcptParameters) async throws(Reply) -> Reply {
+        .recipientOK
+    }
+    /// By default nothing is verified, and the message would be taken: `252 2.1.5 Cannot VRFY
+    /// user ...`, docs/behaviour.md §3's "never verify" mode.
+    public func verify(_ request: VerifyRequest) async -> Reply { .cannotVerify }
     /// By default every sender is refused for an authenticated account: an owner that offers
     /// submission must say which senders an account owns.
     public func checkSender(_ sender: ReversePath, account: String) async throws(Reply) {
         throw Reply.senderNotOwned(sender, account: account)
     }
+    /// By default TLS changes nothing for the handler.
     public func tlsEstablished(version: String) async {}
+    /// By default an authenticated account changes nothing for the handler.
     public func authenticated(as account: String) async {}
     /// By default no node is held: every well-formed ETRN is refused with 459.
     public func etrn(_ request: ETRNRequest) async -> Reply {
@@ -99,6 +126,7 @@ extension SMTPSessionHandler {
     public func atrn(_ request: ATRNRequest, account: String) async -> ATRNDecision {
         .refused(.youHaveNoMail)
     }
+    /// By default there is nothing to clean up.
     public func sessionEnded() async {}
     /// By default nothing is kept: every TRANSID starts a new transaction.
     public func checkpoint(_ key: CheckpointKey) async -> CheckpointResume? { nil }
@@ -115,8 +143,9 @@ extension SMTPSessionHandler {
 public protocol SMTPMessageSink: Sendable {
     /// Appends message text; a failure ends the transaction with 451 4.3.0.
     func write(_ bytes: ByteBuffer) async throws
-    /// Makes the message durable and returns its queue id; the 250 is sent only after this.
-    func commit(_ summary: MessageSummary) async throws(Reply) -> String
+    /// Makes the message durable and returns its queue id; the 250 (`queued as <id>`) is sent
+    /// only after this. Throwing sends the reply instead (451 4.3.0 for a local error).
+    func commit(_ summary: MessageSummary) async throws(Reply) -> QueueID
     /// Throws the message away; never fails.
     func abort() async
 }
@@ -131,4 +160,21 @@ public protocol CheckpointedMessageSink: SMTPMessageSink {
     func reached(_ point: ResumePoint) async
     /// The connection broke: make the text durable up to the last point and keep it.
     func suspend() async
+}
+
+/// A delegate made of a closure that gives each connection its handler, for a server that
+/// needs nothing else of a delegate (HELP STATUS shows the server's own figures).
+public struct SessionFactory: SMTPServerDelegate {
+    private let make: @Sendable (ConnectionInfo) async throws(Reply) -> any SMTPSessionHandler
+
+    /// A delegate that asks `make` for each connection's handler; throwing a reply refuses the
+    /// connection with it.
+    public init(_ make: @escaping @Sendable (ConnectionInfo) async throws(Reply) -> any SMTPSessionHandler) {
+        self.make = make
+    }
+
+    /// The closure's handler for `connection`.
+    public func session(for connection: ConnectionInfo) async throws(Reply) -> any SMTPSessionHandler {
+        try await make(connection)
+    }
 }

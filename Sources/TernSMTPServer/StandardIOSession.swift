@@ -20,7 +20,7 @@ public enum StandardIOSession {
     /// Runs the session until the client quits or closes its input.
     ///
     /// - Parameters:
-    ///   - configuration: the session's settings; `tls` and `authenticator` must be nil, and
+    ///   - configuration: the session's settings; `tls` and `authentication` must be nil, and
     ///     `host` and `port` are not used.
     ///   - delegate: decides about the session, as for an `SMTPServer`.
     ///   - input: read for commands; duplicated, so the caller keeps its own descriptor.
@@ -32,7 +32,7 @@ public enum StandardIOSession {
         output: CInt = STDOUT_FILENO, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) async throws {
-        precondition(configuration.tls == nil && configuration.authenticator == nil, "no TLS or AUTH on standard I/O")
+        precondition(configuration.tls == nil && configuration.authentication == nil, "no TLS or AUTH on standard I/O")
         let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
             + configuration.idleTimeout.components.attoseconds / 1_000_000_000)
         let (readSide, writeSide) = (dup(input), dup(output))
@@ -63,7 +63,7 @@ public enum StandardIOSession {
 
     /// Runs one session over `channel`, active and without handlers, as `run` does over its
     /// pipes, without the idle timeout, and with AUTH when the configuration has an
-    /// authenticator; `tls` must be nil. For the fuzz targets (Fuzz/README.md), which drive it
+    /// `authentication`; `tls` must be nil. For the fuzz targets (Fuzz/README.md), which drive it
     /// over an in-memory channel.
     package static func run(
         over channel: any Channel, configuration: SMTPServerConfiguration, delegate: any SMTPServerDelegate,
@@ -82,14 +82,18 @@ public enum StandardIOSession {
         _ channel: NIOAsyncChannel<ConnectionEvent, ByteBuffer>, configuration: SMTPServerConfiguration,
         delegate: any SMTPServerDelegate, logger: Logger
     ) async throws {
+        // The one session is counted, so HELP STATUS shows it.
+        let tracker = ConnectionTracker(maximum: 1, maximumPerClient: 1, isExempt: { _ in true })
+        guard case .admitted(let id) = tracker.admit(channel.channel, address: "127.0.0.1") else {
+            preconditionFailure("a new tracker admits its first connection")
+        }
+        defer { tracker.release(id) }
         let connection = SMTPConnection(
             channel: channel,
             info: ConnectionInfo(
-                id: 1, remoteAddress: "127.0.0.1", role: configuration.session.role,
+                id: 1, remoteAddress: IPAddress("127.0.0.1"), role: configuration.session.role,
                 control: ConnectionControl { [child = channel.channel] in child.close(promise: nil) }),
-            configuration: configuration, delegate: delegate,
-            tracker: ConnectionTracker(maximum: 1, maximumPerClient: 1, isExempt: { _ in true }),
-            secret: .forThisProcess, logger: logger)
+            configuration: configuration, delegate: delegate, tracker: tracker, secret: .forThisProcess, logger: logger)
         try await connection.run()
     }
 }

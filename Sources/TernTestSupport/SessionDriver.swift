@@ -117,7 +117,7 @@ package struct SessionDriver {
             case .commitMessage(let summary):
                 committed.append((summary, storing ?? []))
                 storing = nil
-                next = session.committed(.success("Q\(committed.count)"))
+                next = session.committed(.success(QueueID("Q\(committed.count)")!))
             case .discardMessage:
                 storing = nil
             case .suspendMessage:

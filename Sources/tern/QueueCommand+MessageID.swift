@@ -7,7 +7,7 @@ extension QueueCommand {
         let id: QueueID
 
         init?(argument: String) {
-            guard let id = QueueID(argument) else { return nil }
+            guard let id = QueueID(spoolFormat: argument) else { return nil }
             self.id = id
         }
     }

@@ -13,7 +13,7 @@ struct Tern: AsyncParsableCommand {
 
     /// Invoked as `sendmail` (through a symlink), `tern` is `tern sendmail`.
     static func main() async {
-        await main(SendmailCommand.rootArguments(Swift.CommandLine.arguments))
+        await main(SendmailCommand.rootArguments(CommandLine.arguments))
     }
 }
 

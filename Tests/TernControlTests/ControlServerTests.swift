@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import NIOCore
 import ServiceLifecycle
+import TernSMTPCore
 import Testing
 import TernControl
 import TernMessage

@@ -1,6 +1,7 @@
 import Foundation
 import TernControl
 import TernMessage
+import TernSMTPCore
 
 /// A queue in memory for the control socket tests: `list`, `show`, `hold` and `release` read
 /// and change `entries`; `delete` and `bounce` remove the entry and remember it. With a

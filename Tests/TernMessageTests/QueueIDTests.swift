@@ -1,13 +1,14 @@
 import Foundation
+import TernSMTPCore
+import TernSpool
 import Testing
-import TernMessage
 
 @Suite struct QueueIDTests {
     @Test func newIDsAreSixteenFileNameSafeCharacters() {
         let id = QueueID()
         #expect(id.description.count == 16)
         #expect(id.description.allSatisfy { $0.isASCII && ($0.isNumber || $0.isUppercase) })
-        #expect(QueueID(id.description) == id)
+        #expect(QueueID(spoolFormat: id.description) == id)
     }
 
     @Test func idsSortByTime() {
@@ -25,6 +26,6 @@ import TernMessage
 
     @Test(arguments: ["", "0123456789ABCDE", "0123456789ABCDEFG", "0123456789abcdef", "0123456789ABCDE/", "../../etc/passwd"])
     func invalidStringsAreRejected(_ text: String) {
-        #expect(QueueID(text) == nil)
+        #expect(QueueID(spoolFormat: text) == nil)
     }
 }

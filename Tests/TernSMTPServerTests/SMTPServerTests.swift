@@ -12,7 +12,6 @@ import TernSMTPServer
         let messages = NIOLockedValueBox<[String]>([])
 
         func session(for connection: ConnectionInfo) async throws(Reply) -> any SMTPSessionHandler { self }
-        func status() async -> ServerStatus { ServerStatus(acceptingMail: true, sessions: 1, queuedMessages: 0, heldMessages: 0) }
         func mail(from path: ReversePath, parameters: MailParameters) async throws(Reply) {}
         func recipient(_ path: ForwardPath, parameters: RcptParameters) async throws(Reply) -> Reply {
             if case .mailbox(let mailbox) = path, mailbox.localPart == "nobody" { throw Reply.unknownUser("\(mailbox)") }
@@ -27,9 +26,9 @@ import TernSMTPServer
         let text = NIOLockedValueBox("")
         init(delegate: MemoryDelegate) { self.delegate = delegate }
         func write(_ bytes: ByteBuffer) async throws { text.withLockedValue { $0 += String(buffer: bytes) } }
-        func commit(_ summary: MessageSummary) async throws(Reply) -> String {
+        func commit(_ summary: MessageSummary) async throws(Reply) -> QueueID {
             let body = text.withLockedValue { $0 }
-            return delegate.messages.withLockedValue { $0.append(body); return "ID\($0.count)" }
+            return delegate.messages.withLockedValue { $0.append(body); return QueueID("ID\($0.count)")! }
         }
         func abort() async {}
     }

@@ -1,7 +1,7 @@
 extension IPAddress: CustomStringConvertible {
     /// Dotted quad for IPv4; for IPv6 the RFC 5952 form: lower-case hex, the longest run of
     /// two or more zero groups written `::`, IPv4-mapped addresses as `::ffff:192.0.2.1`.
-    package var description: String {
+    public var description: String {
         if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
         if let ipv4 = unmappedIPv4 { return "::ffff:\(ipv4)" }
         let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }

@@ -1,13 +1,20 @@
 /// An IPv4 or IPv6 address as its network-order bytes, parsed from text without the resolver.
 ///
-/// Used for address literals, networks (`limits.exempt_networks`), listen addresses and the
-/// resolver's name servers.
-package struct IPAddress: Hashable, Sendable {
+/// Used for a connected client's address (`ConnectionInfo` of TernSMTPServer), address
+/// literals, networks (`limits.exempt_networks`), listen addresses and the resolver's name
+/// servers.
+public struct IPAddress: Hashable, Sendable {
     /// 4 bytes for IPv4, 16 for IPv6.
-    package let bytes: [UInt8]
+    public let bytes: [UInt8]
 
     /// Whether this is an IPv4 address.
-    package var isIPv4: Bool { bytes.count == 4 }
+    public var isIPv4: Bool { bytes.count == 4 }
+
+    /// Whether this is a loopback address: `127.0.0.0/8`, `::1`, or `127.x.y.z` mapped into IPv6.
+    public var isLoopback: Bool {
+        if let ipv4 = unmappedIPv4 { return ipv4.isLoopback }
+        return isIPv4 ? bytes[0] == 127 : bytes == Array(repeating: 0, count: 15) + [1]
+    }
 
     /// Whether this is `0.0.0.0` or `::`, the address that listens on every interface.
     package var isUnspecified: Bool { bytes.allSatisfy { $0 == 0 } }
@@ -24,7 +31,7 @@ package struct IPAddress: Hashable, Sendable {
     }
 
     /// Parses `192.0.2.1` or an IPv6 address such as `2001:db8::1` (no brackets, no zone).
-    package init?(_ text: some StringProtocol) {
+    public init?(_ text: some StringProtocol) {
         if let ipv4 = Self.parseIPv4(Substring(text)) {
             bytes = ipv4
         } else if let ipv6 = Self.parseIPv6(Substring(text)) {

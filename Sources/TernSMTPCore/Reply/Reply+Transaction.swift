@@ -66,7 +66,7 @@ extension Reply {
     /// `354 Start mail input; end with <CRLF>.<CRLF>`.
     public static let startMailInput = Reply(354, nil, "Start mail input; end with <CRLF>.<CRLF>")
     /// `250 2.0.0 Requested mail action okay, completed: queued as <id>`.
-    public static func queued(_ id: String) -> Reply {
+    public static func queued(_ id: QueueID) -> Reply {
         Reply(250, .success(.undefined), "Requested mail action okay, completed: queued as \(id)")
     }
     /// `503 5.5.1`: DATA in a transaction that used BDAT.

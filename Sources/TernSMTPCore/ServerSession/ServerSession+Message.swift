@@ -214,7 +214,7 @@ extension ServerSession {
     }
 
     /// The result of `commitMessage`: the queue id, or the reply to send instead (451).
-    public mutating func committed(_ result: Result<String, Reply>) -> [ServerAction] {
+    public mutating func committed(_ result: Result<QueueID, Reply>) -> [ServerAction] {
         guard case .awaiting(.commit) = phase else { preconditionFailure("no commit outstanding") }
         phase = .commands
         transaction = nil

@@ -24,11 +24,14 @@ public struct ServerSessionConfiguration: Sendable, Hashable {
     public var recipientLimit: Int
     /// Error replies (500-504, 555) a session may receive before it is closed with 421.
     public var badCommandLimit: Int
-    /// A certificate is configured: STARTTLS works (on `mx` and `submission`).
+    /// A certificate is configured: STARTTLS works (on `mx` and `submission`). TernSMTPServer
+    /// sets it from whether its configuration has a TLS context.
     public var tlsAvailable: Bool
     /// The SASL mechanisms AUTH accepts, by their wire names; empty: AUTH is not offered.
+    /// TernSMTPServer sets them from its configuration's authentication.
     public var authMechanisms: [String]
-    /// AUTH before TLS gets 538 5.7.11.
+    /// AUTH before TLS gets 538 5.7.11. TernSMTPServer sets it from its configuration's
+    /// authentication.
     public var authRequiresTLS: Bool
     /// Failed AUTH attempts in one session before every further AUTH gets 454 4.7.0.
     public var authFailureLimit: Int

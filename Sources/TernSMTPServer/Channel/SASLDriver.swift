@@ -2,10 +2,10 @@ import NIOPosix
 import TernSASL
 import TernSMTPCore
 
-/// Runs one connection's SASL exchanges: the mechanism machine, the account lookups, the
-/// password transition, and the pause after a failure.
+/// Runs one connection's SASL exchanges: the mechanism machine, the account lookups or the
+/// owner's password check, the password transition, and the pause after a failure.
 struct SASLDriver {
-    let authenticator: any SMTPAuthenticator
+    let authentication: SMTPAuthentication
     let hostname: String
     let secret: SASLServerSecret
     let clientAddress: String
@@ -17,9 +17,9 @@ struct SASLDriver {
     /// The account name the exchange asked about, for the failure counts.
     private var username: String?
 
-    init(authenticator: any SMTPAuthenticator, hostname: String, secret: SASLServerSecret, clientAddress: String,
+    init(authentication: SMTPAuthentication, hostname: String, secret: SASLServerSecret, clientAddress: String,
          tracker: ConnectionTracker, failureDelay: Duration) {
-        self.authenticator = authenticator
+        self.authentication = authentication
         self.hostname = hostname
         self.secret = secret
         self.clientAddress = clientAddress
@@ -68,9 +68,22 @@ struct SASLDriver {
                 return .challenge(bytes)
             case .lookUp(let username):
                 self.username = username
+                guard case .credentials(let store) = authentication.source else {
+                    guard case .passwords(let authenticator) = authentication.source, var server = machine,
+                          let supplied = server.suppliedPassword else { return .invalidCredentials }
+                    switch await authenticator.verify(username: supplied.username, password: supplied.password) {
+                    case .accepted: step = server.passwordChecked(true)
+                    case .refused: step = server.passwordChecked(false)
+                    case .unavailable:
+                        machine = nil
+                        return .temporaryFailure
+                    }
+                    machine = server
+                    continue
+                }
                 let credentials: StoredCredentials?
                 do {
-                    credentials = try await authenticator.credentials(for: username)
+                    credentials = try await store.credentials(for: username)
                 } catch {
                     machine = nil
                     return .temporaryFailure
@@ -89,7 +102,9 @@ struct SASLDriver {
                 machine = nil
                 tracker.clearAuthFailures(clientAddress, account: username)
                 if let upgrade, let found {
-                    try? await authenticator.upgrade(username, from: found, to: upgrade)
+                    if case .credentials(let store) = authentication.source {
+                        try? await store.upgrade(username, from: found, to: upgrade)
+                    }
                 }
                 return .success(account: username)
             case .failure(let failure):

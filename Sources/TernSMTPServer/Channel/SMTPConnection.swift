@@ -28,10 +28,10 @@ struct SMTPConnection {
             }
             var io = SessionIO(
                 channel: channel.channel, outbound: outbound, delegate: delegate, handler: handler,
-                configuration: configuration, logger: logger,
-                sasl: configuration.authenticator.map {
-                    SASLDriver(authenticator: $0, hostname: configuration.session.hostname, secret: secret,
-                               clientAddress: info.remoteAddress, tracker: tracker,
+                configuration: configuration, tracker: tracker, logger: logger,
+                sasl: configuration.authentication.map {
+                    SASLDriver(authentication: $0, hostname: configuration.session.hostname, secret: secret,
+                               clientAddress: info.remoteAddress?.description ?? "", tracker: tracker,
                                failureDelay: configuration.authFailureDelay)
                 })
             do {
@@ -55,6 +55,7 @@ private struct SessionIO {
     let delegate: any SMTPServerDelegate
     let handler: any SMTPSessionHandler
     let configuration: SMTPServerConfiguration
+    let tracker: ConnectionTracker
     let logger: Logger
     var sasl: SASLDriver?
     private var session: ServerSession
@@ -67,12 +68,14 @@ private struct SessionIO {
     private var reversal: (any ConnectionReversal)?
 
     init(channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, delegate: any SMTPServerDelegate,
-         handler: any SMTPSessionHandler, configuration: SMTPServerConfiguration, logger: Logger, sasl: SASLDriver?) {
+         handler: any SMTPSessionHandler, configuration: SMTPServerConfiguration, tracker: ConnectionTracker,
+         logger: Logger, sasl: SASLDriver?) {
         self.channel = channel
         self.outbound = outbound
         self.delegate = delegate
         self.handler = handler
         self.configuration = configuration
+        self.tracker = tracker
         self.logger = logger
         self.sasl = sasl
         session = ServerSession(configuration: configuration.session)
@@ -312,7 +315,9 @@ private struct SessionIO {
         case .verify(let request):
             return await handler.verify(request)
         case .status:
-            return .systemStatus(configuration.session.hostname, await delegate.status())
+            let own = ServerStatus(acceptingMail: configuration.session.acceptMail, sessions: tracker.count,
+                                   queuedMessages: 0, heldMessages: 0)
+            return .systemStatus(configuration.session.hostname, await delegate.status(own))
         case .etrn(let request):
             return await handler.etrn(request)
         case .atrn:

@@ -72,7 +72,7 @@ enum CheckpointRecordFormat {
         func queueID(_ key: String) -> QueueID?? {
             guard let value = values[key] else { return nil }
             if value.isEmpty { return .some(nil) }
-            return QueueID(String(value)).map { .some($0) }
+            return QueueID(spoolFormat: String(value)).map { .some($0) }
         }
         guard let id = values["id"].map(String.init), !id.isEmpty, let client = text("client"),
               let transactionID = text("transid"), let account = text("account"),

@@ -170,7 +170,7 @@ package enum EnvelopeRecord {
             decoded.append(try decodeRecipient(fields))
         }
         return Envelope(
-            id: try message.required("id") { QueueID(String($0)) },
+            id: try message.required("id") { QueueID(spoolFormat: String($0)) },
             sender: try message.required("sender", reversePath),
             recipients: decoded,
             parameters: parameters,

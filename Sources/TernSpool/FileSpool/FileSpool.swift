@@ -258,7 +258,7 @@ package final class FileSpool: SpoolStore {
 
     private static func messageFile(_ name: String) -> (QueueID?, Substring) {
         guard let dot = name.firstIndex(of: ".") else { return (nil, "") }
-        return (QueueID(String(name[..<dot])), name[name.index(after: dot)...])
+        return (QueueID(spoolFormat: String(name[..<dot])), name[name.index(after: dot)...])
     }
 
     private static func readEnvelope(_ id: QueueID, paths: SpoolPaths) -> Result<Envelope, any Error> {

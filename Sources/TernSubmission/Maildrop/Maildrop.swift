@@ -120,7 +120,7 @@ package struct Maildrop: Sendable {
     private static func isDropName(_ name: String) -> Bool {
         let suffix = "." + fileExtension
         guard name.hasSuffix(suffix) else { return false }
-        return QueueID(String(name.dropLast(suffix.count))) != nil
+        return QueueID(spoolFormat: String(name.dropLast(suffix.count))) != nil
     }
 
     /// Makes the file open at `descriptor`, just created in `directory`, readable by the

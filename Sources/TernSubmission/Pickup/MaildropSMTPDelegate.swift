@@ -32,7 +32,7 @@ package final class MaildropSMTPDelegate: SMTPServerDelegate {
         MaildropSMTPSession(delegate: self)
     }
 
-    package func status() async -> ServerStatus {
+    package func status(_ server: ServerStatus) async -> ServerStatus {
         let maildrop = maildrop
         let waiting = (try? await threadPool.runBlocking { try maildrop.pending().count }) ?? 0
         return ServerStatus(acceptingMail: true, sessions: 1, queuedMessages: waiting, heldMessages: 0)
@@ -99,7 +99,7 @@ package struct MaildropSink: SMTPMessageSink {
         try await threadPool.runBlocking { try bytes.withUnsafeReadableBytes { try writer.append($0) } }
     }
 
-    package func commit(_ summary: MessageSummary) async throws(Reply) -> String {
+    package func commit(_ summary: MessageSummary) async throws(Reply) -> QueueID {
         let writer = writer
         do {
             try await threadPool.runBlocking { try writer.commit() }
@@ -107,7 +107,7 @@ package struct MaildropSink: SMTPMessageSink {
             logger.error("cannot commit the maildrop file", metadata: ["error": "\(error)"])
             throw Reply.localError
         }
-        return writer.id.description
+        return writer.id
     }
 
     package func abort() async {
