@@ -94,7 +94,8 @@ let package = Package(
             "TernSMTPServer", "TernSMTPCore", "NIOCore", "NIOPosix", "NIOEmbedded", "NIOConcurrencyHelpers", "Logging"),
                     swiftSettings: strict),
         .testTarget(name: "TernSMTPClientTests", dependencies: uses(
-            "TernSMTPClient", "TernSMTPCore", "TernTestSupport", "NIOCore", "NIOPosix"), swiftSettings: strict),
+            "TernSMTPClient", "TernSMTPCore", "TernSMTPServer", "TernTestSupport", "NIOCore", "NIOPosix",
+            "NIOConcurrencyHelpers"), swiftSettings: strict),
         .testTarget(name: "TernMessageTests", dependencies: uses(
             "TernMessage", "TernSMTPCore", "TernTestSupport", "NIOCore", "NIOConcurrencyHelpers"), swiftSettings: strict),
         .testTarget(name: "TernPolicyTests", dependencies: uses("TernPolicy", "TernSMTPCore"), swiftSettings: strict),

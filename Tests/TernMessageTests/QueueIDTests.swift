@@ -1,6 +1,6 @@
 import Foundation
 import TernSMTPCore
-import TernSpool
+import TernMessage
 import Testing
 
 @Suite struct QueueIDTests {
