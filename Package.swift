@@ -83,6 +83,12 @@ let package = Package(
             "TernSMTPCore", "TernMessage", "TernAccounts", "TernControl", "TernConfig", "TernSubmission", "TernDaemon",
             "ArgumentParser"), swiftSettings: strict),
 
+        // The embedding examples (Examples/, docs in the DocC catalogues of TernSMTPServer and TernSMTPClient).
+        .executableTarget(name: "SinkServer", dependencies: uses("TernSMTPServer", "TernSMTPCore", "NIOCore"),
+                          path: "Examples/SinkServer", swiftSettings: strict),
+        .executableTarget(name: "SendOne", dependencies: uses("TernSMTPClient", "TernSMTPCore"),
+                          path: "Examples/SendOne", swiftSettings: strict),
+
         // Tests.
         .target(name: "TernTestSupport", dependencies: uses(
             "TernSMTPCore", "TernMessage", "TernIO", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers"), swiftSettings: strict),
