@@ -8,7 +8,7 @@ import NIOSSL
 import TernSMTPCore
 
 extension SMTPClient {
-    /// Where ``send(_:from:to:via:group:logger:)`` hands a message: a relay or a recipient's
+    /// Where ``send(_:from:to:via:group:logger:)-(String,_,_,_,_,_)`` hands a message: a relay or a recipient's
     /// mail exchanger, and how to talk to it.
     public struct Server: Sendable {
         /// The host: a name the system resolver looks up, or an IP address.
@@ -61,7 +61,7 @@ extension SMTPClient {
         case required(NIOSSLContext? = nil)
     }
 
-    /// Why ``send(_:from:to:via:group:logger:)`` did not deliver to every recipient.
+    /// Why ``send(_:from:to:via:group:logger:)-(String,_,_,_,_,_)`` did not deliver to every recipient.
     public enum SendError: Error, Sendable, Hashable, CustomStringConvertible {
         /// An address given is not a mailbox (RFC 5321 §4.1.2); nothing was sent.
         case invalidAddress(String)
@@ -95,7 +95,7 @@ extension SMTPClient {
     /// Sends one message to one server and says what became of each recipient.
     ///
     /// The text may have LF or CRLF line endings; it is sent with CRLF, and its size and whether
-    /// it needs 8BITMIME or SMTPUTF8 are worked out from it and the addresses (``MessageText``).
+    /// it needs 8BITMIME or SMTPUTF8 are worked out from it and the addresses (TernSMTPCore's `MessageText`).
     ///
     ///     let replies = try await SMTPClient.send(
     ///         "Subject: hello\n\nHi Bob.\n", from: "alice@example.org", to: ["bob@example.net"],
@@ -158,7 +158,7 @@ extension SMTPClient {
         return outcomes
     }
 
-    /// ``send(_:from:to:via:group:logger:)`` with the message's text as a string, sent as UTF-8.
+    /// ``send(_:from:to:via:group:logger:)-(Sequence<UInt8>,_,_,_,_,_)`` with the message's text as a string, sent as UTF-8.
     @discardableResult
     public static func send(
         _ message: String, from sender: String, to recipients: [String], via server: Server,

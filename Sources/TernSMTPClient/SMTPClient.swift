@@ -92,10 +92,16 @@ public enum SMTPClient {
     /// for the caller to close.
     ///
     /// - Parameters:
+    ///   - messages: The messages, each with at least one recipient.
     ///   - early: octets the peer sent before the turn: the start of its replies.
     ///   - input: the peer's octets from now on.
     ///   - output: writes to the peer.
     ///   - channel: the connection, closed when a wait runs out.
+    ///   - configuration: The session's side of the connection; `tlsAvailable` must be false.
+    ///   - timeout: The longest wait for each reply and for room to write.
+    ///   - logger: Where connection events go.
+    ///   - body: The stored text of the message with this `OutboundMessage.id`, as for the
+    ///     other `deliver`.
     ///   - decided: told of each message as soon as its outcome is known, before the next one
     ///     is sent, so it can be recorded durably at once.
     public static func deliver<Input: AsyncIteratorProtocol, Body: AsyncSequence>(

@@ -54,9 +54,11 @@ public struct SMTPAuthentication: Sendable {
 
     /// PLAIN and LOGIN, checked by `authenticator`.
     ///
-    /// - Parameter allowPlaintext: also offer AUTH on a connection without TLS, where the
-    ///   password crosses the network readable (RFC 4954 §4 forbids it without another
-    ///   protection, such as a loopback or otherwise private link).
+    /// - Parameters:
+    ///   - authenticator: checks each user name and password.
+    ///   - allowPlaintext: also offer AUTH on a connection without TLS, where the password
+    ///     crosses the network readable (RFC 4954 §4 forbids it without another protection,
+    ///     such as a loopback or otherwise private link).
     public static func passwords(_ authenticator: any PasswordAuthenticator, allowPlaintext: Bool = false)
         -> SMTPAuthentication
     {
@@ -68,6 +70,7 @@ public struct SMTPAuthentication: Sendable {
     /// SCRAM-SHA-256 (docs/behaviour.md §13).
     ///
     /// - Parameters:
+    ///   - store: where the accounts' credentials are.
     ///   - mechanisms: the ones to offer; at least one.
     ///   - allowPlaintext: also offer AUTH before TLS (`auth.require_tls = false`,
     ///     docs/configuration.md); on `odmr`, CRAM-MD5 and SCRAM-SHA-256 work before TLS anyway.

@@ -140,3 +140,16 @@ def test_send_one_reports_a_refusal_and_fails():
     assert res.returncode == 1, res.stdout + res.stderr
     assert res.stdout == ("not delivered: <dave@example.net> deferred: "
                           "421 4.4.1 No connection to the peer could be made\n"), res.stdout
+
+
+@pytest.mark.parametrize("example_name,article", [
+    ("SinkServer", "Sources/TernSMTPServer/TernSMTPServer.docc/GettingStarted.md"),
+    ("SendOne", "Sources/TernSMTPClient/TernSMTPClient.docc/GettingStarted.md"),
+])
+def test_getting_started_articles_show_the_examples(example_name, article):
+    """The DocC getting-started articles show the examples' code as it is, so what a reader
+    copies is what this suite runs."""
+    text = (REPO_ROOT / article).read_text()
+    block = re.search(r"```swift\n(.*?)```", text, re.S)
+    assert block, f"{article} has no Swift block"
+    assert block.group(1) == (REPO_ROOT / "Examples" / example_name / "main.swift").read_text()
