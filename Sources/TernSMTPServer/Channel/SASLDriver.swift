@@ -68,43 +68,21 @@ struct SASLDriver {
                 return .challenge(bytes)
             case .lookUp(let username):
                 self.username = username
-                guard case .credentials(let store) = authentication.source else {
-                    guard case .passwords(let authenticator) = authentication.source, var server = machine,
-                          let supplied = server.suppliedPassword else { return .invalidCredentials }
-                    switch await authenticator.verify(username: supplied.username, password: supplied.password) {
-                    case .accepted: step = server.passwordChecked(true)
-                    case .refused: step = server.passwordChecked(false)
-                    case .unavailable:
-                        machine = nil
-                        return .temporaryFailure
-                    }
-                    machine = server
-                    continue
+                let next: SASLStep?
+                switch authentication.source {
+                case .passwords(let authenticator): next = await checkPassword(with: authenticator)
+                case .credentials(let store): next = await lookUp(username, in: store)
                 }
-                let credentials: StoredCredentials?
-                do {
-                    credentials = try await store.credentials(for: username)
-                } catch {
+                guard let next else {
                     machine = nil
                     return .temporaryFailure
                 }
-                found = credentials
-                guard let server = machine else { return .invalidCredentials }
-                // Key derivation and SHA-crypt take milliseconds: off the cooperative pool.
-                let (next, after) = await Self.offload { () -> (SASLStep, SASLServer) in
-                    var server = server
-                    let next = server.credentialsFound(credentials)
-                    return (next, server)
-                }
-                machine = after
                 step = next
             case .success(let username, let upgrade):
                 machine = nil
                 tracker.clearAuthFailures(clientAddress, account: username)
-                if let upgrade, let found {
-                    if case .credentials(let store) = authentication.source {
-                        try? await store.upgrade(username, from: found, to: upgrade)
-                    }
+                if let upgrade, let found, case .credentials(let store) = authentication.source {
+                    try? await store.upgrade(username, from: found, to: upgrade)
                 }
                 return .success(account: username)
             case .failure(let failure):
@@ -118,6 +96,41 @@ struct SASLDriver {
                 }
             }
         }
+    }
+
+    /// The owner's verdict on the password of a PLAIN or LOGIN exchange; nil when it can't
+    /// be had now.
+    private mutating func checkPassword(with authenticator: any PasswordAuthenticator) async -> SASLStep? {
+        guard var server = machine, let supplied = server.suppliedPassword else { return .failure(.malformed) }
+        let next: SASLStep
+        switch await authenticator.verify(username: supplied.username, password: supplied.password) {
+        case .accepted: next = server.passwordChecked(true)
+        case .refused: next = server.passwordChecked(false)
+        case .unavailable: return nil
+        }
+        machine = server
+        return next
+    }
+
+    /// The machine's next step once `username`'s stored credentials are loaded; nil when the
+    /// store can't be read.
+    private mutating func lookUp(_ username: String, in store: any CredentialStore) async -> SASLStep? {
+        let credentials: StoredCredentials?
+        do {
+            credentials = try await store.credentials(for: username)
+        } catch {
+            return nil
+        }
+        found = credentials
+        guard let server = machine else { return .failure(.malformed) }
+        // Key derivation and SHA-crypt take milliseconds: off the cooperative pool.
+        let (next, after) = await Self.offload { () -> (SASLStep, SASLServer) in
+            var server = server
+            let next = server.credentialsFound(credentials)
+            return (next, server)
+        }
+        machine = after
+        return next
     }
 
     private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
