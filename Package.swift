@@ -99,7 +99,8 @@ let package = Package(
         .testTarget(name: "TernSASLTests", dependencies: uses("TernSASL", "TernSMTPCore", "Crypto", "_CryptoExtras"),
                     swiftSettings: strict),
         .testTarget(name: "TernSMTPServerTests", dependencies: uses(
-            "TernSMTPServer", "TernSMTPCore", "NIOCore", "NIOPosix", "NIOEmbedded", "NIOConcurrencyHelpers", "Logging"),
+            "TernSMTPServer", "TernSMTPCore", "NIOCore", "NIOPosix", "NIOEmbedded", "NIOConcurrencyHelpers", "NIOSSL",
+            "Logging"),
                     swiftSettings: strict),
         .testTarget(name: "TernSMTPClientTests", dependencies: uses(
             "TernSMTPClient", "TernSMTPCore", "TernSMTPServer", "TernTestSupport", "NIOCore", "NIOPosix",
@@ -113,7 +114,8 @@ let package = Package(
         .testTarget(name: "TernAccountsTests", dependencies: uses("TernAccounts", "TernSASL", "TernIO", "TernTestSupport"),
                     swiftSettings: strict),
         .testTarget(name: "TernControlTests", dependencies: uses(
-            "TernControl", "TernMessage", "TernTestSupport", "NIOCore", "Logging", "ServiceLifecycle"), swiftSettings: strict),
+            "TernControl", "TernMessage", "TernSMTPCore", "TernTestSupport", "NIOCore", "Logging", "ServiceLifecycle"),
+                    swiftSettings: strict),
         .testTarget(name: "TernConfigTests", dependencies: uses("TernConfig", "TernPolicy", "TernSMTPCore"),
                     swiftSettings: strict),
         .testTarget(name: "TernDeliveryTests", dependencies: uses(

@@ -7,6 +7,7 @@ package import NIOCore
 import NIOPosix
 import TernIO
 package import TernMessage
+package import TernSMTPCore
 
 /// The client side of the control socket, for `tern queue`: each call connects, sends one
 /// request, reads one response and closes.

@@ -1,5 +1,5 @@
 package import TernMessage
-import TernSMTPCore
+package import TernSMTPCore
 
 /// One request on the control socket, a line such as `{"command":"hold","id":"..."}`.
 ///

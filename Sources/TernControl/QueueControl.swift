@@ -1,4 +1,5 @@
 package import TernMessage
+package import TernSMTPCore
 
 /// What `tern queue` asks of the running queue, through the daemon's control socket.
 ///

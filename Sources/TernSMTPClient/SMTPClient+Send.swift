@@ -1,11 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import NIOCore
-import NIOPosix
-import NIOSSL
-import TernSMTPCore
+public import Logging
+public import NIOCore
+public import NIOPosix
+public import NIOSSL
+public import TernSMTPCore
 
 extension SMTPClient {
     /// Where ``send(_:from:to:via:group:logger:)-(String,_,_,_,_,_)`` hands a message: a relay or a recipient's

@@ -1,6 +1,6 @@
 import NIOConcurrencyHelpers
 package import NIOCore
-import TernSMTPCore
+public import TernSMTPCore
 
 /// Counts open connections across all listeners, enforces the server-wide and per-client
 /// limits, and reaches every open connection at shutdown (docs/behaviour.md §1, §10).

@@ -4,7 +4,7 @@ public import NIOPosix
 import NIOSSL
 import TernSASL
 public import ServiceLifecycle
-import TernSMTPCore
+public import TernSMTPCore
 
 /// An SMTP listener as a `Service`: accepts connections on one address and runs a
 /// `ServerSession` for each, with one task per connection and no thread per connection.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernMessage
+import TernSMTPCore
 
 extension QueueCommand {
     /// A queue id on the command line; a malformed one is a usage error (exit 64).

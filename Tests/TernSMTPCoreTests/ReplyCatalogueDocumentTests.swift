@@ -65,7 +65,7 @@ import TernSMTPCore
         "mailboxUnavailable(_:)": Sample(.mailboxUnavailable("{address}")),
         "relayDenied(_:)": Sample(.relayDenied("{address}")),
         "startMailInput": Sample(.startMailInput),
-        "queued(_:)": Sample(.queued("{id}")),
+        "queued(_:)": Sample(.queued(QueueID("{id}")!)),
         "dataAfterBDAT": Sample(.dataAfterBDAT),
         "noValidRecipients": Sample(.noValidRecipients),
         "chunkReceived(_:)": Sample(.chunkReceived(4096), ["octets": "4096"]),

@@ -5,6 +5,7 @@ import TernIO
 import TernMessage
 import TernSpool
 import TernTestSupport
+import TernSMTPCore
 
 /// A logger that drops everything, so test output stays readable.
 let quietLogger = Logger(label: "tern.test") { _ in SwiftLogNoOpLogHandler() }

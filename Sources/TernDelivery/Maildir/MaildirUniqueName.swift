@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import Foundation
 import TernIO
 import TernMessage
+import TernSMTPCore
 
 /// File names for new Maildir messages, `<seconds>.M<microseconds>P<pid>Q<counter>_<queue id>R<recipient>.<host>`:
 /// the Maildir convention's time, process and counter, unique within the process by the

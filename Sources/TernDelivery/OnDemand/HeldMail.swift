@@ -1,4 +1,5 @@
 package import TernMessage
+package import TernSMTPCore
 
 /// Why held mail can't be handed over now.
 package enum HeldMailUnavailable: Error, Sendable, Hashable {

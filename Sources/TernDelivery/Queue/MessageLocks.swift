@@ -1,4 +1,5 @@
 import TernMessage
+import TernSMTPCore
 
 /// One holder at a time per message: a delivery attempt or an operator's command, so an
 /// envelope is never rewritten by two at once.

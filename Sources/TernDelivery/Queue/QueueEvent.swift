@@ -1,5 +1,6 @@
 import Foundation
 import TernMessage
+import TernSMTPCore
 
 /// What wakes the queue runner's scheduling loop.
 enum QueueEvent: Sendable {

@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 package import TernControl
 package import TernMessage
-import TernSMTPCore
+package import TernSMTPCore
 import TernSpool
 import TernPolicy
 

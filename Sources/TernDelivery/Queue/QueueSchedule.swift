@@ -1,5 +1,6 @@
 import Foundation
 import TernMessage
+import TernSMTPCore
 
 /// Where an attempt runs: every due message goes through the local lane first, which writes
 /// its local copies, and on to the remote lane only when it has recipients for other hosts.

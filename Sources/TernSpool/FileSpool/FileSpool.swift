@@ -8,6 +8,7 @@ import NIOCore
 package import NIOPosix
 package import TernIO
 package import TernMessage
+package import TernSMTPCore
 
 /// The spool on a local file system.
 ///

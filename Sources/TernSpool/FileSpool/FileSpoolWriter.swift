@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import TernIO
 import TernMessage
+import TernSMTPCore
 
 /// Streams one message into `tmp/` and commits it into `incoming/`.
 ///

@@ -1,4 +1,5 @@
 import TernMessage
+import TernSMTPCore
 
 /// Where `FileSpool` keeps each file: flat `tmp/`, `incoming/`, `corrupt/` and `partial/` under the root.
 struct SpoolPaths: Sendable {

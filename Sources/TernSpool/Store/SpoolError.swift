@@ -1,4 +1,5 @@
 package import TernMessage
+package import TernSMTPCore
 
 /// Spool failures that are not a failed system call (those are `FileSystemError`).
 package enum SpoolError: Error, Hashable, Sendable, CustomStringConvertible {

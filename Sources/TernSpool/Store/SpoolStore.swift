@@ -1,4 +1,5 @@
 package import TernMessage
+package import TernSMTPCore
 
 /// The durable queue: messages are written through a `SpoolWriter`, then read, updated and
 /// removed by id until every recipient has a final status.

@@ -1,5 +1,6 @@
 package import NIOCore
 package import TernMessage
+package import TernSMTPCore
 
 /// One message being received into the spool. Calls must not overlap: append the body in
 /// order, then either `commit(_:)` or `abort()` exactly once.

@@ -5,6 +5,7 @@ import Darwin
 #endif
 package import TernIO
 import TernMessage
+import TernSMTPCore
 
 /// The folder where `tern sendmail` leaves messages for the running server, which works while
 /// the server is down (as Postfix's maildrop directory).

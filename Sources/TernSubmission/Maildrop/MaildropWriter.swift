@@ -6,6 +6,7 @@ import Darwin
 import NIOConcurrencyHelpers
 package import TernIO
 package import TernMessage
+package import TernSMTPCore
 
 /// Writes one maildrop file so that it is never half visible: the header and the message text
 /// go to `.tmp-<id>` (exclusive, mode 0600 unless `Maildrop` says otherwise) in the maildrop folder
