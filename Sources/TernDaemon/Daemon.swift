@@ -37,15 +37,19 @@ package enum Daemon {
         defer { threadPool.shutdownGracefully { _ in } }
         let spool = FileSpool(root: data + "/spool", threadPool: threadPool, logger: logger)
         _ = try await spool.recover()
-        let courier = MaildirCourier(mailRoot: data + "/mail", threadPool: threadPool)
         let local = configuration.local
         var delivery = configuration.delivery
         delivery.ownEndpoints = OwnEndpoints(listeners: configuration.listeners.map {
             OwnEndpoints.Endpoint(host: $0.host, port: $0.port)
         })
-        let runner = try QueueRunner(
-            spool: spool, courier: courier, hostname: configuration.hostname, settings: delivery,
-            resolver: SystemResolver(servers: configuration.dnsServers, threadPool: threadPool),
+        let runner = QueueRunner(
+            spool: spool,
+            local: MaildirCourier(
+                mailRoot: data + "/mail", hostname: configuration.hostname, threadPool: threadPool, logger: logger),
+            relay: RelayCourier(
+                settings: delivery, resolver: SystemResolver(servers: configuration.dnsServers, threadPool: threadPool),
+                hostname: configuration.hostname, tls: try RelayCourier.makeClientTLS(), logger: logger),
+            hostname: configuration.hostname, settings: delivery,
             reportTargets: { DeliveryTarget.targets(of: $0, in: local) }, logger: logger)
         let exempt = configuration.limits.exemptNetworks
         let tracker = ConnectionTracker(
@@ -67,7 +71,7 @@ package enum Daemon {
             CheckpointJanitor(registry: checkpoints, spool: spool, keepPartial: configuration.checkpoint.keepPartial,
                               logger: logger),
             ControlServer(
-                path: ControlSocket.path(dataDirectory: data), control: runner,
+                path: ControlSocket.path(dataDirectory: data), control: runner.control,
                 partials: { await checkpoints.all().map(PartialEntry.init) }, logger: logger),
             MaildropPickup(
                 maildropDirectory: Maildrop(dataDirectory: data).directory, hostname: configuration.hostname,

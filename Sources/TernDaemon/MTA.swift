@@ -38,7 +38,7 @@ final class MTA: SMTPServerDelegate {
     }
 
     func status(_ server: ServerStatus) async -> ServerStatus {
-        let counts = (try? await runner.statusCounts()) ?? (queued: 0, held: 0)
+        let counts = (try? await runner.control.statusCounts()) ?? (queued: 0, held: 0)
         return ServerStatus(acceptingMail: configuration.acceptMail, sessions: tracker.count,
                             queuedMessages: counts.queued, heldMessages: counts.held)
     }

@@ -39,7 +39,8 @@ import TernTestSupport
         let spool = RecordWatchingSpool(
             base: FileSpool(
                 root: fixture.directory.path + "/spool", threadPool: .singleton, logger: quietLogger, operations: disk))
-        let courier = MaildirCourier(mailRoot: fixture.mailRoot, threadPool: .singleton, operations: disk)
+        let courier = MaildirCourier(
+            mailRoot: fixture.mailRoot, hostname: testHost, threadPool: .singleton, logger: quietLogger, operations: disk)
         let first = try makeRunner(fixture, spool: spool, courier: courier)
         try await fixture.running(first) {
             first.submitted(id)

@@ -62,7 +62,8 @@ struct DeliveryFixture {
         directory = try TemporaryDirectory()
         spool = FileSpool(root: directory.path + "/spool", threadPool: .singleton, logger: quietLogger)
         _ = try await spool.recover()
-        courier = MaildirCourier(mailRoot: directory.path + "/mail", threadPool: .singleton)
+        courier = MaildirCourier(
+            mailRoot: directory.path + "/mail", hostname: testHost, threadPool: .singleton, logger: quietLogger)
     }
 
     var mailRoot: String { courier.mailRoot }
@@ -149,10 +150,13 @@ func makeRunner(
     resolver: any MXResolving = TableResolver(), time: ManualTime? = nil,
     reportTargets: @escaping @Sendable (Mailbox) -> [DeliveryTarget] = { [.local($0)] }
 ) throws -> QueueRunner {
-    try QueueRunner(
-        spool: spool ?? fixture.spool, courier: courier ?? fixture.courier, hostname: testHost, settings: settings,
-        resolver: resolver, reportTargets: reportTargets, logger: quietLogger, concurrency: 8,
-        peerTimeout: .seconds(5), now: { time?.now ?? Date() },
+    QueueRunner(
+        spool: spool ?? fixture.spool, local: courier ?? fixture.courier,
+        relay: RelayCourier(
+            settings: settings, resolver: resolver, hostname: testHost, tls: try RelayCourier.makeClientTLS(),
+            peerTimeout: .seconds(5), logger: quietLogger),
+        hostname: testHost, settings: settings, reportTargets: reportTargets, logger: quietLogger, concurrency: 8,
+        now: { time?.now ?? Date() },
         sleep: { duration in
             if let time { try await time.sleep(duration) } else { try await Task.sleep(for: duration) }
         },

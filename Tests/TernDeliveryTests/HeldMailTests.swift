@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TernControl
 import TernDelivery
 import TernMessage
 import TernPolicy
@@ -40,8 +41,8 @@ import TernSpool
             runner.submitted(try await fixture.store(envelope(to: "Node.Example.NET")))
             try await Task.sleep(for: .milliseconds(300))
             #expect(try sink.transactions().isEmpty)
-            #expect(try await runner.list().flatMap(\.recipients).map(\.status) == ["held", "held"])
-            #expect(try await runner.statusCounts() == (queued: 2, held: 2))
+            #expect(try await runner.control.list().flatMap(\.recipients).map(\.status) == ["held", "held"])
+            #expect(try await runner.control.statusCounts() == (queued: 2, held: 2))
             #expect(try await runner.releaseHeld(["other.example.net"]) == 0)
             #expect(try await runner.releaseHeld(["node.example.net"]) == 2)
             #expect(try await eventually { try await fixture.spool.all().isEmpty })

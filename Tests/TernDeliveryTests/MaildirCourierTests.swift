@@ -17,8 +17,7 @@ import TernTestSupport
         let envelope = SpoolFixtures.envelope()
         let body = chunkedBody(["Subject: hi\r", "\nFrom: a@example.org\r\n\r\nline one\r\nbare\rcr\r", "\n", "\r", "\r\nend\r"])
         let path = try await fixture.courier.deliver(
-            envelope, to: SpoolFixtures.mailbox("bob"), for: .mailbox(SpoolFixtures.mailbox("Bob")), body: body,
-            receivedBy: testHost)
+            envelope, to: SpoolFixtures.mailbox("bob"), for: .mailbox(SpoolFixtures.mailbox("Bob")), body: body)
 
         let expected =
             "Return-Path: <alice@example.org>\n" + "Delivered-To: bob@example.com\n"
@@ -40,9 +39,11 @@ import TernTestSupport
     @Test func fileNameFollowsTheMaildirConvention() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }
-        let path = try await fixture.courier.deliver(
+        let courier = MaildirCourier(
+            mailRoot: fixture.mailRoot, hostname: "odd/host:name", threadPool: .singleton, logger: quietLogger)
+        let path = try await courier.deliver(
             SpoolFixtures.envelope(), to: SpoolFixtures.mailbox("bob"), for: .mailbox(SpoolFixtures.mailbox("bob")),
-            body: chunkedBody(["x\r\n"]), receivedBy: "odd/host:name")
+            body: chunkedBody(["x\r\n"]))
         let name = String(path.split(separator: "/").last!)
         let pattern = #/^[0-9]+\.M[0-9]{1,6}P[0-9]+Q[0-9]+_[0-9A-Z]{16}R0\.odd\\057host\\072name$/#
         #expect(name.wholeMatch(of: pattern) != nil, "\(name)")
@@ -56,8 +57,7 @@ import TernTestSupport
         envelope.clientName = "[IPv6:2001:db8::25]"
         envelope.protocolName = "UTF8SMTPS"
         let path = try await fixture.courier.deliver(
-            envelope, to: SpoolFixtures.mailbox("postmaster"), for: .postmaster, body: chunkedBody(["Hi\r\n"]),
-            receivedBy: testHost)
+            envelope, to: SpoolFixtures.mailbox("postmaster"), for: .postmaster, body: chunkedBody(["Hi\r\n"]))
         let lines = try text(at: path).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[0] == "Return-Path: <>")
         #expect(lines[1] == "Delivered-To: postmaster@example.com")
@@ -72,8 +72,7 @@ import TernTestSupport
         defer { fixture.directory.remove() }
         _ = try await fixture.courier.deliver(
             SpoolFixtures.envelope(), to: SpoolFixtures.mailbox("Bob.Smith", "Example.COM"),
-            for: .mailbox(SpoolFixtures.mailbox("Bob.Smith", "Example.COM")), body: chunkedBody(["x"]),
-            receivedBy: testHost)
+            for: .mailbox(SpoolFixtures.mailbox("Bob.Smith", "Example.COM")), body: chunkedBody(["x"]))
         #expect(fixture.delivered("bob.smith").count == 1)
     }
 
@@ -85,7 +84,7 @@ import TernTestSupport
         for localPart in ["j\u{F6}rg", "jo\u{308}rg", "J\u{D6}RG"] {
             let mailbox = SpoolFixtures.mailbox(localPart)
             _ = try await fixture.courier.deliver(
-                SpoolFixtures.envelope(), to: mailbox, for: .mailbox(mailbox), body: chunkedBody(["x"]), receivedBy: testHost)
+                SpoolFixtures.envelope(), to: mailbox, for: .mailbox(mailbox), body: chunkedBody(["x"]))
         }
         let folders = names(in: fixture.mailRoot + "/example.com")
         #expect(folders.map { Array($0.utf8) } == [Array("j\u{F6}rg".utf8)])
@@ -101,7 +100,7 @@ import TernTestSupport
         defer { fixture.directory.remove() }
         let mailbox = SpoolFixtures.mailbox(localPart)
         let path = try await fixture.courier.deliver(
-            SpoolFixtures.envelope(), to: mailbox, for: .mailbox(mailbox), body: chunkedBody(["x"]), receivedBy: testHost)
+            SpoolFixtures.envelope(), to: mailbox, for: .mailbox(mailbox), body: chunkedBody(["x"]))
         #expect(path.hasPrefix("\(fixture.mailRoot)/example.com/\(folder)/new/"), "\(path)")
         #expect(names(in: fixture.directory.path) == ["mail", "spool"])
         #expect(names(in: fixture.mailRoot) == ["example.com"])
@@ -114,8 +113,7 @@ import TernTestSupport
         for domain in [Domain.name(".."), .addressLiteral("192.0.2.1"), .name("a/../..")] {
             let mailbox = Mailbox(localPart: "bob", domain: domain)
             _ = try await fixture.courier.deliver(
-                SpoolFixtures.envelope(), to: mailbox, for: .mailbox(mailbox), body: chunkedBody(["x"]),
-                receivedBy: testHost)
+                SpoolFixtures.envelope(), to: mailbox, for: .mailbox(mailbox), body: chunkedBody(["x"]))
         }
         #expect(names(in: fixture.mailRoot) == ["%2E.", "[192.0.2.1]", "a%2F..%2F.."])
     }
@@ -126,8 +124,7 @@ import TernTestSupport
         let mailbox = SpoolFixtures.mailbox(String(repeating: "/", count: 100))
         await #expect(throws: MaildirDeliveryError.unusableMailboxName(mailbox.description)) {
             try await fixture.courier.deliver(
-                SpoolFixtures.envelope(), to: mailbox, for: .mailbox(mailbox), body: chunkedBody(["x"]),
-                receivedBy: testHost)
+                SpoolFixtures.envelope(), to: mailbox, for: .mailbox(mailbox), body: chunkedBody(["x"]))
         }
     }
 
@@ -139,8 +136,7 @@ import TernTestSupport
                 group.addTask {
                     try await fixture.courier.deliver(
                         SpoolFixtures.envelope(), to: SpoolFixtures.mailbox("bob"),
-                        for: .mailbox(SpoolFixtures.mailbox("bob")), body: chunkedBody(["message \(index)\r\n"]),
-                        receivedBy: testHost)
+                        for: .mailbox(SpoolFixtures.mailbox("bob")), body: chunkedBody(["message \(index)\r\n"]))
                 }
             }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
@@ -159,7 +155,7 @@ import TernTestSupport
         await #expect(throws: FileSystemError.self) {
             try await fixture.courier.deliver(
                 SpoolFixtures.envelope(), to: SpoolFixtures.mailbox("bob"), for: .mailbox(SpoolFixtures.mailbox("bob")),
-                body: chunkedBody(["x"]), receivedBy: testHost)
+                body: chunkedBody(["x"]))
         }
         #expect(names(in: fixture.mailRoot) == ["example.com"])
     }
@@ -178,7 +174,7 @@ import TernTestSupport
         let delivery = Task {
             try await courier.deliver(
                 SpoolFixtures.envelope(), to: SpoolFixtures.mailbox("bob"), for: .mailbox(SpoolFixtures.mailbox("bob")),
-                body: body, receivedBy: testHost)
+                body: body)
         }
         #expect(try await eventually { started.withLockedValue { $0 } })
         delivery.cancel()
@@ -194,12 +190,13 @@ import TernTestSupport
         let envelope = SpoolFixtures.envelope(recipients: [SpoolFixtures.localRecipient("carol"), .init(
             original: .mailbox(bob), target: .local(bob))])
         let first = try await fixture.courier.deliver(
-            envelope, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "mx.example.com")
+            envelope, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]))
         guard case .written(let written) = first else { Issue.record("expected a new copy, got \(first)"); return }
 
-        let again = try await fixture.courier.deliver(
-            envelope, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "other.host",
-            lookingForEarlierCopy: true)
+        let renamed = MaildirCourier(
+            mailRoot: fixture.mailRoot, hostname: "other.host", threadPool: .singleton, logger: quietLogger)
+        let again = try await renamed.deliver(
+            envelope, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]), lookingForEarlierCopy: true)
         #expect(again == .found(written))
 
         // A mail client read it: cur/, flags added.
@@ -207,19 +204,19 @@ import TernTestSupport
         let read = maildir + "/cur/" + String(written.split(separator: "/").last!) + ":2,S"
         try FileManager.default.moveItem(atPath: written, toPath: read)
         let afterReading = try await fixture.courier.deliver(
-            envelope, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "mx.example.com",
+            envelope, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]),
             lookingForEarlierCopy: true)
         #expect(afterReading == .found(read))
 
         // Another recipient of the same message, or the same recipient of another message, is
         // a new copy.
         let otherRecipient = try await fixture.courier.deliver(
-            envelope, recipient: 0, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "mx.example.com",
+            envelope, recipient: 0, to: bob, body: chunkedBody(["x\r\n"]),
             lookingForEarlierCopy: true)
         var other = envelope
         other.id = QueueID()
         let otherMessage = try await fixture.courier.deliver(
-            other, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]), receivedBy: "mx.example.com",
+            other, recipient: 1, to: bob, body: chunkedBody(["x\r\n"]),
             lookingForEarlierCopy: true)
         guard case .written = otherRecipient, case .written = otherMessage else {
             Issue.record("expected new copies, got \(otherRecipient) and \(otherMessage)")
@@ -239,8 +236,7 @@ import TernTestSupport
         #expect(FileManager.default.createFile(atPath: maildir + "/new", contents: Data()), "new/ can't be listed")
         await #expect(throws: FileSystemError.self) {
             try await fixture.courier.deliver(
-                SpoolFixtures.envelope(), recipient: 0, to: SpoolFixtures.mailbox("bob"), body: chunkedBody(["x\r\n"]),
-                receivedBy: testHost, lookingForEarlierCopy: true)
+                SpoolFixtures.envelope(), recipient: 0, to: SpoolFixtures.mailbox("bob"), body: chunkedBody(["x\r\n"]), lookingForEarlierCopy: true)
         }
         #expect(names(in: maildir + "/cur").isEmpty)
     }
@@ -249,11 +245,9 @@ import TernTestSupport
 extension MaildirCourier {
     /// One copy for `mailbox`, made the only recipient of `envelope` with `original` as given
     /// at RCPT; the path of the new file.
-    func deliver(
-        _ envelope: Envelope, to mailbox: Mailbox, for original: ForwardPath, body: SpoolBody, receivedBy hostname: String
-    ) async throws -> String {
+    func deliver(_ envelope: Envelope, to mailbox: Mailbox, for original: ForwardPath, body: SpoolBody) async throws -> String {
         var envelope = envelope
         envelope.recipients = [EnvelopeRecipient(original: original, target: .local(mailbox))]
-        return try await deliver(envelope, recipient: 0, to: mailbox, body: body, receivedBy: hostname).path
+        return try await deliver(envelope, recipient: 0, to: mailbox, body: body).path
     }
 }

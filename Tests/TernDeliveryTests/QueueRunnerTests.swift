@@ -126,7 +126,7 @@ import TernTestSupport
         try await fixture.running(first) {
             first.submitted(id)
             try await Task.sleep(for: .milliseconds(200))
-            #expect(try await first.list().map(\.held) == [true])
+            #expect(try await first.control.list().map(\.held) == [true])
         }
         #expect(fixture.delivered("bob").isEmpty)
 
@@ -134,15 +134,15 @@ import TernTestSupport
         #expect(try await restarted.recover().messages == 1)
         let second = try makeRunner(fixture, spool: restarted)
         try await fixture.running(second) {
-            #expect(try await second.list().map(\.held) == [true], "the hold is kept in the spool")
+            #expect(try await second.control.list().map(\.held) == [true], "the hold is kept in the spool")
             second.submitted(id)
             try await Task.sleep(for: .milliseconds(200))
             #expect(fixture.delivered("bob").isEmpty, "a held message is not delivered after a restart")
-            try await second.release(id)
+            try await second.control.release(id)
             #expect(try await eventually { try await restarted.all().isEmpty })
         }
         #expect(fixture.delivered("bob").count == 1)
-        await #expect(throws: QueueControlError.unknownMessage(id)) { try await second.hold(id) }
+        await #expect(throws: QueueControlError.unknownMessage(id)) { try await second.control.hold(id) }
     }
 
     @Test func deferredDeliveryIsRetriedAfterTheBackoff() async throws {

@@ -1,3 +1,4 @@
+package import Logging
 import NIOCore
 package import NIOPosix
 package import TernIO
@@ -18,22 +19,36 @@ package import TernSpool
 /// the copy it made (in `new/`, or in `cur/` with whatever flags a mail client added) instead
 /// of writing a second one.
 ///
+/// As a `Courier` it delivers the local recipients and those of `maildir` routes, one after
+/// another, and logs each outcome (`MaildirCourier+Courier.swift`).
+///
 /// SeeAlso: docs/behaviour.md §11; the Maildir format, <https://cr.yp.to/proto/maildir.html>.
 package struct MaildirCourier: Sendable {
     /// The directory holding one folder per domain.
     package let mailRoot: String
+    /// This server's name, for `Received: by` and the Maildir file names.
+    let hostname: String
     private let threadPool: NIOThreadPool
     private let operations: any FileOperations
+    /// One line per copy written, found, deferred or failed.
+    let logger: Logger
 
-    /// A courier writing below `mailRoot`, created if missing, doing blocking work on `threadPool`.
-    package init(mailRoot: String, threadPool: NIOThreadPool) {
-        self.init(mailRoot: mailRoot, threadPool: threadPool, operations: SystemFileOperations())
+    /// A courier writing below `mailRoot`, created if missing, as `hostname`, doing blocking
+    /// work on `threadPool`.
+    package init(mailRoot: String, hostname: String, threadPool: NIOThreadPool, logger: Logger) {
+        self.init(
+            mailRoot: mailRoot, hostname: hostname, threadPool: threadPool, logger: logger,
+            operations: SystemFileOperations())
     }
 
     /// A courier whose write, fsync and rename calls go through `operations` (tests inject failures).
-    package init(mailRoot: String, threadPool: NIOThreadPool, operations: any FileOperations) {
+    package init(
+        mailRoot: String, hostname: String, threadPool: NIOThreadPool, logger: Logger, operations: any FileOperations
+    ) {
         self.mailRoot = mailRoot
+        self.hostname = hostname
         self.threadPool = threadPool
+        self.logger = logger
         self.operations = operations
     }
 
@@ -46,7 +61,6 @@ package struct MaildirCourier: Sendable {
     ///     at RCPT goes into `Received: ... for <...>`.
     ///   - mailbox: The local mailbox, which names the folder (lower-cased).
     ///   - body: The stored body.
-    ///   - hostname: This server's name, for `Received: by` and the Maildir file name.
     ///   - lookingForEarlierCopy: Whether an attempt for this recipient may have been under way
     ///     when the server stopped: then `new/` and `cur/` are searched first.
     /// - Returns: The copy, written now or found.
@@ -54,8 +68,7 @@ package struct MaildirCourier: Sendable {
     ///   temporary failure, `CancellationError` if the task was cancelled; the partly written
     ///   file is removed in every case.
     package func deliver(
-        _ envelope: Envelope, recipient index: Int, to mailbox: Mailbox, body: SpoolBody, receivedBy hostname: String,
-        lookingForEarlierCopy: Bool = false
+        _ envelope: Envelope, recipient index: Int, to mailbox: Mailbox, body: SpoolBody, lookingForEarlierCopy: Bool = false
     ) async throws -> MaildirCopy {
         guard let domainFolder = MaildirFolderName.make(mailbox.domain.normalized),
             let userFolder = MaildirFolderName.make(mailbox.localPart)

@@ -1,4 +1,3 @@
-package import TernMessage
 package import TernSMTPCore
 
 /// Why held mail can't be handed over now.
@@ -10,7 +9,7 @@ package enum HeldMailUnavailable: Error, Sendable, Hashable {
 }
 
 /// Held mail locked for one turned ATRN connection: its domains stay locked until
-/// `QueueRunner.deliverHeld` ends or the reservation is abandoned.
+/// `HeldMailRelease.deliverHeld` ends or the reservation is abandoned.
 package struct HeldMailReservation: Sendable {
     /// The domains, lower-cased.
     package let domains: Set<String>

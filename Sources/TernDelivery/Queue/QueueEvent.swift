@@ -2,7 +2,7 @@ import Foundation
 import TernMessage
 import TernSMTPCore
 
-/// What wakes the queue runner's scheduling loop.
+/// What wakes the scheduler's loop (`QueueScheduler.run`).
 enum QueueEvent: Sendable {
     /// A message was just committed.
     case submitted(QueueID)

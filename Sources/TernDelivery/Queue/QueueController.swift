@@ -2,16 +2,30 @@ import Foundation
 import Logging
 import NIOCore
 package import TernControl
-package import TernMessage
+import TernMessage
 package import TernSMTPCore
 import TernSpool
 import TernPolicy
 
-/// `tern queue ...`: the operator's view of the queue and commands on it. Commands that change
-/// a message take its lock, so they wait for an attempt in progress to end.
-extension QueueRunner: QueueControl {
+/// `tern queue ...`: the operator's view of the queue and commands on it, and the figures of
+/// HELP STATUS (docs/configuration.md "Commands", docs/behaviour.md §3). Commands that change
+/// a message take its lock, so they wait for an attempt in progress to end; then the scheduler
+/// is told.
+///
+/// The answers come from the spool, not from the scheduler's view: `list` and `show` read the
+/// envelopes, HELP STATUS the spool's census (`SpoolCensus`, in memory, changed in the same step
+/// as each envelope on disk), so a message is counted from its commit on and an operator's
+/// hold shows at once.
+package struct QueueController: QueueControl {
     /// Headers shown by `show` are cut off after this many octets.
     static let shownHeaderLimit = 64 * 1024
+
+    let spool: any SpoolStore
+    let settings: DeliverySettings
+    let scheduler: QueueScheduler
+    /// For `flush` of a hold domain.
+    let heldMail: HeldMailRelease
+    let logger: Logger
 
     package func list() async throws -> [QueueEntry] {
         try await spool.all().map(entry)
@@ -36,12 +50,12 @@ extension QueueRunner: QueueControl {
         let wanted = domain.map { $0.lowercased() }
         if let wanted, settings.holdDomains.contains(wanted) {
             // The operator's ETRN: the mail held for the node goes to it now.
-            return try await releaseHeld([wanted])
+            return try await heldMail.releaseHeld([wanted])
         }
         var scheduled = 0
         for envelope in try await spool.all() where !envelope.held {
             let matches = envelope.recipients.contains { recipient in
-                guard !recipient.status.isFinal, heldDomain(of: recipient) == nil else { return false }
+                guard !recipient.status.isFinal, settings.heldDomain(of: recipient) == nil else { return false }
                 guard let wanted else { return true }
                 let name = recipient.target.mailbox.domain.normalized
                 return name == wanted || name.hasSuffix("." + wanted)
@@ -65,7 +79,7 @@ extension QueueRunner: QueueControl {
     }
 
     package func delete(_ id: QueueID) async throws {
-        let removed = await locks.withLock(id) { [spool] in
+        let removed = await scheduler.locks.withLock(id) { [spool] in
             do {
                 try await spool.remove(id)
                 return true
@@ -87,6 +101,20 @@ extension QueueRunner: QueueControl {
         logger.notice("bounced by the operator", metadata: ["queue_id": "\(id)"])
     }
 
+    /// The figures of HELP STATUS: every message, and those with a recipient waiting in a
+    /// hold domain or held by the operator; from the spool's census in memory (a store without
+    /// one has its envelopes read).
+    package func statusCounts() async throws -> (queued: Int, held: Int) {
+        let entries: [SpoolCensus.Entry]
+        if let census = spool.census {
+            entries = census.all
+        } else {
+            entries = try await spool.all().map(SpoolCensus.Entry.init)
+        }
+        let held = entries.filter { $0.held || !$0.waitingDomains.isDisjoint(with: settings.holdDomains) }
+        return (entries.count, held.count)
+    }
+
     // MARK: Helpers
 
     /// Rewrites the envelope of `id` under its lock and schedules the message; false (or
@@ -95,7 +123,7 @@ extension QueueRunner: QueueControl {
     private func change(_ id: QueueID, required: Bool = false, _ edit: @escaping @Sendable (inout Envelope) -> Void)
         async throws -> Bool
     {
-        let outcome: Result<Bool, any Error> = await locks.withLock(id) { [spool] in
+        let outcome: Result<Bool, any Error> = await scheduler.locks.withLock(id) { [spool] in
             do {
                 var envelope = try await spool.envelope(id)
                 edit(&envelope)
@@ -109,7 +137,7 @@ extension QueueRunner: QueueControl {
         }
         let changed = try outcome.get()
         if changed {
-            submitted(id)
+            scheduler.submitted(id)
         } else if required {
             throw QueueControlError.unknownMessage(id)
         }
@@ -140,7 +168,7 @@ extension QueueRunner: QueueControl {
             arrival: envelope.receivedAt, held: envelope.held, attempts: envelope.attempts,
             nextAttempt: envelope.nextAttempt,
             recipients: envelope.recipients.map { recipient in
-                let waiting = heldDomain(of: recipient) != nil
+                let waiting = settings.heldDomain(of: recipient) != nil
                 let (status, reason): (String, String?) =
                     switch recipient.status {
                     case .pending: (waiting ? "held" : "pending", nil)

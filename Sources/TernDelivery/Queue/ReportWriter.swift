@@ -6,8 +6,38 @@ import TernSMTPCore
 import TernSpool
 import TernPolicy
 
-/// Delivery status notifications to senders (RFC 3461 §6, RFC 3464; docs/behaviour.md §9).
-extension QueueRunner {
+/// Writes delivery status notifications to senders (RFC 3461 §6, RFC 3464; docs/behaviour.md
+/// §9): after each attempt, the failures, delays (after `warn_after`) and, when asked,
+/// deliveries of a message, in one `DSNBuilder` report spooled as a new message from `<>`, which
+/// takes the same path as any other.
+struct ReportWriter: Sendable {
+    let spool: any SpoolStore
+    let settings: DeliverySettings
+    /// This server's name, as the reporting MTA and the report's client.
+    let hostname: String
+    let dsn: DSNBuilder
+    /// Where a report to `mailbox` goes: its local or remote targets, none if nobody takes it.
+    let reportTargets: @Sendable (Mailbox) -> [DeliveryTarget]
+    let now: @Sendable () -> Date
+    /// Hands a spooled report to the scheduler.
+    let announce: @Sendable (QueueID) -> Void
+    let logger: Logger
+
+    init(
+        spool: any SpoolStore, settings: DeliverySettings, hostname: String,
+        reportTargets: @escaping @Sendable (Mailbox) -> [DeliveryTarget], now: @escaping @Sendable () -> Date,
+        announce: @escaping @Sendable (QueueID) -> Void, logger: Logger
+    ) {
+        self.spool = spool
+        self.settings = settings
+        self.hostname = hostname
+        self.dsn = DSNBuilder(reportingHost: hostname)
+        self.reportTargets = reportTargets
+        self.now = now
+        self.announce = announce
+        self.logger = logger
+    }
+
     /// Reports what is due about `envelope`'s recipients in one message to the sender, and
     /// marks them reported: final outcomes not yet settled, and deferred recipients once the
     /// message is older than `warn_after`. A recipient that did not ask for a report, or a
@@ -28,8 +58,8 @@ extension QueueRunner {
                 settled.append((index, .final))
             case .deferred(let reason) where warn && !recipient.reportsSent.contains(.delay):
                 var delayed = report(recipient, .delayed, reason: reason, at: time)
-                delayed.willRetryUntil = heldDomain(of: recipient) == nil
-                    ? envelope.receivedAt + settings.retry.maximumAge.timeInterval : holdExpiry(of: envelope)
+                delayed.willRetryUntil = settings.heldDomain(of: recipient) == nil
+                    ? envelope.receivedAt + settings.retry.maximumAge.timeInterval : settings.holdExpiry(of: envelope)
                 reports.append(delayed)
                 settled.append((index, .delay))
             default:
@@ -101,7 +131,7 @@ extension QueueRunner {
                 throw error
             }
             logger.info("report queued", metadata: metadata.merging(["report_id": "\(writer.id)"]) { $1 })
-            submitted(writer.id)
+            announce(writer.id)
             return true
         } catch {
             logger.error("cannot queue report", metadata: metadata.merging(["error": "\(error)"]) { $1 })
