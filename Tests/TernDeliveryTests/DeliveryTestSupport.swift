@@ -144,15 +144,17 @@ struct TableResolver: MXResolving {
 }
 
 /// A queue runner on `fixture` with no jitter, a short peer timeout, and `time` as its clock
-/// when given; reports go to the sender's local Maildir unless `reportTargets` says otherwise.
+/// when given; reports go to the sender's local Maildir unless `reportTargets` says otherwise;
+/// `courier` and `relay` replace the fixture's Maildir and the relay to real peers.
 func makeRunner(
-    _ fixture: DeliveryFixture, spool: (any SpoolStore)? = nil, courier: MaildirCourier? = nil, settings: DeliverySettings = DeliverySettings(),
+    _ fixture: DeliveryFixture, spool: (any SpoolStore)? = nil, courier: (any Courier & Sendable)? = nil,
+    relay: (any Courier & Sendable)? = nil, settings: DeliverySettings = DeliverySettings(),
     resolver: any MXResolving = TableResolver(), time: ManualTime? = nil,
     reportTargets: @escaping @Sendable (Mailbox) -> [DeliveryTarget] = { [.local($0)] }
 ) throws -> QueueRunner {
     QueueRunner(
         spool: spool ?? fixture.spool, local: courier ?? fixture.courier,
-        relay: RelayCourier(
+        relay: try relay ?? RelayCourier(
             settings: settings, resolver: resolver, hostname: testHost, tls: try RelayCourier.makeClientTLS(),
             peerTimeout: .seconds(5), logger: quietLogger),
         hostname: testHost, settings: settings, reportTargets: reportTargets, logger: quietLogger, concurrency: 8,

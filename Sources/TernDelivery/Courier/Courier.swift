@@ -57,7 +57,15 @@ package struct Receipt: Sendable {
     package var remoteMTA: String?
     /// The peer took the recipient's `NOTIFY=` (it offers DSN): the success report is its to
     /// send, not Tern's (RFC 3461 §5.2.1).
-    package var peerReports = false
+    package var peerReports: Bool
+
+    /// The receipt of the recipient at `recipient`.
+    package init(recipient: Int, verdict: Verdict, remoteMTA: String? = nil, peerReports: Bool = false) {
+        self.recipient = recipient
+        self.verdict = verdict
+        self.remoteMTA = remoteMTA
+        self.peerReports = peerReports
+    }
 }
 
 extension Envelope {
