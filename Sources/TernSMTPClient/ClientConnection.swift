@@ -98,7 +98,7 @@ struct ClientConnection {
         _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ body: (String) async throws -> Body
     ) async where Body.Element == ByteBuffer {
         while !closed && !awaitingTLSMarker {
-            let reply: ReceivedReply?
+            let reply: Reply?
             do {
                 reply = try parser.next()
             } catch {

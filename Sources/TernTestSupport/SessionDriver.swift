@@ -100,9 +100,9 @@ package struct SessionDriver {
             var next: [ServerAction] = []
             switch action {
             case .send(let reply):
-                output += reply.description
+                output += reply.description + "\r\n"
             case .close(let reply):
-                output += reply.description
+                output += reply.description + "\r\n"
                 closed = true
             case .ask(let question):
                 next = session.answered(answer(question))
@@ -133,7 +133,7 @@ package struct SessionDriver {
             case .resumePoint(let point):
                 resumePoints.append(point)
             case .startTLS(let reply):
-                output += reply.description
+                output += reply.description + "\r\n"
                 framer.discardBuffered()
                 tlsStarts += 1
                 next = session.tlsStarted()
@@ -146,7 +146,7 @@ package struct SessionDriver {
             case .authenticationAbandoned(let reply):
                 next = session.authenticationStep(.abandoned(reply))
             case .reverseConnection(let reply):
-                output += reply.description
+                output += reply.description + "\r\n"
                 reversed = Array(framer.takeBuffered().readableBytesView)
                 closed = true
             }

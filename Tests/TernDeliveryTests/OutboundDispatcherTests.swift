@@ -21,7 +21,7 @@ private actor RecordingSender: OutboundSending {
         try? await Task.sleep(for: .milliseconds(30))
         open[destination]! -= 1
         openTotal -= 1
-        let accepted = ReceivedReply(250, EnhancedStatusCode(2, 0, 0), "OK")
+        let accepted = Reply(250, EnhancedStatusCode(2, 0, 0), "OK")
         return Dictionary(uniqueKeysWithValues: jobs.map { job in
             (job.message.id, OutboundOutcome(
                 result: MessageResult(messageID: job.message.id, recipients: job.message.recipients.map {

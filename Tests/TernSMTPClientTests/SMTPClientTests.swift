@@ -14,7 +14,7 @@ import Testing
         Dictionary(uniqueKeysWithValues: results.map { ($0.messageID, $0.recipients.map(\.outcome.reply.code)) })
     }
 
-    func allDeferred(_ results: [MessageResult], with reply: ReceivedReply) -> Bool {
+    func allDeferred(_ results: [MessageResult], with reply: Reply) -> Bool {
         results.allSatisfy { $0.recipients.allSatisfy { $0.outcome == .deferred(reply) } }
     }
 
@@ -96,7 +96,7 @@ import Testing
         ) { _ in stream(text) }
         let transcript = try await peer.transcript()
         try await peer.stop()
-        #expect(results.first?.recipients.first?.outcome == .delivered(ReceivedReply(250, EnhancedStatusCode(2, 0, 0), "queued")))
+        #expect(results.first?.recipients.first?.outcome == .delivered(Reply(250, EnhancedStatusCode(2, 0, 0), "queued")))
         #expect(transcript.hasPrefix("EHLO client.example.org\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\nMAIL FROM:"))
     }
 
@@ -206,7 +206,7 @@ import Testing
         let transcript = try await peer.transcript()
         try await peer.stop()
 
-        #expect(results.first?.recipients.first?.outcome == .delivered(ReceivedReply(250, EnhancedStatusCode(2, 0, 0), "queued as X")))
+        #expect(results.first?.recipients.first?.outcome == .delivered(Reply(250, EnhancedStatusCode(2, 0, 0), "queued as X")))
         #expect(transcript == "EHLO client.example.org\r\nMAIL FROM:<alice@example.org> SIZE=\(text.utf8.count)\r\n"
             + "RCPT TO:<bob@example.net>\r\nBDAT \(text.utf8.count) LAST\r\n\(text)QUIT\r\n")
     }

@@ -26,7 +26,7 @@ import TernTestSupport
     /// The codes of each recipient's outcome, as `delivered 250`, `failed 550 5.1.1`.
     static func outcomes(_ result: MessageResult) -> [String] {
         result.recipients.map { recipient in
-            let (kind, reply): (String, ReceivedReply) = switch recipient.outcome {
+            let (kind, reply): (String, Reply) = switch recipient.outcome {
             case .delivered(let reply): ("delivered", reply)
             case .deferred(let reply): ("deferred", reply)
             case .failed(let reply): ("failed", reply)

@@ -50,11 +50,11 @@ import TernSMTPCore
 
     @Test(arguments: [
         // No TLS: the password is not sent.
-        ("250-relay.example\r\n250 AUTH PLAIN\r\n", false, ReceivedReply.authNeedsTLS),
+        ("250-relay.example\r\n250 AUTH PLAIN\r\n", false, Reply.authNeedsTLS),
         // No AUTH PLAIN offered.
         ("250-relay.example\r\n250 AUTH CRAM-MD5\r\n", true, .authNotOffered(["PLAIN"])),
     ])
-    func authCannotStartSoEveryRecipientIsDeferred(_ ehlo: String, _ inClear: Bool, _ reply: ReceivedReply) {
+    func authCannotStartSoEveryRecipientIsDeferred(_ ehlo: String, _ inClear: Bool, _ reply: Reply) {
         var configuration = Self.configuration
         configuration.credentials = ClientCredentials(username: "bob", password: "secret", allowInClearText: inClear)
         var h = Self.harness([Self.message("m1", to: ["carol@example.net"])], configuration)
@@ -276,21 +276,21 @@ import TernSMTPCore
     /// Octets that arrive between the 220 to STARTTLS and the handshake are not trusted.
     @Test func replyDuringTLSHandshakeIsUnexpected() {
         var session = ClientSession(configuration: ClientSessionConfiguration(hostname: "tern.example", tlsAvailable: true))
-        _ = session.received(ReceivedReply(220, nil, "mx"))
-        _ = session.received(ReceivedReply(250, nil, ["mx", "STARTTLS"]))
-        #expect(session.received(ReceivedReply(220, nil, "go")) == [.startTLS])
-        #expect(session.received(ReceivedReply(250, nil, "injected")) == [.close])
+        _ = session.received(Reply(220, nil, "mx"))
+        _ = session.received(Reply(250, nil, ["mx", "STARTTLS"]))
+        #expect(session.received(Reply(220, nil, "go")) == [.startTLS])
+        #expect(session.received(Reply(250, nil, "injected")) == [.close])
         #expect(!session.isOpen)
     }
 
     @Test(arguments: [
-        (ConnectionFailure.connectionLost, ReceivedReply.connectionLost),
+        (ConnectionFailure.connectionLost, Reply.connectionLost),
         (.connectFailed, .connectFailed),
         (.timedOut, .timedOut),
         (.malformedReply, .malformedReply),
         (.tlsHandshakeFailed, .tlsHandshakeFailed),
     ])
-    func connectionFailures(_ failure: ConnectionFailure, _ reply: ReceivedReply) {
+    func connectionFailures(_ failure: ConnectionFailure, _ reply: Reply) {
         var h = Self.harness([Self.message("m1", to: ["a@example.net", "b@example.net"])])
         Self.play(&h, [
             ("220 mx\r\n", "EHLO tern.example\r\n"),
@@ -301,7 +301,7 @@ import TernSMTPCore
         let actions = session.failed(failure)
         #expect(actions.count == 2 && actions.last == .close)
         guard case .messageResult(let result) = actions.first else { Issue.record("no result"); return }
-        #expect(result.recipients.map(\.outcome) == [.failed(ReceivedReply(550, EnhancedStatusCode(5, 1, 1), "no")), .deferred(reply)])
+        #expect(result.recipients.map(\.outcome) == [.failed(Reply(550, EnhancedStatusCode(5, 1, 1), "no")), .deferred(reply)])
         #expect(session.failed(.connectionLost).isEmpty)
     }
 
@@ -330,9 +330,9 @@ import TernSMTPCore
 
     @Test func replyWhileIdleIsUnexpected() {
         var session = ClientSession(configuration: Self.configuration)
-        #expect(session.received(ReceivedReply(220, nil, "mx")).count == 1)
-        #expect(session.received(ReceivedReply(250, nil, "mx")).isEmpty)
-        #expect(session.received(ReceivedReply(250, nil, "stray")) == [.close])
+        #expect(session.received(Reply(220, nil, "mx")).count == 1)
+        #expect(session.received(Reply(250, nil, "mx")).isEmpty)
+        #expect(session.received(Reply(250, nil, "stray")) == [.close])
         let late = session.send(Self.message("m1", to: ["a@example.net"]))
         guard case .messageResult(let result) = late.first else { Issue.record("no result"); return }
         #expect(result.recipients.map(\.outcome) == [.deferred(.sessionClosed)])

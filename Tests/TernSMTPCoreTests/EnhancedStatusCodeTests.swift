@@ -1,3 +1,4 @@
+import NIOCore
 import TernSMTPCore
 import Testing
 
@@ -13,7 +14,9 @@ import Testing
 
     @Test func anOwnersCodeKeepsTheWireForm() {
         let reply = Reply(550, EnhancedStatusCode(permanent: 7, 26), "Multiple authentication checks failed")
-        #expect(reply.description == "550 5.7.26 Multiple authentication checks failed\r\n")
+        var wire = ByteBuffer()
+        reply.write(into: &wire)
+        #expect(String(buffer: wire) == "550 5.7.26 Multiple authentication checks failed\r\n")
         #expect(EnhancedStatusCode(permanent: 999, 999).description == "5.999.999")
     }
 

@@ -131,7 +131,7 @@ private struct PickupFixture {
             Self.to("busy"), Self.to("gone"), Self.to("anyone", "EXAMPLE.ORG"), .postmaster, Self.to("x", "remote.example"),
         ]
         let failed = { (path: ForwardPath, mailbox: Mailbox, reply: Reply) in
-            EnvelopeRecipient(original: path, target: .local(mailbox), status: .failed(String(decoding: reply.description.utf8.dropLast(2), as: UTF8.self)))
+            EnvelopeRecipient(original: path, target: .local(mailbox), status: .failed(reply.description))
         }
         #expect(MaildropPickup.envelopeRecipients(for: paths, in: PickupFixture.recipients) == [
             EnvelopeRecipient(original: Self.to("USER"), target: .local(SpoolFixtures.mailbox("user"))),

@@ -80,5 +80,5 @@ enum PeerSearch: Sendable {
     /// Try these, in order.
     case found([PeerCandidate])
     /// Nobody to try: every recipient gets this reply (temporary or permanent by its code).
-    case none(ReceivedReply)
+    case none(Reply)
 }

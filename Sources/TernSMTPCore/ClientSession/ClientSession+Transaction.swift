@@ -32,7 +32,7 @@ extension ClientSession {
     }
 
     /// Why the peer can't take `message` at all, found before anything is sent.
-    static func refusal(of message: OutboundMessage, by peer: PeerCapabilities) -> ReceivedReply? {
+    static func refusal(of message: OutboundMessage, by peer: PeerCapabilities) -> Reply? {
         if message.requiresSMTPUTF8 && !peer.smtpUTF8 { return .smtpUTF8NotOffered }
         if message.needs8bit && !peer.eightBitMIME { return .eightBitMIMENotOffered }
         if let limit = peer.maximumSize, message.size > limit { return .tooBigForPeer(limit) }
@@ -104,7 +104,7 @@ extension ClientSession {
     }
 
     /// Applies the reply to the command it answers.
-    mutating func answer(_ expectation: Expectation, _ reply: ReceivedReply, _ capabilities: PeerCapabilities) -> [ClientAction] {
+    mutating func answer(_ expectation: Expectation, _ reply: Reply, _ capabilities: PeerCapabilities) -> [ClientAction] {
         switch expectation {
         case .leftover:
             return []
@@ -171,7 +171,7 @@ extension ClientSession {
     }
 
     /// The offset of `355 <offset> is the transaction offset`.
-    private static func transactionOffset(_ reply: ReceivedReply) -> Int? {
+    private static func transactionOffset(_ reply: Reply) -> Int? {
         guard let word = reply.lines.first?.split(separator: " ").first, word.count <= 18,
               word.allSatisfy(\.isASCII), let offset = Int(word), offset >= 0 else { return nil }
         return offset

@@ -177,7 +177,7 @@ public struct ClientSession: Sendable {
     }
 
     /// A reply from the peer.
-    public mutating func received(_ reply: ReceivedReply) -> [ClientAction] {
+    public mutating func received(_ reply: Reply) -> [ClientAction] {
         switch state {
         case .closed:
             return []
@@ -227,7 +227,7 @@ public struct ClientSession: Sendable {
     /// success and counts only when the mechanism is complete; a refusal is about the
     /// credentials, not the message: defer, whatever its class.
     private mutating func authenticating(
-        _ reply: ReceivedReply, _ capabilities: PeerCapabilities, _ mechanism: inout any SASLClientMechanism,
+        _ reply: Reply, _ capabilities: PeerCapabilities, _ mechanism: inout any SASLClientMechanism,
         cancelled: Bool
     ) -> [ClientAction] {
         switch reply.code {
@@ -307,13 +307,13 @@ public struct ClientSession: Sendable {
     }
 
     /// A reply that fits no command: the peer can't be followed any more.
-    mutating func unexpected(_ reply: ReceivedReply) -> [ClientAction] {
+    mutating func unexpected(_ reply: Reply) -> [ClientAction] {
         abandon(.unexpectedReply(reply.code), quit: false)
     }
 
     /// Ends the session: every recipient not decided, of the current and the waiting messages,
     /// is deferred with `reason`; then QUIT, or close at once.
-    mutating func abandon(_ reason: ReceivedReply, quit: Bool) -> [ClientAction] {
+    mutating func abandon(_ reason: Reply, quit: Bool) -> [ClientAction] {
         var actions: [ClientAction] = []
         if var current = transaction {
             current.decideRest(.deferred(reason))

@@ -14,7 +14,7 @@ public enum ConnectionFailure: Sendable, Hashable {
     case tlsHandshakeFailed
 
     /// The reply every unfinished recipient is deferred with.
-    var reply: ReceivedReply {
+    var reply: Reply {
         switch self {
         case .connectFailed: .connectFailed
         case .connectionLost: .connectionLost

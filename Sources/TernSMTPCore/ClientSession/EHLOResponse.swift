@@ -12,7 +12,7 @@ public struct EHLOResponse: Hashable, Sendable {
     public var capabilities: PeerCapabilities
 
     /// Reads the reply's lines; the caller has checked it is positive.
-    public init(_ reply: ReceivedReply) {
+    public init(_ reply: Reply) {
         domain = String(reply.lines[0].prefix { $0 != " " })
         capabilities = PeerCapabilities(keywordLines: reply.lines.dropFirst())
     }

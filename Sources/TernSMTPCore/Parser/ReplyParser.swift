@@ -52,7 +52,7 @@ public struct ReplyParser: Sendable {
     }
 
     /// The next complete reply, or nil when more octets are needed.
-    public mutating func next() throws(ParseError) -> ReceivedReply? {
+    public mutating func next() throws(ParseError) -> Reply? {
         while let line = try nextLine() {
             let (code, isLast, text) = try Self.split(line)
             var current: Partial
@@ -67,7 +67,7 @@ public struct ReplyParser: Sendable {
             }
             if isLast {
                 partial = nil
-                return ReceivedReply(current.code, current.enhanced, current.lines)
+                return Reply(current.code, current.enhanced, current.lines)
             }
             partial = current
         }

@@ -2,6 +2,10 @@ public import NIOCore
 
 /// One SMTP reply: a code, an optional RFC 3463 enhanced code, and one or more lines of text.
 ///
+/// The one type for replies both ways: those Tern sends, and those a peer sent to Tern's client
+/// (`ReplyParser` makes them from the wire; `ClientSession` makes a few itself for failures on
+/// its own side, `Reply+LocalOutcomes.swift`, never sent).
+///
 /// Replies are values from the catalogue (`Reply+*.swift`, listed in docs/replies.md); no other
 /// code formats reply text.
 /// A reply is also an `Error`, so a delegate can refuse a command by throwing the reply to send.
@@ -29,24 +33,19 @@ public struct Reply: ReplyCodeClass, Error, Hashable, Sendable, CustomStringConv
     }
 
 
-    /// The wire form, each line `NNN-` or `NNN ` then the enhanced code, ending in CRLF.
+    /// The reply as on the wire, each line `NNN-` or `NNN ` then the enhanced code, lines
+    /// joined by CRLF without a final one (for logs and DSNs; `write(into:)` adds it).
     public var description: String {
-        var out = ""
-        for (index, line) in lines.enumerated() {
-            out += String(code)
-            out += index == lines.count - 1 ? " " : "-"
-            if let enhanced {
-                out += enhanced.description
-                if !line.isEmpty { out += " " }
-            }
-            out += line
-            out += "\r\n"
-        }
-        return out
+        lines.enumerated().map { index, line in
+            let separator = index == lines.count - 1 ? " " : "-"
+            let enhancedText = enhanced.map { line.isEmpty ? "\($0)" : "\($0) " } ?? ""
+            return "\(code)\(separator)\(enhancedText)\(line)"
+        }.joined(separator: "\r\n")
     }
 
     /// Writes the wire form into `buffer`.
     public func write(into buffer: inout ByteBuffer) {
         buffer.writeString(description)
+        buffer.writeString("\r\n")
     }
 }

@@ -1,5 +1,5 @@
 /// What the first digit of a reply code says (RFC 5321 §4.2.1), shared by the replies Tern
-/// sends (`Reply`) and those it receives (`ReceivedReply`).
+/// sends (`Reply`) and those it receives (`Reply`).
 public protocol ReplyCodeClass {
     /// The three-digit reply code.
     var code: Int { get }

@@ -289,7 +289,7 @@ package final class MaildropPickup: Service {
             case .relocated, .unknown, .unavailable, .disabled, .relayDenied:
                 let reply = verdict.refusal(naming: mailbox.description)!
                 add(path, local.isLocal(mailbox.domain) ? .local(mailbox) : .remote(mailbox),
-                    .failed(String(decoding: reply.description.utf8.dropLast(2), as: UTF8.self)))
+                    .failed(reply.description))
             }
         }
         return result
