@@ -8,7 +8,7 @@ package extension AccountStore {
     /// - Throws: ``AccountStoreError`` for a bad name, address or password, or a taken name;
     ///   file system errors.
     @discardableResult
-    package func create(
+    func create(
         name: String, password: String, addresses: [String] = [], strongOnly: Bool = false, allowCRAMMD5: Bool = false
     ) throws -> Account {
         try Self.checkUsable(password)
@@ -29,7 +29,7 @@ package extension AccountStore {
     /// - Throws: ``AccountStoreError/invalidLegacyHash`` and the errors of
     ///   ``create(name:password:addresses:strongOnly:allowCRAMMD5:)``.
     @discardableResult
-    package func importAccount(
+    func importAccount(
         name: String, legacyHash: String, addresses: [String] = [], strongOnly: Bool = false, allowCRAMMD5: Bool = false
     ) throws -> Account {
         guard let hash = LegacyHash(legacyHash) else { throw AccountStoreError.invalidLegacyHash }
@@ -45,7 +45,7 @@ package extension AccountStore {
     ///
     /// - Throws: ``AccountStoreError/notFound(_:)``, ``AccountStoreError/unusablePassword``;
     ///   file system errors.
-    package func setPassword(named name: String, to password: String) throws {
+    func setPassword(named name: String, to password: String) throws {
         try Self.checkUsable(password)
         guard let key = try? AccountName.normalized(name) else { throw AccountStoreError.notFound(name) }
         try modify { accounts in
@@ -67,7 +67,7 @@ package extension AccountStore {
     /// - Returns: whether the credentials were replaced.
     /// - Throws: file system errors, or a corrupt file.
     @discardableResult
-    package func upgrade(named name: String, from old: StoredCredentials, to new: StoredCredentials) throws -> Bool {
+    func upgrade(named name: String, from old: StoredCredentials, to new: StoredCredentials) throws -> Bool {
         guard let key = try? AccountName.normalized(name) else { return false }
         var replaced = false
         try modify { accounts in

@@ -1,5 +1,5 @@
 package import TernPolicy
-package import TernSMTPCore
+import TernSMTPCore
 
 /// Everything `tern.toml` configures, with docs/configuration.md's defaults.
 ///

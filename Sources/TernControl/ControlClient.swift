@@ -6,7 +6,7 @@ import Darwin
 package import NIOCore
 import NIOPosix
 import TernIO
-package import TernMessage
+import TernMessage
 package import TernSMTPCore
 
 /// The client side of the control socket, for `tern queue`: each call connects, sends one

@@ -1,4 +1,4 @@
-package import TernMessage
+import TernMessage
 package import TernSMTPCore
 
 /// One request on the control socket, a line such as `{"command":"hold","id":"..."}`.

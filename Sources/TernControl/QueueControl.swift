@@ -1,4 +1,4 @@
-package import TernMessage
+import TernMessage
 package import TernSMTPCore
 
 /// What `tern queue` asks of the running queue, through the daemon's control socket.

@@ -5,7 +5,7 @@ package extension NIOThreadPool {
     /// is not dropped when the calling task is cancelled: a commit or a clean-up that has begun
     /// must finish, or the spool is left between two states. Throws
     /// `NIOThreadPoolError.ThreadPoolInactive` if the pool has been shut down.
-    package func runBlocking<Value: Sendable>(
+    func runBlocking<Value: Sendable>(
         _ body: @escaping @Sendable () throws -> Value
     ) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in

@@ -3,7 +3,7 @@ package import TernSMTPCore
 package extension RecipientVerdict {
     /// The reply refusing this recipient (docs/behaviour.md §5), naming it as `address`; nil when it is
     /// accepted or forwarded.
-    package func refusal(naming address: String) -> Reply? {
+    func refusal(naming address: String) -> Reply? {
         switch self {
         case .accept, .forward: nil
         case .relocated(let target): .relocated(target)

@@ -4,6 +4,7 @@ import NIOPosix
 import TernSpool
 import TernTestSupport
 import Testing
+import TernMessage
 
 @Suite struct FileSpoolRecoveryTests {
     private func write(_ text: String, to path: String) throws {

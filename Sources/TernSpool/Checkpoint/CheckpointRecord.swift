@@ -1,5 +1,5 @@
 package import Foundation
-package import TernMessage
+import TernMessage
 package import TernSMTPCore
 
 /// A checkpointed transaction kept between sessions (RFC 1845, docs/behaviour.md §16): whose it is, the

@@ -1,4 +1,4 @@
-package import TernMessage
+import TernMessage
 package import TernSMTPCore
 
 /// Spool failures that are not a failed system call (those are `FileSystemError`).

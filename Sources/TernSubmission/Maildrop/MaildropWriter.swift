@@ -5,7 +5,7 @@ import Darwin
 #endif
 import NIOConcurrencyHelpers
 package import TernIO
-package import TernMessage
+import TernMessage
 package import TernSMTPCore
 
 /// Writes one maildrop file so that it is never half visible: the header and the message text

@@ -6,7 +6,7 @@ import Darwin
 package import Foundation
 package import TernConfig
 import TernIO
-package import TernMessage
+import TernMessage
 import TernPolicy
 package import TernSMTPCore
 
