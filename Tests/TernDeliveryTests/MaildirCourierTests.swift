@@ -36,6 +36,22 @@ import TernTestSupport
         }
     }
 
+    @Test func aMaildirRemovedWhileTheServerRunsIsMadeAgain() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let bob = SpoolFixtures.mailbox("bob")
+        let first = try await fixture.courier.deliver(
+            SpoolFixtures.envelope(), to: bob, for: .mailbox(bob), body: chunkedBody(["one\r\n"]))
+        let maildir = fixture.mailRoot + "/example.com/bob"
+        #expect(first.hasPrefix(maildir + "/new/"))
+        try FileManager.default.removeItem(atPath: maildir)
+        let second = try await fixture.courier.deliver(
+            SpoolFixtures.envelope(), to: bob, for: .mailbox(bob), body: chunkedBody(["two\r\n"]))
+        #expect(second.hasPrefix(maildir + "/new/"))
+        #expect(names(in: maildir) == ["cur", "new", "tmp"])
+        #expect(try String(contentsOfFile: second, encoding: .utf8).hasSuffix("two\n"))
+    }
+
     @Test func fileNameFollowsTheMaildirConvention() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 package import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 package import NIOPosix
 package import TernIO
@@ -30,6 +36,9 @@ package struct MaildirCourier: Sendable {
     let hostname: String
     private let threadPool: NIOThreadPool
     private let operations: any FileOperations
+    /// Maildirs made (or found) with all their folders, so later copies skip the six mkdir
+    /// calls; one that disappears is made again (`openCopy`).
+    private let knownMaildirs = NIOLockedValueBox<Set<String>>([])
     /// One line per copy written, found, deferred or failed.
     let logger: Logger
 
@@ -89,10 +98,8 @@ package struct MaildirCourier: Sendable {
             envelope, mailbox: mailbox, recipient: envelope.recipients[index].original, hostname: hostname)
         let directories = [mailRoot, domain, maildir, "\(maildir)/tmp", "\(maildir)/new", "\(maildir)/cur"]
 
-        let operations = operations
         let file = try await threadPool.runBlocking {
-            try Self.makeDirectories(directories, operations: operations)
-            return try DurableFile(creating: temporary, operations: operations)
+            try openCopy(temporary, in: maildir, making: directories)
         }
         do {
             try await write(header, to: file)
@@ -123,6 +130,22 @@ package struct MaildirCourier: Sendable {
     private func write(_ bytes: [UInt8], to file: DurableFile) async throws {
         guard !bytes.isEmpty else { return }
         try await threadPool.runBlocking { try file.write(bytes) }
+    }
+
+    // Creates the copy's temporary file, the Maildir's folders first unless they are known to
+    // exist; when a known Maildir has gone (removed by an operator), it is made again.
+    private func openCopy(_ temporary: String, in maildir: String, making directories: [String]) throws -> DurableFile {
+        if !knownMaildirs.withLockedValue({ $0.contains(maildir) }) {
+            try Self.makeDirectories(directories, operations: operations)
+            knownMaildirs.withLockedValue { _ = $0.insert(maildir) }
+            return try DurableFile(creating: temporary, operations: operations)
+        }
+        do {
+            return try DurableFile(creating: temporary, operations: operations)
+        } catch let error as FileSystemError where error.code == ENOENT {
+            try Self.makeDirectories(directories, operations: operations)
+            return try DurableFile(creating: temporary, operations: operations)
+        }
     }
 
     // Creates each missing directory (mode 0700), outermost first, and fsyncs its parent so

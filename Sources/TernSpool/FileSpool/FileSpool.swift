@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 package import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 package import NIOPosix
 package import TernIO
@@ -34,6 +35,9 @@ package final class FileSpool: SpoolStore {
     let groupCommit: GroupCommit
     /// The messages in memory, for figures that must not read the disk.
     let messages = SpoolCensus()
+    /// The last free-space figure and when it was taken: one `statvfs` a second serves every
+    /// MAIL command in between.
+    private let lastFreeSpace = NIOLockedValueBox<(bytes: Int, at: ContinuousClock.Instant)?>(nil)
 
     /// A spool rooted at `root`, doing blocking work on `threadPool` (which must be started).
     package convenience init(root: String, threadPool: NIOThreadPool, logger: Logger) {
@@ -249,10 +253,14 @@ package final class FileSpool: SpoolStore {
         }
     }
 
-    /// `f_bavail × f_frsize` of the spool's file system (statvfs).
+    /// `f_bavail × f_frsize` of the spool's file system (statvfs), at most a second old.
     package func freeSpace() async throws -> Int {
+        let now = ContinuousClock.now
+        if let last = lastFreeSpace.withLockedValue({ $0 }), now - last.at < .seconds(1) { return last.bytes }
         let root = paths.root
-        return try await threadPool.runBlocking { try Posix.availableSpace(root) }
+        let bytes = try await threadPool.runBlocking { try Posix.availableSpace(root) }
+        lastFreeSpace.withLockedValue { $0 = (bytes, now) }
+        return bytes
     }
 
     // MARK: Helpers (run on the thread pool)
