@@ -42,10 +42,11 @@ package enum Daemon {
         delivery.ownEndpoints = OwnEndpoints(listeners: configuration.listeners.map {
             OwnEndpoints.Endpoint(host: $0.host, port: $0.port)
         })
+        let maildirs = MaildirCourier(
+            mailRoot: data + "/mail", hostname: configuration.hostname, threadPool: threadPool, logger: logger)
         let runner = QueueRunner(
             spool: spool,
-            local: MaildirCourier(
-                mailRoot: data + "/mail", hostname: configuration.hostname, threadPool: threadPool, logger: logger),
+            local: maildirs,
             relay: RelayCourier(
                 settings: delivery, resolver: SystemResolver(servers: configuration.dnsServers, threadPool: threadPool),
                 hostname: configuration.hostname, tls: try RelayCourier.makeClientTLS(), logger: logger),
@@ -64,7 +65,7 @@ package enum Daemon {
             })
         let authenticator = AccountAuthenticator(store: AccountStore(dataDirectory: data), threadPool: threadPool)
         let checkpoints = CheckpointRegistry(try await spool.checkpoints(), logger: logger)
-        let mta = MTA(configuration: configuration, spool: spool, runner: runner, tracker: tracker,
+        let mta = MTA(configuration: configuration, spool: spool, runner: runner, maildirs: maildirs, tracker: tracker,
                       authenticator: authenticator, checkpoints: checkpoints, logger: logger)
         var services: [any Service] = [
             runner,

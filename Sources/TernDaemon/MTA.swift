@@ -12,6 +12,8 @@ final class MTA: SMTPServerDelegate {
     let configuration: TernConfiguration
     let spool: any SpoolStore & CheckpointSpool
     let runner: QueueRunner
+    /// Writes local copies at acceptance (`MTASession.commit`); the runner's local courier.
+    let maildirs: MaildirCourier
     let tracker: ConnectionTracker
     let authenticator: AccountAuthenticator
     /// Checkpointed transactions (RFC 1845) and the sessions holding them.
@@ -20,11 +22,12 @@ final class MTA: SMTPServerDelegate {
 
     init(
         configuration: TernConfiguration, spool: any SpoolStore & CheckpointSpool, runner: QueueRunner,
-        tracker: ConnectionTracker, authenticator: AccountAuthenticator, checkpoints: CheckpointRegistry, logger: Logger
+        maildirs: MaildirCourier, tracker: ConnectionTracker, authenticator: AccountAuthenticator, checkpoints: CheckpointRegistry, logger: Logger
     ) {
         self.configuration = configuration
         self.spool = spool
         self.runner = runner
+        self.maildirs = maildirs
         self.tracker = tracker
         self.authenticator = authenticator
         self.checkpoints = checkpoints
@@ -43,8 +46,9 @@ final class MTA: SMTPServerDelegate {
                             queuedMessages: counts.queued, heldMessages: counts.held)
     }
 
-    /// A message was committed: hand it to the queue runner.
-    func submitted(_ id: QueueID) {
-        runner.submitted(id)
+    /// A message was committed: hand it to the queue runner (`mayHaveLocalCopies`:
+    /// `QueueRunner.submitted`).
+    func submitted(_ id: QueueID, mayHaveLocalCopies: Bool = false) {
+        runner.submitted(id, mayHaveLocalCopies: mayHaveLocalCopies)
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import TernAccounts
 import TernConfig
+import TernDelivery
 import TernMessage
 import TernPolicy
 import TernSMTPCore
@@ -135,7 +136,9 @@ actor MTASession: SMTPSessionHandler {
         }
     }
 
-    /// Writes the envelope and makes the message durable; returns the queue id for the 250.
+    /// Makes the message durable and returns its queue id for the 250: delivered at once when
+    /// every copy is local and the text is still in memory, committed to the spool otherwise
+    /// (docs/architecture.md "Local delivery at acceptance").
     func commit(_ writer: any SpoolWriter, _ summary: MessageSummary) async throws(Reply) -> QueueID {
         var envelopeRecipients: [EnvelopeRecipient] = []
         var seen = Set<DeliveryTarget>()
@@ -151,19 +154,36 @@ actor MTASession: SMTPSessionHandler {
             id: writer.id, sender: summary.sender, recipients: envelopeRecipients, parameters: summary.parameters,
             clientName: HelloName.recordable(summary.clientName), clientAddress: connection.remoteAddress?.description ?? "",
             protocolName: summary.protocolName, tls: tls, receivedAt: Date(), size: summary.size)
-        do {
-            try await writer.commit(envelope)
-        } catch {
-            logger.error("spool commit failed", metadata: ["queue_id": "\(writer.id)", "error": "\(error)"])
-            throw Reply.localError
+        var acceptance = AcceptanceDelivery.notDelivered
+        if let text = writer.textInMemory, Self.deliverableAtAcceptance(envelope) {
+            acceptance = await mta.maildirs.deliverAtAcceptance(envelope, text: text)
+        }
+        if acceptance == .delivered {
+            await writer.abort()
+        } else {
+            do {
+                try await writer.commit(envelope)
+            } catch {
+                logger.error("spool commit failed", metadata: ["queue_id": "\(writer.id)", "error": "\(error)"])
+                throw Reply.localError
+            }
         }
         recipients = []
         logger.info("accepted", metadata: [
             "queue_id": "\(writer.id)", "size": "\(summary.size)", "from": "\(summary.sender)",
             "recipients": "\(envelopeRecipients.count)",
         ])
-        mta.submitted(writer.id)
+        if acceptance != .delivered { mta.submitted(writer.id, mayHaveLocalCopies: acceptance == .unsure) }
         return writer.id
+    }
+
+    /// Whether the queue has nothing to add to a delivery at acceptance: every copy is local,
+    /// and no recipient asked for a success report (RFC 3461 NOTIFY=SUCCESS), which the queue sends.
+    private static func deliverableAtAcceptance(_ envelope: Envelope) -> Bool {
+        envelope.recipients.allSatisfy { recipient in
+            guard case .local = recipient.target else { return false }
+            return recipient.parameters.notify?.contains(.success) != true
+        }
     }
 
     private static func text(of path: ForwardPath) -> String {

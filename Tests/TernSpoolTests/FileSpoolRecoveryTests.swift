@@ -41,7 +41,7 @@ import TernMessage
         try FileManager.default.removeItem(atPath: "\(incoming)/\(orphan).env")
         try write("stray", to: "\(incoming)/notes.txt")
         let unfinished = try await spool.beginMessage()
-        try await unfinished.append(.init(string: "half a message"))
+        try await unfinished.append(ByteBuffer(bytes: SpoolFixtures.body(count: 200_000)))
         try write("half an update", to: directory.path + "/spool/tmp/\(good).12345.update")
 
         let restarted = FileSpool(root: directory.path + "/spool", threadPool: .singleton, logger: quietLogger)

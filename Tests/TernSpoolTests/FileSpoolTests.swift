@@ -88,13 +88,34 @@ import TernTestSupport
         defer { directory.remove() }
         let spool = try await makeSpool(in: directory)
         let writer = try await spool.beginMessage()
-        try await writer.append(ByteBuffer(bytes: SpoolFixtures.body(count: 100_000)))
+        try await writer.append(ByteBuffer(bytes: SpoolFixtures.body(count: 200_000)))
         #expect(directory.files() == ["spool/tmp/\(writer.id).body"])
         await writer.abort()
         await writer.abort()
         #expect(directory.files().isEmpty)
         await #expect(throws: SpoolError.writerFinished(writer.id)) { try await writer.commit(SpoolFixtures.envelope()) }
         #expect(try await spool.all().isEmpty)
+    }
+
+    @Test func aSmallMessageIsKeptInMemoryUntilItsCommit() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        let writer = try await spool.beginMessage()
+        let text = SpoolFixtures.body(count: 100_000)
+        try await writer.append(ByteBuffer(bytes: text[..<60_000]))
+        try await writer.append(ByteBuffer(bytes: text[60_000...]))
+        #expect(directory.files().isEmpty, "no file for a message that fits in memory")
+        #expect(writer.textInMemory == ByteBuffer(bytes: text))
+        try await writer.commit(SpoolFixtures.envelope())
+        #expect(directory.files() == ["spool/incoming/\(writer.id).body", "spool/incoming/\(writer.id).env"])
+        #expect(try await contents(of: try await spool.openBody(writer.id)) == text)
+
+        let large = try await spool.beginMessage()
+        try await large.append(ByteBuffer(bytes: SpoolFixtures.body(count: 200_000)))
+        #expect(large.textInMemory == nil, "written to its file once it reaches the threshold")
+        #expect(directory.files().contains("spool/tmp/\(large.id).body"))
+        await large.abort()
     }
 
     @Test func updateRewritesTheEnvelope() async throws {

@@ -1,4 +1,4 @@
-import TernSpool
+import TernIO
 import Testing
 
 @Suite struct GroupCommitTests {

@@ -225,7 +225,9 @@ def test_postfix_stop_ends_master(postfix_factory):
     pf.stop()
     assert not process.pid_alive(pid)
     assert not root.exists()
-    assert "stopping the Postfix mail system" in pf.log()
+    # The log is kept. (Its "stopping" line is not checked: postfix-script sends it to postlogd
+    # as a datagram just before the master goes, and under load it can be lost with postlogd.)
+    assert "starting the Postfix mail system" in pf.log()
 
 
 def test_postfix_relays_into_tern(postfix_factory, tern_factory):

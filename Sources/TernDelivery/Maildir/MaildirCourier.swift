@@ -15,7 +15,9 @@ package import TernSpool
 /// Delivers local recipients into Maildir folders, `<mailRoot>/<domain>/<localpart>/`.
 ///
 /// Each copy is written to `tmp/`, fsynced, renamed into `new/`, and `new/` is fsynced, so a
-/// message appears in `new/` whole or not at all. The file starts with `Return-Path:`,
+/// message appears in `new/` whole or not at all. The fsync of a `new/` folder is shared by
+/// the copies renamed into it meanwhile (`GroupCommit`), whether they come from the queue or
+/// are written at acceptance (`MaildirCourier+Acceptance.swift`). The file starts with `Return-Path:`,
 /// `Delivered-To:` and `Received:` fields, followed by the body as spooled with CRLF turned
 /// into LF. Blocking calls run on the thread pool.
 ///
@@ -34,11 +36,13 @@ package struct MaildirCourier: Sendable {
     package let mailRoot: String
     /// This server's name, for `Received: by` and the Maildir file names.
     let hostname: String
-    private let threadPool: NIOThreadPool
+    let threadPool: NIOThreadPool
     private let operations: any FileOperations
     /// Maildirs made (or found) with all their folders, so later copies skip the six mkdir
     /// calls; one that disappears is made again (`openCopy`).
     private let knownMaildirs = NIOLockedValueBox<Set<String>>([])
+    /// One group commit for each `new/` folder written to.
+    private let folderSyncs = NIOLockedValueBox<[String: GroupCommit]>([:])
     /// One line per copy written, found, deferred or failed.
     let logger: Logger
 
@@ -79,28 +83,22 @@ package struct MaildirCourier: Sendable {
     package func deliver(
         _ envelope: Envelope, recipient index: Int, to mailbox: Mailbox, body: SpoolBody, lookingForEarlierCopy: Bool = false
     ) async throws -> MaildirCopy {
-        guard let domainFolder = MaildirFolderName.make(mailbox.domain.normalized),
-            let userFolder = MaildirFolderName.make(mailbox.localPart)
-        else { throw MaildirDeliveryError.unusableMailboxName(mailbox.description) }
-        let domain = "\(mailRoot)/\(domainFolder)"
-        let maildir = "\(domain)/\(userFolder)"
+        let maildir = try Maildir(of: mailbox, below: mailRoot)
         if lookingForEarlierCopy,
             let earlier = try await threadPool.runBlocking({
-                try MaildirUniqueName.findCopy(of: envelope.id, recipient: index, in: maildir)
+                try MaildirUniqueName.findCopy(of: envelope.id, recipient: index, in: maildir.path)
             })
         {
+            // The attempt that made it may have stopped before its folder's fsync.
+            try await synchronize(Posix.parentDirectory(of: earlier))
             return .found(earlier)
         }
         let name = MaildirUniqueName.make(for: envelope.id, recipient: index, hostname: hostname)
-        let temporary = "\(maildir)/tmp/\(name)"
-        let final = "\(maildir)/new/\(name)"
+        let final = "\(maildir.path)/new/\(name)"
         let header = Self.header(
             envelope, mailbox: mailbox, recipient: envelope.recipients[index].original, hostname: hostname)
-        let directories = [mailRoot, domain, maildir, "\(maildir)/tmp", "\(maildir)/new", "\(maildir)/cur"]
 
-        let file = try await threadPool.runBlocking {
-            try openCopy(temporary, in: maildir, making: directories)
-        }
+        let file = try await threadPool.runBlocking { try openCopy(name, in: maildir) }
         do {
             try await write(header, to: file)
             var normalizer = LineEndingNormalizer()
@@ -114,17 +112,30 @@ package struct MaildirCourier: Sendable {
             try? await threadPool.runBlocking { file.discard() }
             throw error
         }
-        try await threadPool.runBlocking {
-            try file.publish(as: final)
-            do {
-                try Posix.syncDirectory("\(maildir)/new", operations: operations)
-            } catch {
-                // Not durable, so not delivered: take it back and let the retry write it again.
-                Posix.removeIfPresent(final)
-                throw error
-            }
+        try await threadPool.runBlocking { try file.publish(as: final) }
+        do {
+            try await synchronize("\(maildir.path)/new")
+        } catch {
+            // Not durable, so not delivered: take it back and let the retry write it again.
+            try? await threadPool.runBlocking { Posix.removeIfPresent(final) }
+            throw error
         }
         return .written(final)
+    }
+
+    /// Fsyncs `folder` (a Maildir's `new/` or `cur/`), one fsync for every copy renamed into it
+    /// meanwhile.
+    func synchronize(_ folder: String) async throws {
+        let group = folderSyncs.withLockedValue { syncs in
+            if let group = syncs[folder] { return group }
+            let (threadPool, operations) = (threadPool, operations)
+            let group = GroupCommit {
+                try await threadPool.runBlocking { try Posix.syncDirectory(folder, operations: operations) }
+            }
+            syncs[folder] = group
+            return group
+        }
+        try await group.commit()
     }
 
     private func write(_ bytes: [UInt8], to file: DurableFile) async throws {
@@ -132,18 +143,20 @@ package struct MaildirCourier: Sendable {
         try await threadPool.runBlocking { try file.write(bytes) }
     }
 
-    // Creates the copy's temporary file, the Maildir's folders first unless they are known to
-    // exist; when a known Maildir has gone (removed by an operator), it is made again.
-    private func openCopy(_ temporary: String, in maildir: String, making directories: [String]) throws -> DurableFile {
-        if !knownMaildirs.withLockedValue({ $0.contains(maildir) }) {
-            try Self.makeDirectories(directories, operations: operations)
-            knownMaildirs.withLockedValue { _ = $0.insert(maildir) }
+    // Creates the copy's temporary file `tmp/<name>`, the Maildir's folders first unless they
+    // are known to exist; when a known Maildir has gone (removed by an operator), it is made
+    // again. Runs on the thread pool.
+    func openCopy(_ name: String, in maildir: Maildir) throws -> DurableFile {
+        let temporary = "\(maildir.path)/tmp/\(name)"
+        if !knownMaildirs.withLockedValue({ $0.contains(maildir.path) }) {
+            try Self.makeDirectories(maildir.folders(below: mailRoot), operations: operations)
+            knownMaildirs.withLockedValue { _ = $0.insert(maildir.path) }
             return try DurableFile(creating: temporary, operations: operations)
         }
         do {
             return try DurableFile(creating: temporary, operations: operations)
         } catch let error as FileSystemError where error.code == ENOENT {
-            try Self.makeDirectories(directories, operations: operations)
+            try Self.makeDirectories(maildir.folders(below: mailRoot), operations: operations)
             return try DurableFile(creating: temporary, operations: operations)
         }
     }

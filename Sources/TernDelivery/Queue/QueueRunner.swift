@@ -30,6 +30,7 @@ package final class QueueRunner: Service {
     package let control: QueueController
     private let scheduler: QueueScheduler
     private let heldMail: HeldMailRelease
+    private let attempt: DeliveryAttempt
 
     /// A queue manager for `spool`.
     ///
@@ -66,6 +67,7 @@ package final class QueueRunner: Service {
         let attempt = DeliveryAttempt(
             spool: spool, local: local, relay: relay, settings: settings, reports: reports, now: now, jitter: jitter,
             logger: logger)
+        self.attempt = attempt
         scheduler = QueueScheduler(
             spool: spool, attempt: attempt, settings: settings, locks: MessageLocks(), concurrency: concurrency,
             now: now, sleep: sleep, events: events, sink: sink, logger: logger)
@@ -76,7 +78,11 @@ package final class QueueRunner: Service {
     }
 
     /// Announces a message just committed to the spool. Never blocks.
-    package func submitted(_ id: QueueID) {
+    ///
+    /// - Parameter mayHaveLocalCopies: Whether some local copies may have been written already
+    ///   (a delivery at acceptance that did not finish): its local delivery looks for them first.
+    package func submitted(_ id: QueueID, mayHaveLocalCopies: Bool = false) {
+        if mayHaveLocalCopies { attempt.markUnrecorded([id]) }
         scheduler.submitted(id)
     }
 

@@ -35,6 +35,8 @@ final class FileCheckpointWriter: CheckpointWriter {
 
     var id: QueueID { body.id }
     var size: Int { body.size }
+    /// Nil: a checkpointed text is kept in its file for a resume, never delivered from memory.
+    var textInMemory: ByteBuffer? { nil }
     var record: CheckpointRecord { state.withLockedValue { $0.record } }
 
     func append(_ bytes: ByteBuffer) async throws {

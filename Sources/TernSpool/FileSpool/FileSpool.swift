@@ -142,23 +142,12 @@ package final class FileSpool: SpoolStore {
 
     // MARK: SpoolStore
 
-    /// Creates `tmp/<id>.body` (exclusive, mode 0600) for a new message.
+    /// A writer for a new message; its `tmp/<id>.body` is created at its first write
+    /// (`FileSpoolWriter`).
     package func beginMessage() async throws -> any SpoolWriter {
-        let paths = paths
-        while true {
-            let id = QueueID()
-            let descriptor: CInt
-            do {
-                descriptor = try await threadPool.runBlocking {
-                    try Posix.open(paths.temporaryBody(id), Posix.createExclusive)
-                }
-            } catch let error as FileSystemError where error.code == EEXIST {
-                continue
-            }
-            return FileSpoolWriter(
-                id: id, descriptor: descriptor, paths: paths, threadPool: threadPool, operations: operations,
-                groupCommit: groupCommit, census: messages, logger: logger)
-        }
+        FileSpoolWriter(
+            id: QueueID(), descriptor: nil, paths: paths, threadPool: threadPool, operations: operations,
+            groupCommit: groupCommit, census: messages, logger: logger)
     }
 
     /// Reads and checks `incoming/<id>.env`.

@@ -8,16 +8,36 @@ import TernSMTPCore
 
 /// Streams one message into `tmp/` and commits it into `incoming/`.
 ///
+/// The text is gathered in memory and `tmp/<id>.body` is created only when it reaches
+/// `writeThreshold` or at commit, in the same thread-pool hop as the first write: a small
+/// message costs no file until it is committed, and none at all when it is delivered from
+/// memory instead (`textInMemory`, docs/architecture.md "Local delivery at acceptance").
+///
 /// A checkpointed message (RFC 1845) is streamed into `partial/` instead and kept there: its
 /// commit links the body into `incoming/` rather than moving it, and an abort leaves it for
 /// the checkpoint's owner to remove.
 final class FileSpoolWriter: SpoolWriter {
     private struct State {
-        var descriptor: CInt?
+        /// Open, or still to be created (`FileSpoolWriter.open`); `finished` after commit or abort.
+        var file: BodyFile
         var size = 0
         /// Text not yet written: appends are gathered so that a message costs a few large
         /// writes (and thread-pool hops), not one per network read.
         var pending = ByteBuffer()
+    }
+
+    /// The body file of a message being received.
+    private enum BodyFile {
+        /// Not created yet: everything appended is in `pending`.
+        case notCreated
+        case open(CInt)
+        /// Committed or aborted.
+        case finished
+
+        var descriptor: CInt? {
+            if case .open(let descriptor) = self { return descriptor }
+            return nil
+        }
     }
 
     /// Pending text is written once it reaches this size; it bounds the memory of a session.
@@ -36,10 +56,10 @@ final class FileSpoolWriter: SpoolWriter {
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
 
-    /// A writer for `bodyPath` (by default `tmp/<id>.body`), already open as `descriptor`;
-    /// `size` octets are in it already (a resumed checkpoint).
+    /// A writer for `bodyPath` (by default `tmp/<id>.body`): already open as `descriptor`, with
+    /// `size` octets in it (a checkpoint's body), or created at the first write when nil.
     init(
-        id: QueueID, descriptor: CInt, paths: SpoolPaths, threadPool: NIOThreadPool,
+        id: QueueID, descriptor: CInt?, paths: SpoolPaths, threadPool: NIOThreadPool,
         operations: any FileOperations, groupCommit: GroupCommit, census: SpoolCensus, logger: Logger,
         bodyPath: String? = nil, size: Int = 0
     ) {
@@ -52,11 +72,11 @@ final class FileSpoolWriter: SpoolWriter {
         self.groupCommit = groupCommit
         self.census = census
         self.logger = logger
-        state = NIOLockedValueBox(State(descriptor: descriptor, size: size))
+        state = NIOLockedValueBox(State(file: descriptor.map(BodyFile.open) ?? .notCreated, size: size))
     }
 
     deinit {
-        if let descriptor = state.withLockedValue({ $0.descriptor }) {
+        if let descriptor = state.withLockedValue({ $0.file.descriptor }) {
             Posix.close(descriptor)
         }
     }
@@ -65,20 +85,56 @@ final class FileSpoolWriter: SpoolWriter {
         state.withLockedValue { $0.size }
     }
 
+    /// The whole text while no part of it is in a file yet; nil once the body file exists.
+    var textInMemory: ByteBuffer? {
+        state.withLockedValue { state in
+            guard case .notCreated = state.file else { return nil }
+            return state.pending
+        }
+    }
+
+    /// Runs `work` on the body file on the thread pool, creating the file first (exclusively,
+    /// mode 0600) if it does not exist yet; a file created here is removed again when `work` fails.
+    private func withBodyFile(_ file: BodyFile, _ work: @escaping @Sendable (CInt) throws -> Void) async throws {
+        let path = bodyPath
+        let descriptor = try await threadPool.runBlocking {
+            let descriptor = try Self.open(file, at: path)
+            do {
+                try work(descriptor)
+            } catch {
+                if file.descriptor == nil {
+                    Posix.close(descriptor)
+                    Posix.removeIfPresent(path)
+                }
+                throw error
+            }
+            return descriptor
+        }
+        state.withLockedValue { state in
+            if case .notCreated = state.file { state.file = .open(descriptor) }
+        }
+    }
+
+    /// `file`'s descriptor, or `path` created now. Runs on the thread pool.
+    private static func open(_ file: BodyFile, at path: String) throws -> CInt {
+        if let descriptor = file.descriptor { return descriptor }
+        return try Posix.open(path, Posix.createExclusive)
+    }
+
     func append(_ bytes: ByteBuffer) async throws {
-        let (descriptor, full) = try state.withLockedValue { state -> (CInt, ByteBuffer?) in
-            guard let descriptor = state.descriptor else { throw SpoolError.writerFinished(id) }
+        let (file, full) = try state.withLockedValue { state -> (BodyFile, ByteBuffer?) in
+            if case .finished = state.file { throw SpoolError.writerFinished(id) }
             var bytes = bytes
             state.size += bytes.readableBytes
             state.pending.writeBuffer(&bytes)
-            guard state.pending.readableBytes >= Self.writeThreshold else { return (descriptor, nil) }
+            guard state.pending.readableBytes >= Self.writeThreshold else { return (state.file, nil) }
             defer { state.pending = ByteBuffer() }
-            return (descriptor, state.pending)
+            return (state.file, state.pending)
         }
         guard let full else { return }
-        let path = bodyPath
+        let (path, operations) = (bodyPath, operations)
         do {
-            try await threadPool.runBlocking { [operations] in
+            try await withBodyFile(file) { descriptor in
                 try full.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: path) }
             }
         } catch {
@@ -90,11 +146,10 @@ final class FileSpoolWriter: SpoolWriter {
 
     func commit(_ envelope: Envelope) async throws {
         let (id, paths, bodyPath, keepsBody) = (id, paths, bodyPath, keepsBody)
-        let (descriptor, size, pending) = try state.withLockedValue { state in
-            guard let descriptor = state.descriptor else { throw SpoolError.writerFinished(id) }
-            state.descriptor = nil
-            defer { state.pending = ByteBuffer() }
-            return (descriptor, state.size, state.pending)
+        let (file, size, pending) = try state.withLockedValue { state in
+            if case .finished = state.file { throw SpoolError.writerFinished(id) }
+            defer { (state.file, state.pending) = (.finished, ByteBuffer()) }
+            return (state.file, state.size, state.pending)
         }
         var stored = envelope
         stored.id = id
@@ -103,8 +158,8 @@ final class FileSpoolWriter: SpoolWriter {
         do {
             try await threadPool.runBlocking { [operations] in
                 try Self.store(
-                    id: id, body: descriptor, at: bodyPath, keepingIt: keepsBody, pending: pending, record: record,
-                    paths: paths, operations: operations)
+                    id: id, body: try Self.open(file, at: bodyPath), at: bodyPath, keepingIt: keepsBody,
+                    pending: pending, record: record, paths: paths, operations: operations)
             }
             try await groupCommit.commit()
             census.record(stored)
@@ -120,8 +175,8 @@ final class FileSpoolWriter: SpoolWriter {
 
     func abort() async {
         guard let descriptor = state.withLockedValue({ state in
-            defer { (state.descriptor, state.pending) = (nil, ByteBuffer()) }
-            return state.descriptor
+            defer { (state.file, state.pending) = (.finished, ByteBuffer()) }
+            return state.file.descriptor
         })
         else { return }
         let (bodyPath, keepsBody) = (bodyPath, keepsBody)
@@ -133,13 +188,13 @@ final class FileSpoolWriter: SpoolWriter {
 
     /// Writes what is gathered and fsyncs the body, which stays open for more.
     func synchronize() async throws {
-        let (descriptor, pending) = try state.withLockedValue { state in
-            guard let descriptor = state.descriptor else { throw SpoolError.writerFinished(id) }
+        let (file, pending) = try state.withLockedValue { state in
+            if case .finished = state.file { throw SpoolError.writerFinished(id) }
             defer { state.pending = ByteBuffer() }
-            return (descriptor, state.pending)
+            return (state.file, state.pending)
         }
         let (path, operations) = (bodyPath, operations)
-        try await threadPool.runBlocking {
+        try await withBodyFile(file) { descriptor in
             if pending.readableBytes > 0 {
                 try pending.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: path) }
             }

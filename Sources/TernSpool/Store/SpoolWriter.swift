@@ -9,6 +9,10 @@ package protocol SpoolWriter: Sendable {
     var id: QueueID { get }
     /// Bytes appended so far.
     var size: Int { get }
+    /// The whole text appended so far while the store still holds all of it in memory, nil
+    /// otherwise: a message delivered from it before `commit(_:)` is never read back
+    /// (docs/architecture.md "Local delivery at acceptance"); `abort()` then drops it.
+    var textInMemory: ByteBuffer? { get }
     /// Appends the next part of the body. On failure everything written is removed.
     func append(_ bytes: ByteBuffer) async throws
     /// Stores `envelope` (its `id` and `size` are set from the writer) and makes the message

@@ -1,4 +1,5 @@
-/// Shares one directory fsync among concurrent commits (group commit).
+/// Shares one directory fsync among concurrent commits (group commit): the spool's `incoming/`,
+/// and each Maildir's `new/` (docs/architecture.md).
 ///
 /// A committer calls `commit()` after its renames. If no fsync is running it runs one itself;
 /// otherwise it waits, because the running fsync may have started before its rename. When an
