@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end relay benchmark, one relay per run: throughput and latency of
 Tern or Postfix relaying N messages to one sink on loopback.
-bench/relay-compare.sh runs it for both; run it by hand as root.
+bench/relay-compare.sh runs it for both, and bench/compare.py uses its
+client, sink and relay configurations for its relay rows; run it by hand as
+root.
 
     bench/relay_latency.py postfix
     bench/relay_latency.py tern --tern-bin .build/release/tern
