@@ -91,7 +91,8 @@ public final class SMTPServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await serverChannel.executeThenClose { connections in
                     for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
+                        let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                        group.addTask(executorPreference: executor) { await self.serve(connection) }
                     }
                 }
             }

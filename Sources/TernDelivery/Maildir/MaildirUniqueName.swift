@@ -10,6 +10,8 @@ import TernSMTPCore
 /// copy is, so a retried delivery can find it.
 enum MaildirUniqueName {
     private static let counter = NIOLockedValueBox(0)
+    /// This process's id, asked once: a server does not fork.
+    private static let processID = Posix.processID
 
     /// A new name for the copy of message `id` for its recipient at `recipient`, written now
     /// on `hostname`.
@@ -19,7 +21,7 @@ enum MaildirUniqueName {
             value += 1
             return value
         }
-        return "\(microseconds / 1_000_000).M\(microseconds % 1_000_000)P\(Posix.processID)Q\(sequence)"
+        return "\(microseconds / 1_000_000).M\(microseconds % 1_000_000)P\(processID)Q\(sequence)"
             + "\(deliveryMark(id, recipient)).\(safeHost(hostname))"
     }
 
