@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "TernSMTPCore", dependencies: uses("NIOCore"), swiftSettings: strict),
         .target(name: "TernSASL", dependencies: uses("TernSMTPCore", "Crypto", "_CryptoExtras"), swiftSettings: strict),
         .target(name: "TernSMTPServer", dependencies: uses(
-            "TernSMTPCore", "TernSASL", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "NIOTLS", "Logging",
+            "TernSMTPCore", "TernSASL", "TernIO", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "NIOTLS", "Logging",
             "ServiceLifecycle"), swiftSettings: strict),
         .target(name: "TernSMTPClient", dependencies: uses(
             "TernSMTPCore", "TernIO", "NIOCore", "NIOPosix", "NIOSSL", "Logging"), swiftSettings: strict),

@@ -76,9 +76,11 @@ public enum SMTPClient {
             tls: tls, tlsServerName: tlsServerName,
             sizes: Dictionary(messages.map { ($0.id, $0.size) }, uniquingKeysWith: { first, _ in first }), logger: logger)
         do {
-            try await channel.executeThenClose { inbound, outbound in
-                var iterator = inbound.makeAsyncIterator()
-                await connection.run(inbound: &iterator, outbound: outbound, body: body)
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(channel.channel.eventLoop)) {
+                try await channel.executeThenClose { inbound, outbound in
+                    var iterator = inbound.makeAsyncIterator()
+                    await connection.run(inbound: &iterator, outbound: outbound, body: body)
+                }
             }
         } catch {
             logger.debug("close failed", metadata: ["error": "\(error)"])

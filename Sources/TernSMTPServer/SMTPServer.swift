@@ -4,6 +4,7 @@ public import NIOPosix
 import NIOSSL
 import TernSASL
 public import ServiceLifecycle
+import TernIO
 public import TernSMTPCore
 
 /// An SMTP listener as a `Service`: accepts connections on one address and runs a
