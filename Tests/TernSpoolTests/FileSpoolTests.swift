@@ -118,6 +118,25 @@ import TernTestSupport
         await large.abort()
     }
 
+    @Test func theMessageWrittenLastIsReadFromMemory() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spool = try await makeSpool(in: directory)
+        let small = try await store(Array("small\r\n".utf8), SpoolFixtures.envelope(), in: spool)
+        let large = try await store(SpoolFixtures.body(count: 200_000), SpoolFixtures.envelope(), in: spool)
+        for id in [small, large] {
+            try FileManager.default.removeItem(atPath: "\(directory.path)/spool/incoming/\(id).body")
+            try FileManager.default.removeItem(atPath: "\(directory.path)/spool/incoming/\(id).env")
+        }
+        #expect(try await contents(of: spool.openBody(small)) == Array("small\r\n".utf8), "read from memory")
+        #expect(try await spool.envelope(small).id == small)
+        await #expect(throws: SpoolError.unknownMessage(large), "a text over 128 KiB is read from its file") {
+            try await spool.openBody(large)
+        }
+        await #expect(throws: SpoolError.unknownMessage(small)) { try await spool.remove(small) }
+        await #expect(throws: SpoolError.unknownMessage(small), "forgotten at removal") { try await spool.envelope(small) }
+    }
+
     @Test func updateRewritesTheEnvelope() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

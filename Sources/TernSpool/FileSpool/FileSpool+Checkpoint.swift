@@ -72,7 +72,8 @@ extension FileSpool: CheckpointSpool {
     {
         let body = FileSpoolWriter(
             id: QueueID(), descriptor: descriptor, paths: paths, threadPool: threadPool, operations: operations,
-            groupCommit: groupCommit, census: messages, logger: logger, bodyPath: checkpointFiles.body(record.id),
+            groupCommit: groupCommit, census: messages, recent: recent, logger: logger,
+            bodyPath: checkpointFiles.body(record.id),
             size: size)
         return FileCheckpointWriter(
             body: body, record: record, files: checkpointFiles, syncEvery: syncEvery, threadPool: threadPool,

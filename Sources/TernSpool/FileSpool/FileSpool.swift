@@ -35,6 +35,8 @@ package final class FileSpool: SpoolStore {
     let groupCommit: GroupCommit
     /// The messages in memory, for figures that must not read the disk.
     let messages = SpoolCensus()
+    /// The envelopes and texts written last, read from memory by the queue's first attempt.
+    let recent = RecentMessages()
     /// The last free-space figure and when it was taken: one `statvfs` a second serves every
     /// MAIL command in between.
     private let lastFreeSpace = NIOLockedValueBox<(bytes: Int, at: ContinuousClock.Instant)?>(nil)
@@ -147,11 +149,13 @@ package final class FileSpool: SpoolStore {
     package func beginMessage() async throws -> any SpoolWriter {
         FileSpoolWriter(
             id: QueueID(), descriptor: nil, paths: paths, threadPool: threadPool, operations: operations,
-            groupCommit: groupCommit, census: messages, logger: logger)
+            groupCommit: groupCommit, census: messages, recent: recent, logger: logger)
     }
 
-    /// Reads and checks `incoming/<id>.env`.
+    /// Reads and checks `incoming/<id>.env`, or takes it from memory when it was written last
+    /// (`RecentMessages`).
     package func envelope(_ id: QueueID) async throws -> Envelope {
+        if let envelope = recent.envelope(id) { return envelope }
         let paths = paths
         return try await threadPool.runBlocking { try Self.readEnvelope(id, paths: paths).get() }
     }
@@ -161,20 +165,33 @@ package final class FileSpool: SpoolStore {
     package func update(_ envelope: Envelope) async throws {
         let (paths, operations) = (paths, operations)
         let record = EnvelopeRecord.encode(envelope)
-        try await threadPool.runBlocking {
-            let id = envelope.id
-            guard Posix.exists(paths.body(id)) else { throw SpoolError.unknownMessage(id) }
-            try DurableFile.replace(
-                paths.envelope(id), with: record, temporaryPath: paths.temporaryUpdate(id), syncingDirectory: false,
-                operations: operations)
+        do {
+            try await threadPool.runBlocking {
+                let id = envelope.id
+                guard Posix.exists(paths.body(id)) else { throw SpoolError.unknownMessage(id) }
+                try DurableFile.replace(
+                    paths.envelope(id), with: record, temporaryPath: paths.temporaryUpdate(id), syncingDirectory: false,
+                    operations: operations)
+            }
+            try await groupCommit.commit()
+        } catch {
+            recent.forget(envelope.id)
+            throw error
         }
-        try await groupCommit.commit()
+        recent.update(envelope)
         messages.record(envelope)
     }
 
-    /// Opens `incoming/<id>.body`, read in 64 KiB chunks on the thread pool. The file stays
-    /// readable through the returned body even if the message is removed meanwhile.
+    /// Opens `incoming/<id>.body`, read in 64 KiB chunks on the thread pool, or the text in
+    /// memory when it was written last (`RecentMessages`). The text stays readable through the
+    /// returned body even if the message is removed meanwhile.
     package func openBody(_ id: QueueID) async throws -> SpoolBody {
+        if let text = recent.text(id) {
+            return SpoolBody { offset in
+                guard offset < text.readableBytes else { return nil }
+                return text.getSlice(at: text.readerIndex + offset, length: min(Self.chunkSize, text.readableBytes - offset))
+            }
+        }
         do {
             return try await openBody(at: paths.body(id))
         } catch let error as FileSystemError where error.code == ENOENT {
@@ -201,6 +218,7 @@ package final class FileSpool: SpoolStore {
 
     /// Unlinks the envelope, then the body, then fsyncs `incoming/`.
     package func remove(_ id: QueueID) async throws {
+        recent.forget(id)
         let (paths, operations) = (paths, operations)
         try await threadPool.runBlocking {
             do {
@@ -216,7 +234,7 @@ package final class FileSpool: SpoolStore {
 
     /// Reads every envelope in `incoming/`; one that no longer parses is quarantined and skipped.
     package func all() async throws -> [Envelope] {
-        let (paths, operations, logger, messages) = (paths, operations, logger, messages)
+        let (paths, operations, logger, messages, recent) = (paths, operations, logger, messages, recent)
         return try await threadPool.runBlocking {
             var envelopes: [Envelope] = []
             var quarantined = false
@@ -230,6 +248,7 @@ package final class FileSpool: SpoolStore {
                     continue
                 case .failure(let error):
                     try Self.quarantine(id, paths: paths, operations: operations)
+                    recent.forget(id)
                     quarantined = true
                     logger.error("spool quarantined message", metadata: ["queue_id": "\(id)", "reason": "\(error)"])
                 }

@@ -53,6 +53,7 @@ final class FileSpoolWriter: SpoolWriter {
     private let operations: any FileOperations
     private let groupCommit: GroupCommit
     private let census: SpoolCensus
+    private let recent: RecentMessages
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
 
@@ -60,7 +61,8 @@ final class FileSpoolWriter: SpoolWriter {
     /// `size` octets in it (a checkpoint's body), or created at the first write when nil.
     init(
         id: QueueID, descriptor: CInt?, paths: SpoolPaths, threadPool: NIOThreadPool,
-        operations: any FileOperations, groupCommit: GroupCommit, census: SpoolCensus, logger: Logger,
+        operations: any FileOperations, groupCommit: GroupCommit, census: SpoolCensus, recent: RecentMessages,
+        logger: Logger,
         bodyPath: String? = nil, size: Int = 0
     ) {
         self.id = id
@@ -71,6 +73,7 @@ final class FileSpoolWriter: SpoolWriter {
         self.operations = operations
         self.groupCommit = groupCommit
         self.census = census
+        self.recent = recent
         self.logger = logger
         state = NIOLockedValueBox(State(file: descriptor.map(BodyFile.open) ?? .notCreated, size: size))
     }
@@ -163,6 +166,8 @@ final class FileSpoolWriter: SpoolWriter {
             }
             try await groupCommit.commit()
             census.record(stored)
+            // The gathered text is the whole text when no file existed before the commit.
+            recent.remember(stored, text: file.descriptor == nil ? pending : nil)
         } catch {
             logger.error("spool commit failed", metadata: ["queue_id": "\(id)", "error": "\(error)"])
             try? await threadPool.runBlocking {
