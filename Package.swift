@@ -15,8 +15,13 @@ let externalModules: [String: String] = [
     "NIOEmbedded": "swift-nio", "NIOTLS": "swift-nio", "NIOSSL": "swift-nio-ssl", "Logging": "swift-log",
     "ServiceLifecycle": "swift-service-lifecycle", "UnixSignals": "swift-service-lifecycle",
     "Crypto": "swift-crypto", "_CryptoExtras": "swift-crypto", "TOMLKit": "TOMLKit",
-    "ArgumentParser": "swift-argument-parser",
+    "ArgumentParser": "swift-argument-parser", "Benchmark": "benchmark",
 ]
+
+/// The hot-path benchmarks (`Benchmarks/HotPaths`, docs/architecture.md §5) and the package they need
+/// exist only when `TERN_BENCHMARKS` is set: a plain build, CI's first build and every package that
+/// embeds Tern never resolve or build them.
+let benchmarks = ProcessInfo.processInfo.environment["TERN_BENCHMARKS"].map { !$0.isEmpty && $0 != "0" } ?? false
 
 /// The dependencies of a target: exactly the modules its files import (`scripts/check-dependencies`
 /// checks that), Tern's own targets by name, the others as products of their packages.
@@ -143,3 +148,19 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+if benchmarks {
+    // Only the MallocInterposer trait: it counts allocations without jemalloc (Swift 6.3 and
+    // later); the default RuntimeInterposer trait, for ARC counts on Linux, is left out.
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets += [
+        // glibc's `malloc_usable_size` without the heap's leftovers, so that the counts are the
+        // same in every run (Benchmarks/UsableSize/UsableSize.c).
+        .target(name: "UsableSize", path: "Benchmarks/UsableSize"),
+        .executableTarget(name: "HotPaths", dependencies: uses(
+            "Benchmark", "UsableSize", "TernSMTPCore", "TernMessage", "TernSpool", "NIOCore"),
+                          path: "Benchmarks/HotPaths", swiftSettings: strict,
+                          plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    ]
+}
