@@ -426,17 +426,9 @@ class Meter:
 # --------------------------------------------------------------------------
 
 def tern_local_config(workdir: Path, port: int) -> str:
+    import relay_latency as rl
     boxes = ", ".join(f'"{m}"' for m in MAILBOXES)
-    return f"""hostname = "mx.example.com"
-data_dir = "{workdir / 'data'}"
-
-[[listen]]
-role = "mx"
-address = "127.0.0.1:{port}"
-
-[limits]
-connections_per_client = 200
-
+    return rl.tern_listener_config("mx.example.com", workdir, port, 200) + f"""
 [local]
 domains = ["{DOMAIN}"]
 mailboxes = [{boxes}]
@@ -446,93 +438,27 @@ level = "warning"
 """
 
 
-class TernServer:
-    name = "tern"
+class ProcessServer:
+    """A server that is one process of ours: started with `spawn`, stopped by its PID; its
+    mail lives below `data` (`<data>/<domain>/<user>/new`)."""
     single_process = True
 
-    def __init__(self, binary: Path, workdir: Path, acct, relay_sink_port: int | None = None,
-                 sessions: int = 20):
+    def __init__(self, workdir: Path, acct, data: Path, log_name: str):
         from peers import process
-        import relay_latency as rl
         self.process = process
-        self.binary = binary
         self.workdir = workdir
         self.acct = acct
+        self.data = data
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = process.free_port()
-        self.config = workdir / "tern.toml"
-        if relay_sink_port is None:
-            self.config.write_text(tern_local_config(workdir, self.port))
-        else:
-            # the relay configuration of bench/relay_latency.py
-            self.config.write_text(rl.tern_config(workdir, self.port, relay_sink_port,
-                                                  "routes", sessions))
-        self.log_path = workdir / "tern.log"
+        self.log_path = workdir / log_name
         self.proc: subprocess.Popen | None = None
         self._log = None
 
-    def start(self) -> None:
-        res = subprocess.run([str(self.binary), "check-config", str(self.config)],
-                             capture_output=True, text=True, timeout=30,
-                             stdin=subprocess.DEVNULL)
-        if res.returncode != 0:
-            raise StartError(f"tern check-config refused {self.config}: "
-                             f"{(res.stdout + res.stderr).strip()}")
-        env = dict(os.environ)
-        env.pop("TERN_CONFIG", None)
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            self.acct.wrap([str(self.binary), "serve", "--config", str(self.config)]),
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=env,
-            start_new_session=True)
-        wait_listening(self, lambda: self.proc.poll() is None)
-
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def root_pid(self) -> int | None:
-        return self.proc.pid if self.running() else None
-
-    def maildir_new(self, user: str) -> Path:
-        return self.workdir / "data" / "mail" / DOMAIN / user / "new"
-
-    def stop(self) -> None:
-        self.process.stop_popen(self.proc, signal.SIGTERM)
-        if self._log:
-            self._log.close()
-            self._log = None
-
-    def log_tail(self) -> str:
-        return self.process.tail(self.log_path, 20)
-
-    def remove_data(self) -> None:
-        shutil.rmtree(self.workdir / "data", ignore_errors=True)
-
-
-class AiosmtpdServer:
-    name = "aiosmtpd"
-    single_process = True
-
-    def __init__(self, python: str, workdir: Path, acct):
-        from peers import process
-        self.process = process
-        self.python = python
-        self.workdir = workdir
-        self.acct = acct
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.port = process.free_port()
-        self.log_path = workdir / "aiosmtpd.log"
-        self.proc: subprocess.Popen | None = None
-        self._log = None
-
-    def start(self) -> None:
-        argv = [self.python, str(BENCH / "aiosmtpd_maildir.py"), "--port", str(self.port),
-                "--root", str(self.workdir / "mail")]
-        for m in MAILBOXES:
-            argv += ["--mailbox", m]
+    def spawn(self, argv: list[str], env: dict | None = None) -> None:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.acct.wrap(argv), stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdout=self._log, stderr=subprocess.STDOUT, env=env,
                                      start_new_session=True)
         wait_listening(self, lambda: self.proc.poll() is None)
 
@@ -543,7 +469,7 @@ class AiosmtpdServer:
         return self.proc.pid if self.running() else None
 
     def maildir_new(self, user: str) -> Path:
-        return self.workdir / "mail" / DOMAIN / user / "new"
+        return self.data / DOMAIN / user / "new"
 
     def stop(self) -> None:
         self.process.stop_popen(self.proc, signal.SIGTERM)
@@ -555,10 +481,55 @@ class AiosmtpdServer:
         return self.process.tail(self.log_path, 20)
 
     def remove_data(self) -> None:
-        shutil.rmtree(self.workdir / "mail", ignore_errors=True)
+        shutil.rmtree(self.data, ignore_errors=True)
 
 
-@functools.lru_cache(maxsize=None)
+class TernServer(ProcessServer):
+    name = "tern"
+
+    def __init__(self, binary: Path, workdir: Path, acct, relay_sink_port: int | None = None,
+                 sessions: int = 20):
+        import relay_latency as rl
+        super().__init__(workdir, acct, workdir / "data" / "mail", "tern.log")
+        self.binary = binary
+        self.config = workdir / "tern.toml"
+        if relay_sink_port is None:
+            self.config.write_text(tern_local_config(workdir, self.port))
+        else:
+            # the relay configuration of bench/relay_latency.py
+            self.config.write_text(rl.tern_config(workdir, self.port, relay_sink_port,
+                                                  "routes", sessions))
+
+    def start(self) -> None:
+        res = subprocess.run([str(self.binary), "check-config", str(self.config)],
+                             capture_output=True, text=True, timeout=30,
+                             stdin=subprocess.DEVNULL)
+        if res.returncode != 0:
+            raise StartError(f"tern check-config refused {self.config}: "
+                             f"{(res.stdout + res.stderr).strip()}")
+        env = dict(os.environ)
+        env.pop("TERN_CONFIG", None)
+        self.spawn([str(self.binary), "serve", "--config", str(self.config)], env)
+
+    def remove_data(self) -> None:
+        shutil.rmtree(self.workdir / "data", ignore_errors=True)
+
+
+class AiosmtpdServer(ProcessServer):
+    name = "aiosmtpd"
+
+    def __init__(self, python: str, workdir: Path, acct):
+        super().__init__(workdir, acct, workdir / "mail", "aiosmtpd.log")
+        self.python = python
+
+    def start(self) -> None:
+        argv = [self.python, str(BENCH / "aiosmtpd_maildir.py"), "--port", str(self.port),
+                "--root", str(self.data)]
+        for m in MAILBOXES:
+            argv += ["--mailbox", m]
+        self.spawn(argv)
+
+
 def _accounted_postfix_class():
     from peers.postfix import PostfixInstance, POSTFIX, COMMAND_TIMEOUT
 

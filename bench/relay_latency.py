@@ -248,11 +248,10 @@ class SinkProcess:
 # The relays
 # --------------------------------------------------------------------------
 
-def tern_config(workdir: Path, port: int, sink_port: int, next_hop: str, sessions: int) -> str:
-    hop = (f'[routes]\n"sink.test" = "smtp:127.0.0.1:{sink_port}"\n' if next_hop == "routes"
-           else "")
-    smarthost = f'smarthost = "127.0.0.1:{sink_port}"\n' if next_hop == "smarthost" else ""
-    return f"""hostname = "relay.bench.test"
+def tern_listener_config(hostname: str, workdir: Path, port: int, connections_per_client: int) -> str:
+    """The start of a Tern configuration: its name, its data folder under `workdir` and one
+    `mx` listener on 127.0.0.1:`port` (bench/compare.py uses it too)."""
+    return f"""hostname = "{hostname}"
 data_dir = "{workdir / 'data'}"
 
 [[listen]]
@@ -260,8 +259,15 @@ role = "mx"
 address = "127.0.0.1:{port}"
 
 [limits]
-connections_per_client = 100
+connections_per_client = {connections_per_client}
+"""
 
+
+def tern_config(workdir: Path, port: int, sink_port: int, next_hop: str, sessions: int) -> str:
+    hop = (f'[routes]\n"sink.test" = "smtp:127.0.0.1:{sink_port}"\n' if next_hop == "routes"
+           else "")
+    smarthost = f'smarthost = "127.0.0.1:{sink_port}"\n' if next_hop == "smarthost" else ""
+    return tern_listener_config("relay.bench.test", workdir, port, 100) + f"""
 [relay]
 networks = ["127.0.0.1"]
 {smarthost}

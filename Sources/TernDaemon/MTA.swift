@@ -22,7 +22,8 @@ final class MTA: SMTPServerDelegate {
 
     init(
         configuration: TernConfiguration, spool: any SpoolStore & CheckpointSpool, runner: QueueRunner,
-        maildirs: MaildirCourier, tracker: ConnectionTracker, authenticator: AccountAuthenticator, checkpoints: CheckpointRegistry, logger: Logger
+        maildirs: MaildirCourier, tracker: ConnectionTracker, authenticator: AccountAuthenticator,
+        checkpoints: CheckpointRegistry, logger: Logger
     ) {
         self.configuration = configuration
         self.spool = spool

@@ -15,9 +15,9 @@ import TernTestSupport
     private let envelope = SpoolFixtures.envelope(
         recipients: [SpoolFixtures.localRecipient("bob"), SpoolFixtures.localRecipient("carol")])
 
-    private func courier(in directory: TemporaryDirectory, failing: @escaping @Sendable (TestFileOperations.Call, String) -> Bool)
-        -> MaildirCourier
-    {
+    private func courier(
+        in directory: TemporaryDirectory, failing: @escaping @Sendable (TestFileOperations.Call, String) -> Bool
+    ) -> MaildirCourier {
         MaildirCourier(
             mailRoot: directory.path + "/mail", hostname: testHost, threadPool: .singleton, logger: quietLogger,
             operations: TestFileOperations(failing: failing))

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import time
 
-from smtp_client import (check, check_queued, dot_stuff, files_containing, make_message,
+from smtp_client import (check, check_queued, dot_stuff, files_containing, find_in_maildir, make_message,
                          maildir_new, parse_delivered, sent_as_stored, spool_files,
                          unique_marker, wait_delivered)
 
@@ -229,6 +229,41 @@ def test_swaks_end_to_end_pipelined(server, tmp_path):
     for r in ["user@example.com", "user2@example.com"]:
         d = parse_delivered(wait_delivered(server.data_dir, r, marker)[0])
         assert d.message == body.encode()
+
+
+# ---------------------------------------------------------------- delivery at acceptance
+# docs/architecture.md "Local delivery at acceptance"
+
+def test_local_mail_is_in_the_maildir_when_the_250_comes(tern_factory):
+    srv = tern_factory()
+    marker = unique_marker("accept")
+    send(srv, marker)
+    # No waiting: the copy is there before the 250, and the spool never held the message.
+    assert len(find_in_maildir(srv.data_dir, "user@example.com", marker)) == 1
+    assert spool_files(srv.data_dir) == []
+    assert "at=acceptance" in srv.log()
+
+
+def test_a_maildir_that_cannot_be_written_leaves_the_message_to_the_queue(tern_factory):
+    srv = tern_factory()
+    maildir = maildir_new(srv.data_dir, "user@example.com").parent
+    maildir.mkdir(parents=True)
+    (maildir / "tmp").write_text("not a folder")  # every copy's open fails: ENOTDIR
+    marker = unique_marker("fallback")
+    _, qid = send(srv, marker)
+    assert find_in_maildir(srv.data_dir, "user@example.com", marker) == []
+    deadline = time.monotonic() + 10
+    while not any(entry["id"] == qid for entry in srv.queue_list()):
+        assert time.monotonic() < deadline, f"{qid} not queued: {srv.log()}"
+        time.sleep(0.1)
+    assert "delivery at acceptance not made" in srv.log()
+
+    (maildir / "tmp").unlink()
+    (maildir / "tmp").mkdir()
+    assert srv.queue("flush").returncode == 0
+    assert len(wait_delivered(srv.data_dir, "user@example.com", marker)) == 1
+    srv.wait_queue_empty()
+    assert len(find_in_maildir(srv.data_dir, "user@example.com", marker)) == 1
 
 
 # ---------------------------------------------------------------- storage replies
