@@ -44,12 +44,13 @@ package enum Daemon {
         })
         let maildirs = MaildirCourier(
             mailRoot: data + "/mail", hostname: configuration.hostname, threadPool: threadPool, logger: logger)
+        let relay = RelayCourier(
+            settings: delivery, resolver: SystemResolver(servers: configuration.dnsServers, threadPool: threadPool),
+            hostname: configuration.hostname, tls: try RelayCourier.makeClientTLS(), logger: logger)
         let runner = QueueRunner(
             spool: spool,
             local: maildirs,
-            relay: RelayCourier(
-                settings: delivery, resolver: SystemResolver(servers: configuration.dnsServers, threadPool: threadPool),
-                hostname: configuration.hostname, tls: try RelayCourier.makeClientTLS(), logger: logger),
+            relay: relay,
             hostname: configuration.hostname, settings: delivery,
             reportTargets: { DeliveryTarget.targets(of: $0, in: local) }, logger: logger)
         let exempt = configuration.limits.exemptNetworks
@@ -107,6 +108,7 @@ package enum Daemon {
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        await relay.closeConnections()
         logger.info("stopped")
     }
 }

@@ -18,7 +18,7 @@ struct ClientConnection {
     private let tls: NIOSSLContext?
     private let tlsServerName: String?
     /// Each message's `OutboundMessage.size` by id: the octet count a BDAT announced.
-    private let sizes: [String: Int]
+    private var sizes: [String: Int]
     private let logger: Logger
     private var parser = ReplyParser()
     /// The messages decided so far.
@@ -34,9 +34,15 @@ struct ClientConnection {
     private var replyWaitStarted = ContinuousClock.now
     /// Told of each message as soon as it is decided, before the next one is sent.
     private let decided: (MessageResult) async -> Void
+    /// For a connection kept open between batches: where more messages come from.
+    private let reuse: ConnectionReuse?
+    /// The number of the idle timer armed last, so a timer that fires after more messages came
+    /// is told apart; nil while no timer is armed.
+    private var idleGeneration: Int?
+    private var timersArmed = 0
 
     init(session: ClientSession, channel: any Channel, deadline: Deadline, tls: NIOSSLContext?,
-         tlsServerName: String?, sizes: [String: Int], logger: Logger,
+         tlsServerName: String?, sizes: [String: Int], logger: Logger, reuse: ConnectionReuse? = nil,
          decided: @escaping (MessageResult) async -> Void = { _ in }) {
         self.session = session
         self.channel = channel
@@ -45,6 +51,7 @@ struct ClientConnection {
         self.tlsServerName = tlsServerName
         self.sizes = sizes
         self.logger = logger
+        self.reuse = reuse
         self.decided = decided
     }
 
@@ -89,7 +96,39 @@ struct ClientConnection {
                 awaitingTLSMarker = false
                 handshakePending = true
                 await perform(session.tlsStarted(), outbound, body)
+            case .handedOver:
+                await takeHandedOver(outbound, body)
+            case .idleTimeUp(let generation):
+                guard let reuse, session.isAwaitingMessages, generation == nil || generation == idleGeneration,
+                    reuse.retireIfIdle()
+                else { continue }
+                logger.debug("closing an idle connection")
+                await perform(session.quit(), outbound, body)
             }
+            armIdleTimer()
+        }
+    }
+
+    /// Sends the messages handed over to a kept connection.
+    private mutating func takeHandedOver<Body: AsyncSequence>(
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ body: (String) async throws -> Body
+    ) async where Body.Element == ByteBuffer {
+        guard let reuse else { return }
+        idleGeneration = nil
+        for message in reuse.takeHandedOver() {
+            sizes[message.id] = message.size
+            await perform(session.send(message), outbound, body)
+        }
+    }
+
+    /// A kept connection with nothing to do starts its idle timer, once per idle spell.
+    private mutating func armIdleTimer() {
+        guard let reuse, idleGeneration == nil, session.isAwaitingMessages else { return }
+        timersArmed += 1
+        let generation = timersArmed
+        idleGeneration = generation
+        channel.eventLoop.scheduleTask(in: TimeAmount(reuse.idleTimeout)) { [channel] in
+            channel.firePeerInput(.idleTimeUp(generation: generation))
         }
     }
 
@@ -172,6 +211,7 @@ struct ClientConnection {
                     "outcomes": "\(result.recipients.map { "\($0.recipient.path) \($0.outcome.reply.code)" })",
                 ])
                 results.append(result)
+                sizes[result.messageID] = nil
                 await decided(result)
             case .close:
                 closed = true

@@ -1,11 +1,17 @@
 import NIOCore
 
-/// What the client's task reads from the channel: the peer's octets, and where TLS starts.
+/// What the client's task reads from the channel: the peer's octets, where TLS starts, and the
+/// events of a connection kept open between batches, in the order they happened.
 enum PeerInput: Sendable {
     /// Octets from the peer (decrypted once TLS is in the pipeline).
     case bytes(ByteBuffer)
     /// The TLS handler was just inserted: octets before this are plaintext read before the switch.
     case tlsInserted
+    /// Messages were handed to a kept connection (`SMTPClientConnection.deliver`).
+    case handedOver
+    /// A kept connection's idle time, armed as number `generation`, ran out; or, with nil, its
+    /// owner asked it to close once idle.
+    case idleTimeUp(generation: Int?)
 }
 
 /// Turns the peer's octets into `PeerInput` for the `NIOAsyncChannel`, so a TLS marker can be
@@ -25,5 +31,16 @@ struct PeerBytes<Base: AsyncIteratorProtocol>: AsyncIteratorProtocol where Base.
 
     mutating func next() async throws -> PeerInput? {
         try await base.next().map(PeerInput.bytes)
+    }
+}
+
+extension Channel {
+    /// Puts `input` among the peer's octets, after those read so far, from any thread.
+    func firePeerInput(_ input: PeerInput) {
+        eventLoop.execute { [self] in
+            guard let context = try? pipeline.syncOperations.context(handlerType: PeerInputHandler.self) else { return }
+            context.fireChannelRead(NIOAny(input))
+            context.fireChannelReadComplete()
+        }
     }
 }

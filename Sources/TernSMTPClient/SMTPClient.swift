@@ -48,20 +48,7 @@ public enum SMTPClient {
 
         let channel: NIOAsyncChannel<PeerInput, ByteBuffer>
         do {
-            let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout))
-            let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<PeerInput, ByteBuffer>> = {
-                channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(PeerInputHandler())
-                    return try NIOAsyncChannel<PeerInput, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-            switch peer {
-            case .tcp(let host, let port):
-                channel = try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
-            case .unixSocket(let path):
-                channel = try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
-            }
+            channel = try await connect(to: peer, timeout: timeout, group: group)
         } catch {
             logger.info("connection failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
             return session.failed(.connectFailed).compactMap {
@@ -86,6 +73,26 @@ public enum SMTPClient {
             logger.debug("close failed", metadata: ["error": "\(error)"])
         }
         return connection.results
+    }
+
+    /// A connection to `peer` whose reads come as `PeerInput`.
+    static func connect(
+        to peer: PeerAddress, timeout: Duration, group: any EventLoopGroup
+    ) async throws -> NIOAsyncChannel<PeerInput, ByteBuffer> {
+        let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout))
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<PeerInput, ByteBuffer>> = {
+            channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(PeerInputHandler())
+                return try NIOAsyncChannel<PeerInput, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+        switch peer {
+        case .tcp(let host, let port):
+            return try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
+        case .unixSocket(let path):
+            return try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
+        }
     }
 
     /// Delivers `messages` as the client on a connection the peer opened: one that ATRN turned

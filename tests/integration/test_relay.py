@@ -11,6 +11,7 @@ import subprocess
 import time
 
 import smtp_client
+from peers.process import wait_until
 from smtp_client import swaks, unique_marker
 from tern_server import BOB, BOB_PASSWORD, merge, tern_binary, to_toml
 
@@ -403,3 +404,55 @@ def test_mail_that_would_loop_back_to_myself_fails_with_5_4_6(tern_factory):
         assert "loops back to myself" in group["diagnostic-code"]
     wait_spool_empty(tern)
     assert tern.log().count("client=127.0.0.1 session=") == 3, "Tern connected to itself"
+
+
+def test_messages_relayed_one_after_another_share_one_connection(tern_factory, scripted_peer_factory):
+    """docs/architecture.md "Outbound connections": a connection to a next hop
+    is kept for a moment after its batch, and the next message for that host
+    goes over it (no new connect, greeting or EHLO); once idle it ends with
+    QUIT."""
+    peer = scripted_peer_factory()
+    tern = tern_factory(relay_config(routes={"peer.test": f"smtp:127.0.0.1:{peer.port}"}))
+    markers = [unique_marker(f"kept{i}") for i in range(3)]
+    for count, marker in enumerate(markers, start=1):
+        send(tern, "r@peer.test", marker)
+        wait_until(lambda: sum(len(s.messages) for s in peer.sessions) == count, 20,
+                               what=f"message {count} at the peer")
+    [session] = peer.wait_closed(1, timeout=20)
+    assert [m for m in markers if any(f"Subject: {m}".encode() in got for got in session.messages)] == markers
+    assert [c.split(" ", 1)[0] for c in session.commands].count("EHLO") == 1, session.commands
+    assert session.commands[-1] == "QUIT", session.commands
+    assert len(peer.sessions) == 1, peer.log()
+    wait_spool_empty(tern)
+
+
+def test_a_kept_connection_the_peer_ends_is_replaced_at_once(tern_factory, scripted_peer_factory):
+    """A kept connection that the peer ends just as Tern reuses it (421 to
+    MAIL) costs the message nothing: it goes over a new connection at once,
+    not at the next retry."""
+    peer = scripted_peer_factory(messages_per_session=1)
+    tern = tern_factory(relay_config(routes={"peer.test": f"smtp:127.0.0.1:{peer.port}"}))
+    first, second = unique_marker("first"), unique_marker("second")
+    send(tern, "r@peer.test", first)
+    wait_until(lambda: len(peer.sessions) == 1 and len(peer.sessions[0].messages) == 1, 20,
+                           what="the first message at the peer")
+    send(tern, "r@peer.test", second)
+    peer.wait_connections(2, timeout=10)
+    wait_until(lambda: len(peer.sessions[1].messages) == 1, 10, what="the second message at the peer")
+    assert peer.sessions[0].commands[-1].startswith("MAIL FROM:"), peer.log()
+    assert f"Subject: {second}".encode() in peer.sessions[1].messages[0]
+    wait_spool_empty(tern)
+
+
+def test_stopping_quits_the_kept_connections(tern_factory, scripted_peer_factory):
+    """A server told to stop ends the connections it keeps with QUIT, not by
+    dropping them."""
+    peer = scripted_peer_factory()
+    tern = tern_factory(relay_config(routes={"peer.test": f"smtp:127.0.0.1:{peer.port}"}))
+    send(tern, "r@peer.test", unique_marker("stop"))
+    wait_until(lambda: peer.sessions and peer.sessions[0].messages, 20, what="the message at the peer")
+    wait_spool_empty(tern)
+    assert not peer.sessions[0].closed, "the connection was not kept"
+    assert tern.stop() == 0
+    [session] = peer.wait_closed(1, timeout=5)
+    assert session.commands[-1] == "QUIT", session.commands

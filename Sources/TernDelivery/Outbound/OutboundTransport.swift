@@ -8,9 +8,11 @@ import TernSMTPClient
 import TernSMTPCore
 
 /// Sends a batch of jobs to a destination over one connection at a time: to its first host,
-/// and the messages that host deferred entirely to the next (RFC 5321 §5.1).
+/// and the messages that host deferred entirely to the next (RFC 5321 §5.1); over a connection
+/// kept from an earlier batch when there is one.
 struct OutboundTransport: OutboundSending {
     let finder: PeerFinder
+    let connections: ConnectionCache
     /// The name in EHLO and LHLO.
     let hostname: String
     /// The client context for STARTTLS; certificates are not verified (opportunistic TLS,
@@ -38,6 +40,7 @@ struct OutboundTransport: OutboundSending {
             candidates = found
         }
         let bodies = Dictionary(uniqueKeysWithValues: jobs.map { ($0.message.id, $0.body) })
+        let body: ConnectionCache.Connection.BodyProvider = { bodies[$0]! }
         let socket = if case .relay(.lmtpSocket) = destination { true } else { false }
         let configuration = ClientSessionConfiguration(
             hostname: hostname, lmtp: destination.lmtp, requireTLS: requireTLS && !destination.lmtp,
@@ -46,10 +49,8 @@ struct OutboundTransport: OutboundSending {
         var outcomes: [String: OutboundOutcome] = [:]
         for (index, candidate) in candidates.enumerated() {
             let isLast = index == candidates.count - 1
-            let results = await SMTPClient.deliver(
-                remaining.map(\.message), to: candidate.address, configuration: configuration,
-                tls: configuration.tlsAvailable ? tls : nil, tlsServerName: Self.serverName(candidate.hostname),
-                timeout: timeout, logger: logger, body: { bodies[$0]! })
+            let results = await deliver(
+                remaining.map(\.message), to: candidate, for: destination, configuration: configuration, body: body)
             var next: [OutboundJob] = []
             for result in results {
                 let outcome = OutboundOutcome(result: result, remoteMTA: candidate.hostname)
@@ -69,6 +70,32 @@ struct OutboundTransport: OutboundSending {
             if remaining.isEmpty { break }
         }
         return outcomes
+    }
+
+    /// Sends `messages` over a kept connection to the candidate, or a new one when none is kept
+    /// or the kept one turns out to have ended: every recipient deferred with 421 and no message
+    /// delivered (the peer closed it while idle) sends the batch again over a new connection.
+    private func deliver(
+        _ messages: [OutboundMessage], to candidate: PeerCandidate, for destination: Destination,
+        configuration: ClientSessionConfiguration, body: @escaping ConnectionCache.Connection.BodyProvider
+    ) async -> [MessageResult] {
+        let key = ConnectionCache.Key(destination: destination, peer: candidate.address)
+        if let kept = connections.take(key) {
+            let results = await kept.deliver(messages, body: body)
+            connections.keep(kept, for: key)
+            let lost = results.allSatisfy { $0.recipients.allSatisfy {
+                if case .deferred(let reply) = $0.outcome { reply.code == 421 } else { false }
+            } }
+            guard lost else { return results }
+            logger.debug("kept connection ended; trying a new one", metadata: ["host": "\(candidate.address)"])
+        }
+        let connection = ConnectionCache.Connection(
+            to: candidate.address, configuration: configuration, tls: configuration.tlsAvailable ? tls : nil,
+            tlsServerName: Self.serverName(candidate.hostname), timeout: timeout,
+            idleTimeout: ConnectionCache.idleTimeout, logger: logger)
+        let results = await connection.deliver(messages, body: body)
+        connections.keep(connection, for: key)
+        return results
     }
 
     /// The smarthost login for the smarthost: SCRAM-SHA-256 preferred, PLAIN otherwise, only

@@ -11,6 +11,7 @@ import TernSMTPCore
 /// connections.
 package struct RelayCourier: Courier, Sendable {
     private let dispatcher: OutboundDispatcher
+    private let connections: ConnectionCache
     private let settings: DeliverySettings
     private let hostname: String
     private let logger: Logger
@@ -28,16 +29,25 @@ package struct RelayCourier: Courier, Sendable {
         settings: DeliverySettings, resolver: any MXResolving, hostname: String, tls: NIOSSLContext,
         peerTimeout: Duration = .seconds(300), logger: Logger
     ) {
+        let connections = ConnectionCache()
         dispatcher = OutboundDispatcher(
             transport: OutboundTransport(
                 finder: PeerFinder(resolver: resolver, smtpPort: settings.smtpPort, ownEndpoints: settings.ownEndpoints),
+                connections: connections,
                 hostname: hostname, tls: tls, requireTLS: settings.requireTLS,
                 smarthostLogin: settings.smarthost.flatMap { hop in settings.smarthostLogin.map { (hop, $0) } },
                 timeout: peerTimeout, logger: logger),
             concurrency: settings.concurrency, perDestination: settings.perDestination)
+        self.connections = connections
         self.settings = settings
         self.hostname = hostname
         self.logger = logger
+    }
+
+    /// Ends the connections kept open between batches, each with QUIT; returns once they have
+    /// ended. For stopping, after the queue has.
+    package func closeConnections() async {
+        await connections.closeAll()
     }
 
     /// The client context for STARTTLS to peers: TLS 1.2 or later, certificates not verified

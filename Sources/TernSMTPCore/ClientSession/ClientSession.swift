@@ -170,6 +170,12 @@ public struct ClientSession: Sendable {
         return isIdle ? proceed() : []
     }
 
+    /// Greeted, every message handed over decided, and not asked to quit: the connection can
+    /// wait here for more messages (a connection kept for reuse).
+    public var isAwaitingMessages: Bool {
+        isIdle && waiting.isEmpty && !quitRequested
+    }
+
     /// Greeted, and no command outstanding.
     private var isIdle: Bool {
         if case .ready = state { return transaction == nil && expected.isEmpty }

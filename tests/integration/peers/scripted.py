@@ -6,6 +6,7 @@ can see what Tern sent and wait until a delivery run is over.
 
     peer = ScriptedPeer(dir, silent=True).start()                    # never greets
     peer = ScriptedPeer(dir, replies={"RCPT": "451 4.3.0 Try again later"}).start()
+    peer = ScriptedPeer(dir, messages_per_session=1).start()         # 421 to a second MAIL
     peer.wait_closed(1)             # the first connection has ended
     peer.sessions[0].commands       # ["EHLO mx.example.com", "MAIL FROM:<...>", ...]
 
@@ -54,9 +55,14 @@ class ScriptedPeer:
     """`.port`, `.sessions`, `.wait_connections(n)`, `.wait_closed(n)`, `.stop()`."""
 
     def __init__(self, workdir: Path, silent: bool = False, replies: dict[str, str] | None = None,
-                 port: int | None = None, name: str = "scripted-peer", host: str = "127.0.0.1"):
+                 port: int | None = None, name: str = "scripted-peer", host: str = "127.0.0.1",
+                 messages_per_session: int | None = None):
         """`host`: the loopback address to listen on (127.0.0.2 ... for a
-        second peer on the same port)."""
+        second peer on the same port).  `messages_per_session`: after that
+        many messages in a connection, a MAIL gets 421 and the connection
+        is closed, as a server ending an idle connection just as the client
+        reuses it."""
+        self.messages_per_session = messages_per_session
         self.workdir = Path(workdir)
         self.host = host
         self.name = name
@@ -138,6 +144,9 @@ class ScriptedPeer:
                     if self.silent:
                         continue
                     reply = self.replies.get(verb, OTHER_REPLY)
+                    if verb == "MAIL" and len(session.messages) == self.messages_per_session:
+                        conn.sendall(b"421 4.4.2 peer.test closing the connection\r\n")
+                        return
                     conn.sendall(reply.encode() + b"\r\n")
                     if verb == "DATA" and reply.startswith("354"):
                         in_data = True
