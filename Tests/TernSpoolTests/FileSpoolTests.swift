@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 import TernMessage
@@ -213,5 +214,44 @@ import TernTestSupport
         let syncs = operations.incomingSyncs - syncsBefore
         #expect(syncs >= 1 && syncs < 50, "commits waiting together share one fsync of incoming/")
         #expect(directory.files().filter { $0.hasPrefix("spool/tmp/") }.isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aMessageRemovedWhileItsCommitEndsIsNotReadBackFromMemory() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // The first fsync of incoming/ once armed (the commit's, after its envelope is renamed
+        // in) waits until the test lets it go.
+        let gate = DispatchSemaphore(value: 0)
+        let armed = NIOLockedValueBox(false)
+        let operations = TestFileOperations { call, path in
+            let stop = call == .fsync && path.hasSuffix("/incoming") && armed.withLockedValue { armed in
+                defer { armed = false }
+                return armed
+            }
+            if stop { _ = gate.wait(timeout: .now() + 10) }
+            return false
+        }
+        let spool = try await makeSpool(in: directory, operations: operations)
+        let writer = try await spool.beginMessage()
+        try await writer.append(ByteBuffer(string: "Subject: x\r\n\r\nHi.\r\n"))
+        let envelopePath = "\(directory.path)/spool/incoming/\(writer.id).env"
+        armed.withLockedValue { $0 = true }
+        async let committed: Void = writer.commit(SpoolFixtures.envelope())
+        // A listing of the spool finds the message now, while its commit waits; whoever found
+        // it delivers it and removes it.
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: envelopePath) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        async let removed: Void = spool.remove(writer.id)
+        for _ in 0..<500 where FileManager.default.fileExists(atPath: envelopePath) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        gate.signal()
+        try await committed
+        try await removed
+
+        await #expect(throws: SpoolError.unknownMessage(writer.id), "the removed message is not read back from memory") {
+            try await spool.envelope(writer.id)
+        }
     }
 }

@@ -1,7 +1,9 @@
 package import Foundation
 package import Logging
 package import NIOCore
+import NIOPosix
 import ServiceLifecycle
+import TernIO
 package import TernMessage
 package import TernPolicy
 package import TernSMTPCore
@@ -87,9 +89,16 @@ package final class QueueRunner: Service {
     }
 
     /// Runs until cancelled or until graceful shutdown. Call it once.
+    ///
+    /// The scheduler and every attempt it starts run on one event loop (`EventLoopTaskExecutor`):
+    /// a message announced, a file operation finished on the thread pool or a peer's reply
+    /// resumes queue work there, not on the global executor's threads (docs/architecture.md
+    /// "Event loops, tasks and one thread pool").
     package func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await self.scheduler.run()
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())) {
+            try await cancelWhenGracefulShutdown {
+                try await self.scheduler.run()
+            }
         }
     }
 

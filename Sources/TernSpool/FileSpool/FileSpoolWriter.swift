@@ -158,6 +158,12 @@ final class FileSpoolWriter: SpoolWriter {
         stored.id = id
         stored.size = size
         let record = EnvelopeRecord.encode(stored)
+        // Remembered before the envelope appears in `incoming/`: whoever finds the message there
+        // (a listing of the spool) and attempts it finds this entry, and the attempt's update
+        // replaces it. Remembered after, it could overwrite that update with this first
+        // envelope, and a later attempt would deliver the message again. The gathered text is
+        // the whole text when no file existed before the commit.
+        recent.remember(stored, text: file.descriptor == nil ? pending : nil)
         do {
             try await threadPool.runBlocking { [operations] in
                 try Self.store(
@@ -166,9 +172,8 @@ final class FileSpoolWriter: SpoolWriter {
             }
             try await groupCommit.commit()
             census.record(stored)
-            // The gathered text is the whole text when no file existed before the commit.
-            recent.remember(stored, text: file.descriptor == nil ? pending : nil)
         } catch {
+            recent.forget(id)
             logger.error("spool commit failed", metadata: ["queue_id": "\(id)", "error": "\(error)"])
             try? await threadPool.runBlocking {
                 Posix.removeIfPresent(paths.envelope(id))

@@ -7,7 +7,9 @@ import TernSMTPCore
 /// from memory instead of from the files just written (docs/architecture.md §3, "Scheduling").
 ///
 /// Every change of a message goes through the one `FileSpool` of the process (commit, update,
-/// removal), which keeps this in step: an entry is the message as on disk, or absent. A text is
+/// removal), which keeps this in step: an entry is the message as on disk, or absent. A commit
+/// remembers its message just before the envelope is renamed into `incoming/` (and forgets it
+/// if the commit fails), so nobody who can find the message on disk finds an older entry. A text is
 /// kept only when the writer had all of it in memory at commit (under 128 KiB); texts are
 /// immutable. The oldest entries go first once `entryLimit` or `textLimit` is reached.
 final class RecentMessages: Sendable {
