@@ -128,6 +128,13 @@ package enum Posix {
         return info
     }
 
+    /// The size of the open file, from `fstat(2)`.
+    package static func fileSize(_ descriptor: CInt, path: String) throws -> Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw FileSystemError("stat", path: path) }
+        return Int(info.st_size)
+    }
+
     /// Whether anything exists at `path` (symbolic links not followed).
     package static func exists(_ path: String) -> Bool {
         var info = stat()

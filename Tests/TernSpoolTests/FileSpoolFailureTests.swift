@@ -24,8 +24,7 @@ import TernMessage
     }
 
     @Test(arguments: [
-        (TestFileOperations.Call.write, ".body"), (.fsync, ".body"), (.write, ".env"), (.fsync, ".env"), (.rename, ".body"),
-        (.rename, ".env"), (.fsync, "/incoming"),
+        (TestFileOperations.Call.write, ".body"), (.fsync, ".body"), (.rename, ".msg"), (.fsync, "/incoming"),
     ])
     func failedCommitLeavesNothing(_ failingCall: TestFileOperations.Call, _ suffix: String) async throws {
         let directory = try TemporaryDirectory()
@@ -62,6 +61,6 @@ import TernMessage
         armed.withLockedValue { $0 = true }
         await #expect(throws: FileSystemError.self) { try await spool.update(changed) }
         #expect(try await spool.envelope(id) == original)
-        #expect(directory.files() == ["spool/incoming/\(id).body", "spool/incoming/\(id).env"])
+        #expect(directory.files() == ["spool/incoming/\(id).msg"])
     }
 }

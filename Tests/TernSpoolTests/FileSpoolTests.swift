@@ -25,9 +25,9 @@ import TernTestSupport
         #expect(try await spool.envelope(writer.id) == envelope)
         #expect(try await contents(of: spool.openBody(writer.id)) == body)
         #expect(try await spool.all() == [envelope])
-        #expect(directory.files() == ["spool/incoming/\(writer.id).body", "spool/incoming/\(writer.id).env"])
+        #expect(directory.files() == ["spool/incoming/\(writer.id).msg"], "text and envelope in one file")
         await writer.abort()
-        #expect(directory.files().count == 2, "abort after commit changes nothing")
+        #expect(directory.files().count == 1, "abort after commit changes nothing")
         await #expect(throws: SpoolError.writerFinished(writer.id)) { try await writer.append(ByteBuffer(string: "x")) }
     }
 
@@ -36,7 +36,7 @@ import TernTestSupport
         defer { directory.remove() }
         let spool = try await makeSpool(in: directory)
         let id = try await store(Array("x\r\n".utf8), SpoolFixtures.envelope(), in: spool)
-        for path in ["spool/incoming/\(id).body", "spool/incoming/\(id).env", "spool/incoming"] {
+        for path in ["spool/incoming/\(id).msg", "spool/incoming"] {
             let attributes = try FileManager.default.attributesOfItem(atPath: "\(directory.path)/\(path)")
             #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0, "\(path)")
         }
@@ -109,7 +109,7 @@ import TernTestSupport
         #expect(directory.files().isEmpty, "no file for a message that fits in memory")
         #expect(writer.textInMemory == ByteBuffer(bytes: text))
         try await writer.commit(SpoolFixtures.envelope())
-        #expect(directory.files() == ["spool/incoming/\(writer.id).body", "spool/incoming/\(writer.id).env"])
+        #expect(directory.files() == ["spool/incoming/\(writer.id).msg"])
         #expect(try await contents(of: try await spool.openBody(writer.id)) == text)
 
         let large = try await spool.beginMessage()
@@ -126,8 +126,7 @@ import TernTestSupport
         let small = try await store(Array("small\r\n".utf8), SpoolFixtures.envelope(), in: spool)
         let large = try await store(SpoolFixtures.body(count: 200_000), SpoolFixtures.envelope(), in: spool)
         for id in [small, large] {
-            try FileManager.default.removeItem(atPath: "\(directory.path)/spool/incoming/\(id).body")
-            try FileManager.default.removeItem(atPath: "\(directory.path)/spool/incoming/\(id).env")
+            try FileManager.default.removeItem(atPath: "\(directory.path)/spool/incoming/\(id).msg")
         }
         #expect(try await contents(of: spool.openBody(small)) == Array("small\r\n".utf8), "read from memory")
         #expect(try await spool.envelope(small).id == small)
@@ -153,17 +152,21 @@ import TernTestSupport
         envelope.nextAttempt = Date(timeIntervalSince1970: 1_795_940_060)
         try await spool.update(envelope)
         #expect(try await spool.envelope(id) == envelope)
-        #expect(directory.files() == ["spool/incoming/\(id).body", "spool/incoming/\(id).env"])
+        #expect(directory.files() == ["spool/incoming/\(id).env", "spool/incoming/\(id).msg"], "the update beside the text")
+        #expect(try await contents(of: spool.openBody(id)) == Array("x\r\n".utf8))
+        #expect(try await spool.all() == [envelope])
+        try await spool.remove(id)
+        #expect(directory.files().isEmpty)
     }
 
-    @Test func removeDeletesBothFiles() async throws {
+    @Test func removeDeletesTheMessage() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let spool = try await makeSpool(in: directory)
         let kept = try await store(Array("a\r\n".utf8), SpoolFixtures.envelope(), in: spool)
         let removed = try await store(Array("b\r\n".utf8), SpoolFixtures.envelope(), in: spool)
         try await spool.remove(removed)
-        #expect(directory.files() == ["spool/incoming/\(kept).body", "spool/incoming/\(kept).env"])
+        #expect(directory.files() == ["spool/incoming/\(kept).msg"])
         await #expect(throws: SpoolError.unknownMessage(removed)) { try await spool.envelope(removed) }
         await #expect(throws: SpoolError.unknownMessage(removed)) { try await spool.openBody(removed) }
         await #expect(throws: SpoolError.unknownMessage(removed)) { try await spool.remove(removed) }

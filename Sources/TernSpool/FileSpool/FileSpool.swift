@@ -16,10 +16,12 @@ package import TernSMTPCore
 /// Layout under the root, all directories flat:
 /// - `tmp/`: `<id>.body` while a message is received, `<id>.env` just before commit, and
 ///   envelope rewrites; purged at start.
-/// - `incoming/`: committed messages, `<id>.body` and `<id>.env`. The envelope is renamed in
-///   last and is the commit mark; `incoming/` is fsynced before `commit` returns, one fsync
-///   shared by all commits that are waiting at the time (group commit).
-/// - `corrupt/`: quarantine for envelopes that won't parse or have no body.
+/// - `incoming/`: committed messages, each one file `<id>.msg` (text, envelope, trailer),
+///   renamed in as the commit mark, with `<id>.env` beside it once the envelope is updated; or
+///   `<id>.body` and `<id>.env` (a checkpointed text, and spools of earlier versions). See
+///   `MessageFiles`. `incoming/` is fsynced before `commit` returns, one fsync shared by all
+///   commits that are waiting at the time (group commit).
+/// - `corrupt/`: quarantine for envelopes that won't parse or have no text.
 /// - `partial/`: checkpointed transactions kept for a resume (RFC 1845), `<record>.meta` and
 ///   `<record>.body`; see `FileSpool+Checkpoint.swift`.
 ///
@@ -64,9 +66,10 @@ package final class FileSpool: SpoolStore {
     // MARK: Start
 
     /// Creates the directories if needed and brings the spool to a consistent state after a
-    /// stop or a crash: `tmp/` is purged, an envelope that won't parse or has no body goes to
-    /// `corrupt/` with its body, and a body without an envelope is deleted (it was never
-    /// acknowledged). Logs one line for each file it acts on.
+    /// stop or a crash: `tmp/` is purged, an envelope that won't parse or has no text goes to
+    /// `corrupt/` with the message's other files, a text without an envelope is deleted (it was
+    /// never acknowledged), and so is an envelope whose text a removal had already unlinked.
+    /// Logs one line for each file it acts on.
     package func recover() async throws -> RecoveryReport {
         let (paths, operations, logger) = (paths, operations, logger)
         return try await threadPool.runBlocking {
@@ -93,40 +96,18 @@ package final class FileSpool: SpoolStore {
             logger.notice("spool recovery purged temporary file", metadata: ["file": "\(name)"])
         }
 
-        var envelopes: [QueueID] = []
-        var bodies: Set<QueueID> = []
+        var files: [QueueID: Set<Substring>] = [:]
         for name in try Posix.listDirectory(paths.incoming) {
             switch messageFile(name) {
-            case (let id?, "env"): envelopes.append(id)
-            case (let id?, "body"): bodies.insert(id)
+            case (let id?, let kind) where ["msg", "env", "body"].contains(kind): files[id, default: []].insert(kind)
             default:
                 try quarantine(name, paths: paths, operations: operations)
                 report.quarantined += 1
                 logger.error("spool recovery quarantined stray file", metadata: ["file": "\(name)"])
             }
         }
-        for id in envelopes.sorted() {
-            let hasBody = bodies.remove(id) != nil
-            var problem = "no body"
-            if hasBody {
-                switch readEnvelope(id, paths: paths) {
-                case .success: problem = ""
-                case .failure(let error): problem = "\(error)"
-                }
-            }
-            if !problem.isEmpty {
-                try quarantine(id, paths: paths, operations: operations)
-                report.quarantined += 1
-                logger.error(
-                    "spool recovery quarantined message", metadata: ["queue_id": "\(id)", "reason": "\(problem)"])
-            } else {
-                report.messages += 1
-            }
-        }
-        for id in bodies.sorted() {
-            try Posix.unlink(paths.body(id))
-            report.orphanBodies += 1
-            logger.notice("spool recovery deleted body without envelope", metadata: ["queue_id": "\(id)"])
+        for (id, kinds) in files.sorted(by: { $0.key < $1.key }) {
+            try recover(id, kinds, paths: paths, operations: operations, logger: logger, report: &report)
         }
         if report.purgedTemporaryFiles > 0 { try Posix.syncDirectory(paths.temporary, operations: operations) }
         if report.quarantined > 0 || report.orphanBodies > 0 {
@@ -140,6 +121,45 @@ package final class FileSpool: SpoolStore {
                 "quarantined": "\(report.quarantined)", "orphan_bodies": "\(report.orphanBodies)",
             ])
         return report
+    }
+
+    /// Recovery of the files one message has in `incoming/` (`MessageFiles`): a text without
+    /// an envelope was never acknowledged and is deleted; an envelope without a text is what a
+    /// removal cut short leaves when its recipients are all final (deleted), else it is
+    /// quarantined; so is a message whose envelope won't parse.
+    private static func recover(
+        _ id: QueueID, _ kinds: Set<Substring>, paths: SpoolPaths, operations: any FileOperations, logger: Logger,
+        report: inout RecoveryReport
+    ) throws {
+        if kinds.contains("msg") && kinds.contains("body") {
+            try Posix.unlink(paths.body(id))
+            report.orphanBodies += 1
+            logger.notice("spool recovery deleted second text", metadata: ["queue_id": "\(id)"])
+        } else if kinds == ["body"] {
+            try Posix.unlink(paths.body(id))
+            report.orphanBodies += 1
+            logger.notice("spool recovery deleted body without envelope", metadata: ["queue_id": "\(id)"])
+            return
+        }
+        let envelope = MessageFiles.readEnvelope(id, paths: paths)
+        if kinds == ["env"], case .success(let left) = envelope, left.recipients.allSatisfy(\.status.isFinal) {
+            try Posix.unlink(paths.envelope(id))
+            report.finishedRemovals += 1
+            logger.notice("spool recovery finished a removal", metadata: ["queue_id": "\(id)"])
+            return
+        }
+        let problem: String
+        switch envelope {
+        case .success: problem = kinds == ["env"] ? "no body" : ""
+        case .failure(let error): problem = "\(error)"
+        }
+        if problem.isEmpty {
+            report.messages += 1
+        } else {
+            try quarantine(id, paths: paths, operations: operations)
+            report.quarantined += 1
+            logger.error("spool recovery quarantined message", metadata: ["queue_id": "\(id)", "reason": "\(problem)"])
+        }
     }
 
     // MARK: SpoolStore
@@ -157,7 +177,7 @@ package final class FileSpool: SpoolStore {
     package func envelope(_ id: QueueID) async throws -> Envelope {
         if let envelope = recent.envelope(id) { return envelope }
         let paths = paths
-        return try await threadPool.runBlocking { try Self.readEnvelope(id, paths: paths).get() }
+        return try await threadPool.runBlocking { try MessageFiles.readEnvelope(id, paths: paths).get() }
     }
 
     /// Writes the record to `tmp/`, fsyncs it, renames it over `incoming/<id>.env` and fsyncs
@@ -168,7 +188,7 @@ package final class FileSpool: SpoolStore {
         do {
             try await threadPool.runBlocking {
                 let id = envelope.id
-                guard Posix.exists(paths.body(id)) else { throw SpoolError.unknownMessage(id) }
+                guard MessageFiles.hasText(id, paths: paths) else { throw SpoolError.unknownMessage(id) }
                 try DurableFile.replace(
                     paths.envelope(id), with: record, temporaryPath: paths.temporaryUpdate(id), syncingDirectory: false,
                     operations: operations)
@@ -192,17 +212,20 @@ package final class FileSpool: SpoolStore {
                 return text.getSlice(at: text.readerIndex + offset, length: min(Self.chunkSize, text.readableBytes - offset))
             }
         }
-        do {
-            return try await openBody(at: paths.body(id))
-        } catch let error as FileSystemError where error.code == ENOENT {
-            throw SpoolError.unknownMessage(id)
-        }
+        let paths = paths
+        let text = try await threadPool.runBlocking { try MessageFiles.openText(id, paths: paths) }
+        return body(reading: text.file, at: text.path, limit: text.length)
     }
 
     /// The file at `path`, or its first `limit` octets, read in 64 KiB chunks on the thread pool.
     func openBody(at path: String, limit: Int = .max) async throws -> SpoolBody {
-        let threadPool = threadPool
         let file = try await threadPool.runBlocking { OpenFile(descriptor: try Posix.open(path, O_RDONLY | O_CLOEXEC)) }
+        return body(reading: file, at: path, limit: limit)
+    }
+
+    /// The first `limit` octets of `file`, read in 64 KiB chunks on the thread pool.
+    private func body(reading file: OpenFile, at path: String, limit: Int) -> SpoolBody {
+        let threadPool = threadPool
         return SpoolBody { offset in
             guard offset < limit else { return nil }
             return try await threadPool.runIfActive {
@@ -216,17 +239,16 @@ package final class FileSpool: SpoolStore {
         }
     }
 
-    /// Unlinks the envelope, then the body, then fsyncs `incoming/`.
+    /// Unlinks the text, then the envelope (`MessageFiles`), then fsyncs `incoming/`.
     package func remove(_ id: QueueID) async throws {
         recent.forget(id)
         let (paths, operations) = (paths, operations)
         try await threadPool.runBlocking {
-            do {
-                try operations.unlink(paths.envelope(id))
-            } catch let error as FileSystemError where error.code == ENOENT {
-                throw SpoolError.unknownMessage(id)
-            }
-            Posix.removeIfPresent(paths.body(id))
+            // One file and its update, else the two-file layout (`MessageFiles`).
+            let text = try Self.unlinkIfPresent(paths.message(id), operations: operations)
+                || Self.unlinkIfPresent(paths.body(id), operations: operations)
+            let envelope = try Self.unlinkIfPresent(paths.envelope(id), operations: operations)
+            guard text || envelope else { throw SpoolError.unknownMessage(id) }
         }
         messages.forget(id)
         try await groupCommit.commit()
@@ -238,9 +260,12 @@ package final class FileSpool: SpoolStore {
         return try await threadPool.runBlocking {
             var envelopes: [Envelope] = []
             var quarantined = false
+            var ids: Set<QueueID> = []
             for name in try Posix.listDirectory(paths.incoming) {
-                guard case (let id?, "env") = Self.messageFile(name) else { continue }
-                switch Self.readEnvelope(id, paths: paths) {
+                if case (let id?, let kind) = Self.messageFile(name), kind == "msg" || kind == "env" { ids.insert(id) }
+            }
+            for id in ids {
+                switch MessageFiles.readEnvelope(id, paths: paths) {
                 case .success(let envelope):
                     envelopes.append(envelope)
                     messages.record(envelope)
@@ -278,22 +303,19 @@ package final class FileSpool: SpoolStore {
         return (QueueID(spoolFormat: String(name[..<dot])), name[name.index(after: dot)...])
     }
 
-    private static func readEnvelope(_ id: QueueID, paths: SpoolPaths) -> Result<Envelope, any Error> {
+    /// Unlinks `path`; false when there was nothing.
+    private static func unlinkIfPresent(_ path: String, operations: any FileOperations) throws -> Bool {
         do {
-            let envelope = try EnvelopeRecord.decode(try Posix.readFile(paths.envelope(id)))
-            guard envelope.id == id else { throw EnvelopeRecordError.badField(line: 2, key: "id") }
-            return .success(envelope)
+            try operations.unlink(path)
+            return true
         } catch let error as FileSystemError where error.code == ENOENT {
-            return .failure(SpoolError.unknownMessage(id))
-        } catch {
-            return .failure(error)
+            return false
         }
     }
 
     private static func quarantine(_ id: QueueID, paths: SpoolPaths, operations: any FileOperations) throws {
-        try quarantine("\(id).env", paths: paths, operations: operations)
-        if Posix.exists(paths.body(id)) {
-            try quarantine("\(id).body", paths: paths, operations: operations)
+        for name in MessageFiles.names(of: id, paths: paths) {
+            try quarantine(name, paths: paths, operations: operations)
         }
     }
 

@@ -176,6 +176,7 @@ final class FileSpoolWriter: SpoolWriter {
             recent.forget(id)
             logger.error("spool commit failed", metadata: ["queue_id": "\(id)", "error": "\(error)"])
             try? await threadPool.runBlocking {
+                Posix.removeIfPresent(paths.message(id))
                 Posix.removeIfPresent(paths.envelope(id))
                 Posix.removeIfPresent(paths.body(id))
             }
@@ -212,13 +213,29 @@ final class FileSpoolWriter: SpoolWriter {
         }
     }
 
-    // The commit order: body durable, body renamed, envelope durable and renamed last as the
-    // commit mark (`DurableFile.publish`). The caller then fsyncs `incoming/`. On failure the
-    // temporary files, and a body already renamed, are removed.
+    // One file (`MessageFiles`): the rest of the text, the record and the trailer written in one
+    // call, fsynced, and the file renamed into `incoming/<id>.msg`, the commit mark. A text
+    // linked from `partial/` keeps two files: body durable, body linked, envelope durable and
+    // renamed last as the commit mark (`DurableFile.publish`). The caller then fsyncs
+    // `incoming/`. On failure the temporary files, and a body already linked, are removed.
     private static func store(
         id: QueueID, body descriptor: CInt, at bodyPath: String, keepingIt keepsBody: Bool, pending: ByteBuffer,
         record: [UInt8], paths: SpoolPaths, operations: any FileOperations
     ) throws {
+        guard keepsBody else {
+            do {
+                defer { Posix.close(descriptor) }
+                var rest = pending
+                rest.writeBytes(MessageFiles.tail(record: record))
+                try rest.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: bodyPath) }
+                try operations.fsync(descriptor, path: bodyPath)
+                try operations.rename(bodyPath, to: paths.message(id))
+            } catch {
+                Posix.removeIfPresent(bodyPath)
+                throw error
+            }
+            return
+        }
         var bodyRenamed = false
         var envelope: DurableFile?
         do {
@@ -230,17 +247,12 @@ final class FileSpoolWriter: SpoolWriter {
             let file = try DurableFile(creating: paths.temporaryEnvelope(id), operations: operations)
             envelope = file
             try file.write(record)
-            if keepsBody {
-                try Posix.link(bodyPath, to: paths.body(id))
-            } else {
-                try operations.rename(bodyPath, to: paths.body(id))
-            }
+            try Posix.link(bodyPath, to: paths.body(id))
             bodyRenamed = true
             envelope = nil
             try file.publish(as: paths.envelope(id))
         } catch {
             envelope?.discard()
-            if !keepsBody { Posix.removeIfPresent(bodyPath) }
             Posix.removeIfPresent(paths.temporaryEnvelope(id))
             if bodyRenamed { Posix.removeIfPresent(paths.body(id)) }
             throw error

@@ -7,7 +7,8 @@ struct SpoolPaths: Sendable {
     let root: String
     /// Bodies being received and records being rewritten; purged at start.
     let temporary: String
-    /// Committed messages: `<id>.body` and its commit mark `<id>.env`.
+    /// Committed messages: `<id>.msg` (text and envelope), or `<id>.body` and `<id>.env`; an
+    /// `<id>.env` beside an `<id>.msg` is its updated envelope (`MessageFiles`).
     let incoming: String
     /// Quarantine for anything recovery could not make sense of.
     let corrupt: String
@@ -26,6 +27,7 @@ struct SpoolPaths: Sendable {
     func temporaryEnvelope(_ id: QueueID) -> String { "\(temporary)/\(id).env" }
     /// A fresh name for rewriting the envelope of `id`, so concurrent rewrites never share a file.
     func temporaryUpdate(_ id: QueueID) -> String { "\(temporary)/\(id).\(UInt32.random(in: .min ... .max)).update" }
+    func message(_ id: QueueID) -> String { "\(incoming)/\(id).msg" }
     func body(_ id: QueueID) -> String { "\(incoming)/\(id).body" }
     func envelope(_ id: QueueID) -> String { "\(incoming)/\(id).env" }
 }

@@ -7,15 +7,21 @@ package struct RecoveryReport: Hashable, Sendable {
     /// Messages moved to `corrupt/`: an envelope that won't parse or has no body, or a file
     /// that is not part of a message.
     package var quarantined: Int
-    /// Bodies deleted because their envelope was never committed (or the message was removed
-    /// and the crash came between the two unlinks).
+    /// Texts deleted because their envelope was never committed.
     package var orphanBodies: Int
+    /// Envelopes deleted because their message was being removed (every recipient final, the
+    /// text already unlinked) when the server stopped.
+    package var finishedRemovals: Int
 
     /// Creates a report.
-    package init(messages: Int = 0, purgedTemporaryFiles: Int = 0, quarantined: Int = 0, orphanBodies: Int = 0) {
+    package init(
+        messages: Int = 0, purgedTemporaryFiles: Int = 0, quarantined: Int = 0, orphanBodies: Int = 0,
+        finishedRemovals: Int = 0
+    ) {
         self.messages = messages
         self.purgedTemporaryFiles = purgedTemporaryFiles
         self.quarantined = quarantined
         self.orphanBodies = orphanBodies
+        self.finishedRemovals = finishedRemovals
     }
 }

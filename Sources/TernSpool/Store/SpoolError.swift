@@ -7,12 +7,16 @@ package enum SpoolError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownMessage(QueueID)
     /// The writer was already committed, aborted, or failed.
     case writerFinished(QueueID)
+    /// A stored message whose parts can't be told apart (a one-file message without a valid
+    /// trailer), named by where it is.
+    case damagedMessage(String)
 
     /// A short explanation for logs.
     package var description: String {
         switch self {
         case .unknownMessage(let id): "no message \(id) in the spool"
         case .writerFinished(let id): "spool writer for \(id) is already finished"
+        case .damagedMessage(let place): "damaged message \(place): no valid trailer"
         }
     }
 }
