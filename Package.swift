@@ -63,7 +63,7 @@ let package = Package(
             "TernSMTPCore", "TernIO", "NIOCore", "NIOPosix", "NIOSSL", "Logging"), swiftSettings: strict),
 
         // The mail server's parts, each usable alone; `TernDaemon` composes them.
-        .target(name: "TernIO", dependencies: uses("NIOCore", "NIOPosix"), swiftSettings: strict),
+        .target(name: "TernIO", dependencies: uses("NIOCore", "NIOPosix", "NIOConcurrencyHelpers"), swiftSettings: strict),
         .target(name: "TernMessage", dependencies: uses("TernSMTPCore", "NIOCore"), swiftSettings: strict),
         .target(name: "TernPolicy", dependencies: uses("TernSMTPCore", "TernMessage"), swiftSettings: strict),
         .target(name: "TernSpool", dependencies: uses(
