@@ -235,6 +235,7 @@ struct ClientConnection {
     ) async throws where Body.Element == ByteBuffer {
         var stuffer = DotStuffer()
         var toSkip = skip
+        var gathered = OutboundGather(outbound: outbound, deadline: deadline)
         for try await chunk in text {
             var stuffed = stuffer.stuff(chunk)
             if toSkip > 0 {
@@ -243,10 +244,10 @@ struct ClientConnection {
                 toSkip -= dropped
                 if stuffed.readableBytes == 0 { continue }
             }
-            try await deadline.run { [stuffed] in try await outbound.write(stuffed) }
+            try await gathered.add(stuffed)
         }
-        let terminator = stuffer.finish()
-        try await deadline.run { try await outbound.write(terminator) }
+        try await gathered.add(stuffer.finish())
+        try await gathered.flush()
     }
 
     /// Streams exactly `size` octets of the text as stored, after `BDAT <size> LAST`.
@@ -254,12 +255,14 @@ struct ClientConnection {
         _ text: Body, size: Int, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async throws where Body.Element == ByteBuffer {
         var written = 0
+        var gathered = OutboundGather(outbound: outbound, deadline: deadline)
         for try await chunk in text {
             written += chunk.readableBytes
             guard written <= size else { throw BodyError.sizeMismatch(expected: size, found: written) }
-            try await deadline.run { try await outbound.write(chunk) }
+            try await gathered.add(chunk)
         }
         guard written == size else { throw BodyError.sizeMismatch(expected: size, found: written) }
+        try await gathered.flush()
     }
 
     /// Puts a TLS client handler at the front of the pipeline and marks, among the octets read,
@@ -274,5 +277,34 @@ struct ClientConnection {
             marker.fireChannelRead(NIOAny(PeerInput.tlsInserted))
             marker.fireChannelReadComplete()
         }.get()
+    }
+}
+
+/// Buffers written for the peer, handed to the channel together once 64 KiB have gathered or
+/// the text ends: one write (a `writev`) and one wait for a message's trace field, text and
+/// terminator instead of one for each.
+private struct OutboundGather {
+    private static let limit = 64 * 1024
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let deadline: Deadline
+    private var buffers: [ByteBuffer] = []
+    private var octets = 0
+
+    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, deadline: Deadline) {
+        self.outbound = outbound
+        self.deadline = deadline
+    }
+
+    mutating func add(_ buffer: ByteBuffer) async throws {
+        buffers.append(buffer)
+        octets += buffer.readableBytes
+        if octets >= Self.limit { try await flush() }
+    }
+
+    mutating func flush() async throws {
+        guard !buffers.isEmpty else { return }
+        let batch = buffers
+        (buffers, octets) = ([], 0)
+        try await deadline.run { try await outbound.write(contentsOf: batch) }
     }
 }
