@@ -84,7 +84,8 @@ public final class SMTPClientConnection<Body: AsyncSequence & Sendable>: Sendabl
         }
     }
 
-    /// QUITs once every message handed over is decided; takes no more batches.
+    /// QUITs now when idle, else once every message handed over is decided and the idle time
+    /// has run out; takes no more batches.
     public func close() {
         let channel = state.withLock { state -> (any Channel)? in
             if state.phase == .open { state.phase = .retired }

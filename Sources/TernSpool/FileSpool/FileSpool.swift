@@ -14,8 +14,9 @@ package import TernSMTPCore
 /// The spool on a local file system.
 ///
 /// Layout under the root, all directories flat:
-/// - `tmp/`: `<id>.body` while a message is received, `<id>.env` just before commit, and
-///   envelope rewrites; purged at start.
+/// - `tmp/`: `<id>.body` while a message is received (renamed to `incoming/<id>.msg` at
+///   commit), a checkpointed message's `<id>.env` just before commit, and envelope rewrites;
+///   purged at start.
 /// - `incoming/`: committed messages, each one file `<id>.msg` (text, envelope, trailer),
 ///   renamed in as the commit mark, with `<id>.env` beside it once the envelope is updated; or
 ///   `<id>.body` and `<id>.env` (a checkpointed text, and spools of earlier versions). See

@@ -236,7 +236,7 @@ final class FileSpoolWriter: SpoolWriter {
             }
             return
         }
-        var bodyRenamed = false
+        var bodyLinked = false
         var envelope: DurableFile?
         do {
             defer { Posix.close(descriptor) }
@@ -248,13 +248,13 @@ final class FileSpoolWriter: SpoolWriter {
             envelope = file
             try file.write(record)
             try Posix.link(bodyPath, to: paths.body(id))
-            bodyRenamed = true
+            bodyLinked = true
             envelope = nil
             try file.publish(as: paths.envelope(id))
         } catch {
             envelope?.discard()
             Posix.removeIfPresent(paths.temporaryEnvelope(id))
-            if bodyRenamed { Posix.removeIfPresent(paths.body(id)) }
+            if bodyLinked { Posix.removeIfPresent(paths.body(id)) }
             throw error
         }
     }
