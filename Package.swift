@@ -15,7 +15,7 @@ let externalModules: [String: String] = [
     "NIOEmbedded": "swift-nio", "NIOTLS": "swift-nio", "NIOSSL": "swift-nio-ssl", "Logging": "swift-log",
     "ServiceLifecycle": "swift-service-lifecycle", "UnixSignals": "swift-service-lifecycle",
     "Crypto": "swift-crypto", "_CryptoExtras": "swift-crypto", "TOMLKit": "TOMLKit",
-    "ArgumentParser": "swift-argument-parser", "Benchmark": "benchmark",
+    "ArgumentParser": "swift-argument-parser", "Benchmark": "benchmark", "PostgresNIO": "postgres-nio",
 ]
 
 /// The hot-path benchmarks (`Benchmarks/HotPaths`, docs/architecture.md §5) and the package they need
@@ -49,6 +49,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // The shared queue on PostgreSQL (`[spool] backend = "postgres"`).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // `swift package generate-documentation` for the DocC catalogues of the library products.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -69,6 +71,9 @@ let package = Package(
         .target(name: "TernSpool", dependencies: uses(
             "TernSMTPCore", "TernMessage", "TernIO", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging"),
                 swiftSettings: strict),
+        .target(name: "TernSpoolPostgres", dependencies: uses(
+            "TernSMTPCore", "TernMessage", "TernSpool", "PostgresNIO", "NIOCore", "NIOConcurrencyHelpers", "Logging"),
+                swiftSettings: strict),
         .target(name: "TernAccounts", dependencies: uses("TernSMTPCore", "TernSASL", "TernIO"), swiftSettings: strict),
         .target(name: "TernControl", dependencies: uses(
             "TernSMTPCore", "TernMessage", "TernSpool", "TernIO", "NIOCore", "NIOPosix", "Logging", "ServiceLifecycle"),
@@ -83,8 +88,9 @@ let package = Package(
             "TernSMTPCore", "TernSMTPServer", "TernMessage", "TernPolicy", "TernSpool", "TernIO", "TernConfig",
             "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle"), swiftSettings: strict),
         .target(name: "TernDaemon", dependencies: uses(
-            "TernSMTPCore", "TernSASL", "TernSMTPServer", "TernMessage", "TernPolicy", "TernSpool", "TernAccounts",
-            "TernControl", "TernConfig", "TernDelivery", "TernSubmission", "NIOCore", "NIOPosix", "NIOSSL", "Logging",
+            "TernSMTPCore", "TernSASL", "TernSMTPServer", "TernMessage", "TernPolicy", "TernSpool", "TernSpoolPostgres",
+            "TernAccounts", "TernControl", "TernConfig", "TernDelivery", "TernSubmission", "NIOCore", "NIOPosix", "NIOSSL",
+            "Logging",
             "ServiceLifecycle", "UnixSignals"), swiftSettings: strict),
         .executableTarget(name: "tern", dependencies: uses(
             "TernSMTPCore", "TernMessage", "TernAccounts", "TernControl", "TernConfig", "TernSubmission", "TernDaemon",
@@ -114,8 +120,8 @@ let package = Package(
             "TernMessage", "TernSMTPCore", "TernTestSupport", "NIOCore", "NIOConcurrencyHelpers"), swiftSettings: strict),
         .testTarget(name: "TernPolicyTests", dependencies: uses("TernPolicy", "TernSMTPCore"), swiftSettings: strict),
         .testTarget(name: "TernSpoolTests", dependencies: uses(
-            "TernSpool", "TernMessage", "TernIO", "TernSMTPCore", "TernTestSupport", "NIOCore", "NIOPosix",
-            "NIOConcurrencyHelpers", "Logging"), swiftSettings: strict),
+            "TernSpool", "TernSpoolPostgres", "TernMessage", "TernIO", "TernSMTPCore", "TernTestSupport", "NIOCore",
+            "NIOPosix", "NIOConcurrencyHelpers", "Logging", "PostgresNIO"), swiftSettings: strict),
         .testTarget(name: "TernAccountsTests", dependencies: uses("TernAccounts", "TernSASL", "TernIO", "TernTestSupport"),
                     swiftSettings: strict),
         .testTarget(name: "TernControlTests", dependencies: uses(

@@ -47,8 +47,8 @@ extension ConfigDecoder {
         }
     }
 
-    /// The first line of the password file at `node`, checked for its type and mode.
-    private mutating func passwordFile(_ node: TOMLNode, at keyPath: ConfigKeyPath) -> String? {
+    /// The first line of the password file at `node`, checked for its type and mode (0600).
+    mutating func passwordFile(_ node: TOMLNode, at keyPath: ConfigKeyPath) -> String? {
         guard let file = path(node, at: keyPath) else { return nil }
         var status = stat()
         guard stat(file, &status) == 0 else {

@@ -38,7 +38,7 @@ struct ConfigDecoder {
     mutating func decode(_ root: TOMLTableNode) -> TernConfiguration? {
         checkKeys(root, at: .root, allowed: [
             "hostname", "data_dir", "accept_mail", "listen", "tls", "limits", "local", "auth", "log", "relay",
-            "routes", "dns", "delivery", "etrn", "odmr", "checkpoint",
+            "routes", "dns", "delivery", "etrn", "odmr", "checkpoint", "spool",
         ])
         let hostname = root["hostname"].flatMap { hostName($0, at: ConfigKeyPath.root.appending("hostname")) }
             ?? machineHostname
@@ -57,6 +57,7 @@ struct ConfigDecoder {
         let dnsServers = decodeDNS(root["dns"], at: ConfigKeyPath.root.appending("dns"))
         var delivery = decodeDelivery(root["delivery"], at: ConfigKeyPath.root.appending("delivery"))
         let checkpoint = decodeCheckpoint(root["checkpoint"], at: ConfigKeyPath.root.appending("checkpoint"))
+        let spool = decodeSpool(root["spool"], at: ConfigKeyPath.root.appending("spool"))
         let holdDomains = decodeHoldDomains(etrn: root["etrn"], odmr: root["odmr"], localDomains: local?.domains)
         guard errors.isEmpty, var local else { return nil }
         local.holdDomains = holdDomains
@@ -75,6 +76,7 @@ struct ConfigDecoder {
         configuration.delivery = delivery
         configuration.dnsServers = dnsServers
         configuration.checkpoint = checkpoint
+        configuration.spool = spool
         return configuration
     }
 

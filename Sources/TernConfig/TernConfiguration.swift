@@ -38,6 +38,8 @@ package struct TernConfiguration: Sendable, Equatable {
     package var dnsServers: [NameServer]
     /// Checkpoint/restart (`[checkpoint]`), at its defaults when the file has none.
     package var checkpoint = Checkpoint()
+    /// Where the queue lives (`[spool]`): the file spool under the data folder by default.
+    package var spool = Spool()
 
     /// A configuration; every argument but `hostname` defaults to docs/configuration.md's default.
     ///

@@ -35,8 +35,18 @@ package enum Daemon {
         let threadPool = NIOThreadPool(numberOfThreads: blockingThreads)
         threadPool.start()
         defer { threadPool.shutdownGracefully { _ in } }
-        let spool = FileSpool(root: data + "/spool", threadPool: threadPool, logger: logger)
-        _ = try await spool.recover()
+        try await withSpool(configuration, threadPool: threadPool, logger: logger) { spool in
+            try await serve(configuration, spool: spool, threadPool: threadPool, logger: logger)
+        }
+        logger.info("stopped")
+    }
+
+    /// Every service of the server on `spool`, until a shutdown signal.
+    private static func serve(
+        _ configuration: TernConfiguration, spool: any SpoolStore & CheckpointSpool, threadPool: NIOThreadPool,
+        logger: Logger
+    ) async throws {
+        let data = configuration.dataDirectory
         let local = configuration.local
         var delivery = configuration.delivery
         delivery.ownEndpoints = OwnEndpoints(listeners: configuration.listeners.map {
@@ -109,6 +119,5 @@ package enum Daemon {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await relay.closeConnections()
-        logger.info("stopped")
     }
 }

@@ -9,7 +9,7 @@ import TernSMTPCore
 struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tern, an SMTP mail server.",
-        subcommands: [Serve.self, CheckConfig.self, User.self, QueueCommand.self, SendmailCommand.self])
+        subcommands: [Serve.self, CheckConfig.self, User.self, QueueCommand.self, SendmailCommand.self, SpoolCommand.self])
 
     /// Invoked as `sendmail` (through a symlink), `tern` is `tern sendmail`.
     static func main() async {

@@ -37,6 +37,23 @@ private func mailbox(_ local: String, _ domain: String) -> Mailbox {
             $0.dataDirectory = "/etc/lib/tern/data"
         },
         GoodConfigCase(name: "accept_mail", source: "accept_mail = false") { $0.acceptMail = false },
+        GoodConfigCase(
+            name: "queue on PostgreSQL",
+            source: "[spool]\nbackend = \"postgres\"\npostgres_url = \"postgres://tern@[::1]/mail\"\nnode = \"mx1\""
+        ) {
+            $0.spool = TernConfiguration.Spool(
+                backend: .postgres, postgres: TernConfiguration.PostgresLocation(user: "tern", host: "::1", database: "mail"),
+                node: "mx1")
+        },
+        GoodConfigCase(
+            name: "queue on PostgreSQL with a port",
+            source: "[spool]\nbackend = \"postgres\"\npostgres_url = \"postgresql://mail_user@db.example.net:6432/tern-queue\""
+        ) {
+            $0.spool = TernConfiguration.Spool(
+                backend: .postgres,
+                postgres: TernConfiguration.PostgresLocation(
+                    user: "mail_user", host: "db.example.net", port: 6432, database: "tern-queue"))
+        },
         GoodConfigCase(name: "one listener", source: "[[listen]]\naddress = \"0.0.0.0:25\"") {
             $0.listeners = [.init(role: .mx, host: "0.0.0.0", port: 25)]
         },

@@ -30,7 +30,7 @@ func contents(of body: SpoolBody) async throws -> [UInt8] {
 }
 
 /// Writes `body` through a new writer and commits `envelope`; returns the queue id.
-func store(_ body: [UInt8], _ envelope: Envelope, in spool: FileSpool) async throws -> QueueID {
+func store(_ body: [UInt8], _ envelope: Envelope, in spool: any SpoolStore) async throws -> QueueID {
     let writer = try await spool.beginMessage()
     try await writer.append(ByteBuffer(bytes: body))
     try await writer.commit(envelope)

@@ -140,7 +140,8 @@ def pytest_runtest_makereport(item, call):
 # --------------------------------------------------------------------------
 # Real peers for outbound delivery (tests/integration/peers): smtp-sink,
 # dnsmasq, a private Postfix and Dovecot, each stopped by PID when the test
-# ends; a scripted SMTP server in a thread; fetchmail as an ETRN/ODMR client.
+# ends; a scripted SMTP server in a thread; fetchmail as an ETRN/ODMR client;
+# a private PostgreSQL server for the session.
 # --------------------------------------------------------------------------
 
 from peers import report as peer_report  # noqa: E402
@@ -148,6 +149,7 @@ from peers.dns import DnsServer  # noqa: E402
 from peers.dovecot import DovecotLMTP  # noqa: E402
 from peers.fetchmail import Fetchmail  # noqa: E402
 from peers.postfix import PostfixInstance  # noqa: E402
+from peers.postgres import PrivatePostgres  # noqa: E402
 from peers.scripted import ScriptedPeer  # noqa: E402
 from peers.sink import Sink  # noqa: E402
 
@@ -218,3 +220,20 @@ def fetchmail(tmp_path):
     runner = Fetchmail(tmp_path / "fetchmail")
     yield runner
     runner.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL server shared by the session, started by the first
+    test that asks for it (peers/postgres.py): superuser `tern`,
+    `.url(database)`, `.password`, `.password_file`, `.create_database(name)`,
+    `.drop_database(name)`, `.psql(sql, database)`.  Stopped by its PID, and
+    its directory removed, when the session ends."""
+    pg = PrivatePostgres()
+    try:
+        pg.start()
+    except BaseException:
+        pg.stop()
+        raise
+    yield pg
+    pg.stop()

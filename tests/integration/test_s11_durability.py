@@ -7,14 +7,15 @@ import re
 import threading
 import time
 
-from smtp_client import (Session, check, check_queued, crlf_to_lf, dot_stuff, make_message,
+from crash_load import kill_rounds
+from smtp_client import (check, check_queued, crlf_to_lf, dot_stuff, make_message,
                          maildir_new, parse_delivered, unique_marker, wait_delivered)
 
 # How far the server's RSS may grow over its own baseline (measured after it served one small
 # message) while it receives and delivers a 20 MB one: a body held in memory would add
 # at least its 19 MiB.
 RSS_GROWTH_LIMIT_KIB = 8 * 1024
-MAX_CRASH_MESSAGES = 20000  # bounded; the load runs ≤ 20 s and the kill comes at 0.5–3 s
+MAX_CRASH_MESSAGES = 20000  # bounded; the load runs ≤ 20 s and the kill comes at 0.5–2.5 s
 BIG = 20 * 1000 * 1000
 
 
@@ -93,36 +94,6 @@ def test_20mb_message_streams_with_bounded_memory(tern_factory):
     assert hashlib.sha256(delivered).hexdigest() == hashlib.sha256(crlf_to_lf(msg)).hexdigest()
 
 
-def _send_until_killed(port: int, mailbox: str, prefix: str, acked: dict, attempted: list,
-                       stop: threading.Event, errors: list) -> None:
-    """One client: messages to `mailbox` until the server dies or `stop` is set (≤ 20 s)."""
-    deadline = time.monotonic() + 20
-    try:
-        s = Session(port, timeout=5)
-        s.ehlo()
-        for i in range(MAX_CRASH_MESSAGES):
-            if stop.is_set() or time.monotonic() > deadline:
-                break
-            marker = f"crash-{prefix}-{i:04d}-{unique_marker('c')}"
-            attempted.append(marker)
-            s.cmd("MAIL FROM:<sender@other.example>")
-            s.cmd(f"RCPT TO:<{mailbox}>")
-            rep = s.cmd("DATA")
-            if rep.code != 354:
-                errors.append(f"DATA: {rep}")
-                break
-            s.send(dot_stuff(make_message(marker, b"crash test\r\n")) + b".\r\n")
-            rep = s.read_reply()
-            m = re.search(r"queued as (\S+)$", rep.text)
-            if rep.code == 250 and m:
-                acked[marker] = mailbox
-            else:
-                errors.append(f"final reply: {rep}")
-                break
-    except (OSError, ConnectionError, TimeoutError, AssertionError):
-        pass  # the server died under us
-
-
 def _copies(data_dir, mailbox: str) -> dict[str, int]:
     """Crash-test marker → number of copies in the mailbox's `new/` and `cur/`."""
     counts: dict[str, int] = {}
@@ -147,31 +118,7 @@ def test_kill_9_loses_no_acknowledged_message_and_delivers_none_twice(tern_facto
     restarted, several rounds: every acknowledged message is delivered, none twice (local
     delivery finds the copy an interrupted attempt made)."""
     srv = tern_factory()
-    acked: dict[str, str] = {}   # marker -> mailbox
-    attempted: list[str] = []
-    errors: list[str] = []
-    for round_number in range(CRASH_ROUNDS):
-        stop = threading.Event()
-        threads = [threading.Thread(
-            target=_send_until_killed,
-            args=(srv.port, CRASH_MAILBOXES[n % 2], f"r{round_number}t{n}", acked, attempted, stop, errors),
-            daemon=True) for n in range(CRASH_CLIENTS)]
-        for t in threads:
-            t.start()
-        kill_after = random.uniform(0.5, 2.5)
-        time.sleep(kill_after)
-        alive_at_kill = all(t.is_alive() for t in threads)
-        srv.kill9()
-        print(f"round {round_number}: SIGKILL {kill_after:.2f}s into the load; "
-              f"{len(acked)} acknowledged, {len(attempted)} attempted so far")
-        stop.set()
-        for t in threads:
-            t.join(timeout=10)
-            assert not t.is_alive()
-        assert not errors, errors
-        assert alive_at_kill, "a client had finished before the kill: raise MAX_CRASH_MESSAGES"
-        srv.start()
-    assert acked, "no message was acknowledged before a kill: the test proves nothing"
+    acked, attempted = kill_rounds(srv, CRASH_MAILBOXES, CRASH_ROUNDS, CRASH_CLIENTS, MAX_CRASH_MESSAGES)
 
     deadline = time.monotonic() + 60
     missing = list(acked)

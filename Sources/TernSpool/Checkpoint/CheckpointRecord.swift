@@ -34,16 +34,24 @@ package struct CheckpointRecord: Sendable, Hashable {
         CheckpointResume(command: command, point: point, acceptedAs: acceptedAs?.description)
     }
 
+    /// A new record id: 16 random hex digits.
+    package static func newID() -> String {
+        let digits = String(UInt64.random(in: .min ... .max), radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     /// Octets of partial text on disk (a completed record keeps none).
     package var partialSize: Int { acceptedAs == nil ? point.storedLength : 0 }
 }
 
 /// The text form of a `CheckpointRecord`: `key: value` lines after a version line, values
-/// escaped as in envelope records. Written whole and renamed into place, so no checksum.
-enum CheckpointRecordFormat {
+/// escaped as in envelope records. Written whole (renamed into place, or in one row), so no
+/// checksum.
+package enum CheckpointRecordFormat {
     static let version = "tern-checkpoint 1"
 
-    static func encode(_ record: CheckpointRecord) -> [UInt8] {
+    /// The record as text.
+    package static func encode(_ record: CheckpointRecord) -> [UInt8] {
         let lines = [
             version,
             "id: \(record.id)",
@@ -61,7 +69,7 @@ enum CheckpointRecordFormat {
     }
 
     /// The record, or nil when the text is not one.
-    static func decode(_ bytes: [UInt8]) -> CheckpointRecord? {
+    package static func decode(_ bytes: [UInt8]) -> CheckpointRecord? {
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
         guard let first = lines.first, String(decoding: first, as: UTF8.self) == version,
               let fields = try? RecordSyntax.fields(lines.dropFirst(), firstLine: 2) else { return nil }

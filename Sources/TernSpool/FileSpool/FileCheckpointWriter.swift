@@ -11,17 +11,12 @@ import TernSMTPCore
 /// `partial/<record>.meta`. At each sync: body fsync, then the record rewritten (temporary
 /// file, fsync, rename, directory fsync), so the record never names text that isn't on disk.
 final class FileCheckpointWriter: CheckpointWriter {
-    private struct State {
-        var record: CheckpointRecord
-        var lastPoint: ResumePoint
-    }
-
     private let body: FileSpoolWriter
     private let files: CheckpointFiles
     private let syncEvery: Int
     private let threadPool: NIOThreadPool
     private let logger: Logger
-    private let state: NIOLockedValueBox<State>
+    private let progress: NIOLockedValueBox<CheckpointProgress>
 
     init(body: FileSpoolWriter, record: CheckpointRecord, files: CheckpointFiles, syncEvery: Int,
          threadPool: NIOThreadPool, logger: Logger) {
@@ -30,25 +25,21 @@ final class FileCheckpointWriter: CheckpointWriter {
         self.syncEvery = max(1, syncEvery)
         self.threadPool = threadPool
         self.logger = logger
-        state = NIOLockedValueBox(State(record: record, lastPoint: record.point))
+        progress = NIOLockedValueBox(CheckpointProgress(record))
     }
 
     var id: QueueID { body.id }
     var size: Int { body.size }
     /// Nil: a checkpointed text is kept in its file for a resume, never delivered from memory.
     var textInMemory: ByteBuffer? { nil }
-    var record: CheckpointRecord { state.withLockedValue { $0.record } }
+    var record: CheckpointRecord { progress.withLockedValue { $0.record } }
 
     func append(_ bytes: ByteBuffer) async throws {
         try await body.append(bytes)
     }
 
     func reached(_ point: ResumePoint) async {
-        let due = state.withLockedValue { state in
-            state.lastPoint = point
-            return point.storedLength - state.record.point.storedLength >= syncEvery
-        }
-        if due { await sync() }
+        if progress.withLockedValue({ $0.reach(point, syncEvery: syncEvery) }) { await sync() }
     }
 
     func suspend() async {
@@ -62,7 +53,7 @@ final class FileCheckpointWriter: CheckpointWriter {
     /// Records the commit under way, commits (the body is linked into `incoming/`), then
     /// marks the record accepted and drops its partial text.
     func commit(_ envelope: Envelope) async throws {
-        var committing = state.withLockedValue { $0.record }
+        var committing = record
         committing.committing = body.id
         try await write(committing)
         do {
@@ -72,14 +63,8 @@ final class FileCheckpointWriter: CheckpointWriter {
             try? await write(committing)
             throw error
         }
-        var accepted = committing
+        var accepted = progress.withLockedValue { $0.accepted(as: body.id, size: body.size) }
         accepted.committing = nil
-        accepted.acceptedAs = body.id
-        accepted.point = state.withLockedValue { state in
-            ResumePoint(streamOffset: state.lastPoint.streamOffset + (body.size - state.lastPoint.storedLength),
-                        storedLength: body.size)
-        }
-        accepted.updated = Date()
         do {
             try await write(accepted)
             let bodyPath = files.body(accepted.id)
@@ -101,9 +86,7 @@ final class FileCheckpointWriter: CheckpointWriter {
 
     /// Makes the text durable up to the last point reached and records it.
     private func sync() async {
-        var updated = state.withLockedValue { $0.record }
-        updated.point = state.withLockedValue { $0.lastPoint }
-        updated.updated = Date()
+        let updated = progress.withLockedValue { $0.synced() }
         do {
             try await body.synchronize()
             try await write(updated)
@@ -115,7 +98,7 @@ final class FileCheckpointWriter: CheckpointWriter {
     private func write(_ record: CheckpointRecord) async throws {
         let files = files
         try await threadPool.runBlocking { try files.write(record) }
-        state.withLockedValue { $0.record = record }
+        progress.withLockedValue { $0.stored(record) }
     }
 }
 

@@ -28,7 +28,7 @@ extension FileSpool: CheckpointSpool {
         -> any CheckpointWriter
     {
         let files = checkpointFiles
-        let record = CheckpointRecord(id: Self.newRecordID(), key: key, command: command, updated: Date())
+        let record = CheckpointRecord(id: CheckpointRecord.newID(), key: key, command: command, updated: Date())
         let descriptor = try await threadPool.runBlocking {
             let descriptor = try Posix.open(files.body(record.id), Posix.createExclusive)
             do {
@@ -80,11 +80,6 @@ extension FileSpool: CheckpointSpool {
             logger: logger)
     }
 
-    /// 16 random hex digits.
-    private static func newRecordID() -> String {
-        String(UInt64.random(in: .min ... .max), radix: 16).leftPadded(to: 16)
-    }
-
     /// Reads every record and settles what a crash left (run before the incoming messages are
     /// recovered, so a body linked by an unfinished commit is still there to tell): a commit
     /// whose envelope is in `incoming/` completes its record; one whose envelope is not is
@@ -127,11 +122,5 @@ extension FileSpool: CheckpointSpool {
         }
         for id in bodies { Posix.removeIfPresent(files.body(id)) }
         return records
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
-        String(repeating: "0", count: max(0, length - count)) + self
     }
 }

@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+import NIOCore
+package import PostgresNIO
+package import TernMessage
+package import TernSMTPCore
+package import TernSpool
+
+/// The queue in a PostgreSQL database (`[spool] backend = "postgres"`, docs/architecture.md
+/// "The queue on PostgreSQL"): the same `SpoolStore` contract as `FileSpool`, where "durable"
+/// means a committed transaction (synchronous commit, asked for by every connection).
+///
+/// A message is one row of `tern_message` (its envelope record) and the rows of its text in
+/// `tern_text`, `chunkSize` octets each. A small text goes in with its envelope in one
+/// statement; a larger one is written chunk by chunk while it arrives, under a `tern_upload`
+/// row naming this node, and the commit's statement adds the last chunk and the envelope and
+/// drops the upload row.
+package final class PostgresSpool: SpoolStore {
+    /// Octets per row of text, and the most a writer holds in memory.
+    package static let chunkSize = 256 * 1024
+
+    let client: PostgresClient
+    /// This node's name (`[spool] node`): the owner of its uploads.
+    package let node: String
+    let logger: Logger
+
+    private init(client: PostgresClient, node: String, logger: Logger) {
+        self.client = client
+        self.node = node
+        self.logger = logger
+    }
+
+    /// Connects, migrates an empty database, takes the queue for this node, removes what this
+    /// node left unfinished when it last stopped, and runs `body` with the spool; the
+    /// connections close when `body` returns.
+    package static func withSpool<Result: Sendable>(
+        _ configuration: PostgresClient.Configuration, node: String, logger: Logger,
+        _ body: (PostgresSpool) async throws -> Result
+    ) async throws -> Result {
+        try await withClient(configuration, logger: logger) { client in
+            try await PostgresSchema.prepare(client, logger: logger)
+            return try await client.withConnection { holder in
+                let taken = try await holder.query("SELECT pg_try_advisory_lock(\(queueLock))", logger: logger)
+                    .collect().first?.decode(Bool.self) ?? false
+                guard taken else { throw PostgresSpoolError.queueInUse }
+                let spool = PostgresSpool(client: client, node: node, logger: logger)
+                try await spool.recover()
+                return try await body(spool)
+            }
+        }
+    }
+
+    /// Runs `body` with a client whose connections live as long as it does.
+    package static func withClient<Result: Sendable>(
+        _ configuration: PostgresClient.Configuration, logger: Logger,
+        _ body: (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        var configuration = configuration
+        // A 250 means the transaction is on the database's disk, whatever the server's default.
+        configuration.options.additionalStartupParameters.append(("synchronous_commit", "on"))
+        // PostgresNIO's one background warning is a query leased before `run()` has begun,
+        // which happens here by design (the queries below wait for the pool); failures reach
+        // the caller as thrown errors.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// Removes this node's uploads: texts it was receiving when it stopped, never acknowledged.
+    private func recover() async throws {
+        let removed = try await client.query("""
+            WITH u AS (DELETE FROM tern_upload WHERE node = \(node) RETURNING owner),
+                 t AS (DELETE FROM tern_text WHERE owner IN (SELECT owner FROM u)
+                       AND NOT EXISTS (SELECT 1 FROM tern_message WHERE id = owner))
+            SELECT count(*) FROM u
+            """, logger: logger).collect().first?.decode(Int64.self) ?? 0
+        if removed > 0 {
+            logger.notice("unfinished uploads removed", metadata: ["count": "\(removed)", "node": "\(node)"])
+        }
+    }
+
+    package func beginMessage() async throws -> any SpoolWriter {
+        let id = QueueID(date: Date())
+        return PostgresSpoolWriter(id: id, text: PostgresText(owner: id.description, upload: node), spool: self)
+    }
+
+    package func envelope(_ id: QueueID) async throws -> Envelope {
+        let rows = try await client.query(
+            "SELECT envelope FROM tern_message WHERE id = \(id.description)", logger: logger).collect()
+        guard let row = rows.first else { throw SpoolError.unknownMessage(id) }
+        return try Self.decode(row.decode(ByteBuffer.self))
+    }
+
+    package func update(_ envelope: Envelope) async throws {
+        let rows = try await client.query("""
+            UPDATE tern_message SET envelope = \(Self.record(envelope)), held = \(envelope.held),
+                next_attempt = \(envelope.nextAttempt)
+            WHERE id = \(envelope.id.description) RETURNING id
+            """, logger: logger).collect()
+        guard !rows.isEmpty else { throw SpoolError.unknownMessage(envelope.id) }
+    }
+
+    package func openBody(_ id: QueueID) async throws -> SpoolBody {
+        let rows = try await client.query(
+            "SELECT size FROM tern_message WHERE id = \(id.description)", logger: logger).collect()
+        guard let size = try rows.first?.decode(Int64.self) else { throw SpoolError.unknownMessage(id) }
+        return text(of: id.description, size: Int(size)) { SpoolError.unknownMessage(id) }
+    }
+
+    /// Deletes the envelope and the text in one statement.
+    package func remove(_ id: QueueID) async throws {
+        let removed = try await client.query("""
+            WITH m AS (DELETE FROM tern_message WHERE id = \(id.description) RETURNING id),
+                 t AS (DELETE FROM tern_text WHERE owner = \(id.description))
+            SELECT count(*) FROM m
+            """, logger: logger).collect().first?.decode(Int64.self) ?? 0
+        guard removed > 0 else { throw SpoolError.unknownMessage(id) }
+    }
+
+    package func all() async throws -> [Envelope] {
+        var envelopes: [Envelope] = []
+        for try await record in try await client.query(
+            "SELECT envelope FROM tern_message ORDER BY id", logger: logger
+        ).decode(ByteBuffer.self) {
+            envelopes.append(try Self.decode(record))
+        }
+        return envelopes
+    }
+
+    /// `Int.max`: the database server keeps its own disk; when it is full, commits fail and
+    /// the client gets 451 4.3.0 for the message, as for any failed commit.
+    package func freeSpace() async throws -> Int { .max }
+
+    /// The first `size` octets of the text of `owner`, a chunk per query; `missing` is thrown
+    /// when the text is gone (the message was removed).
+    func text(of owner: String, size: Int, missing: @escaping @Sendable () -> any Error) -> SpoolBody {
+        let (client, logger) = (client, logger)
+        return SpoolBody { offset in
+            guard offset < size else { return nil }
+            let chunk = offset / Self.chunkSize
+            let rows = try await client.query(
+                "SELECT data FROM tern_text WHERE owner = \(owner) AND seq = \(Int32(chunk))", logger: logger
+            ).collect()
+            guard var data = try rows.first?.decode(ByteBuffer.self) else {
+                throw offset == 0 ? missing() : PostgresSpoolError.missingText(owner: owner, chunk: chunk)
+            }
+            data.moveReaderIndex(forwardBy: min(data.readableBytes, offset % Self.chunkSize))
+            if data.readableBytes > size - offset { data = data.getSlice(at: data.readerIndex, length: size - offset)! }
+            guard data.readableBytes > 0 else { throw PostgresSpoolError.missingText(owner: owner, chunk: chunk) }
+            return data
+        }
+    }
+
+    static func record(_ envelope: Envelope) -> ByteBuffer {
+        ByteBuffer(bytes: EnvelopeRecord.encode(envelope))
+    }
+
+    static func record(_ record: CheckpointRecord) -> ByteBuffer {
+        ByteBuffer(bytes: CheckpointRecordFormat.encode(record))
+    }
+
+    static func decode(_ record: ByteBuffer) throws -> Envelope {
+        try EnvelopeRecord.decode(Array(record.readableBytesView))
+    }
+
+    /// The session-level advisory lock that keeps a queue to one node ("tern" and 1).
+    private static let queueLock: Int64 = 0x7465_726E_0001
+}
+
+extension PostgresSpool {
+    /// How to reach the queue's database.
+    package typealias ClientConfiguration = PostgresClient.Configuration
+
+    /// The settings for a server at `host`:`port` without TLS.
+    package static func clientConfiguration(
+        host: String, port: Int, user: String, password: String?, database: String
+    ) -> ClientConfiguration {
+        ClientConfiguration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+    }
+}

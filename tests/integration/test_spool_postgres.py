@@ -1,0 +1,158 @@
+"""The queue on PostgreSQL (`[spool] backend = "postgres"`, docs/configuration.md `[spool]`,
+docs/architecture.md "The queue on PostgreSQL"): `tern spool migrate`, mail kept across a
+restart and a `kill -9`, one node per queue. The database is a private PostgreSQL server on
+loopback (peers/postgres.py), one fresh database per test.
+"""
+
+import hashlib
+import random
+import re
+
+import pytest
+
+from crash_load import kill_rounds
+from smtp_client import unique_marker
+from tern_server import output, run_tern
+
+MAX_CRASH_MESSAGES = 5000  # per client and round; the kill comes at 0.5–2.5 s
+CRASH_ROUNDS = 2
+CRASH_CLIENTS = 4
+# The tests' clients may relay (other.example is not local).
+RELAY = {"networks": ["127.0.0.0/8"]}
+
+
+@pytest.fixture
+def queue_database(postgres):
+    """A fresh database on the private server and the `[spool]` table that names it."""
+    name = f"tern_{random.getrandbits(48):x}"
+    postgres.create_database(name)
+    spool = {"backend": "postgres", "postgres_url": postgres.url(name),
+             "postgres_password_file": str(postgres.password_file)}
+    yield name, spool
+    postgres.drop_database(name)
+
+
+def _count(postgres, database: str, sql: str) -> int:
+    return int(postgres.psql(sql, database=database).strip())
+
+
+def _write_config(path, spool: dict) -> None:
+    lines = ['hostname = "mx.example.com"', "", "[spool]"]
+    lines += [f'{key} = "{value}"' for key, value in spool.items()]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_spool_migrate_creates_the_schema_once(tmp_path, postgres, queue_database):
+    database, spool = queue_database
+    config = tmp_path / "tern.toml"
+    _write_config(config, spool)
+    first = run_tern(["spool", "migrate", "--config", str(config)], cwd=tmp_path)
+    assert first.returncode == 0, output(first)
+    assert "migrated from version 0 to 1" in output(first)
+    assert _count(postgres, database, "SELECT version FROM tern_schema") == 1
+    again = run_tern(["spool", "migrate", "--config", str(config)], cwd=tmp_path)
+    assert again.returncode == 0, output(again)
+    assert "at version 1: nothing to do" in output(again)
+
+    postgres.psql("UPDATE tern_schema SET version = 99", database=database)
+    newer = run_tern(["spool", "migrate", "--config", str(config)], cwd=tmp_path)
+    assert newer.returncode == 1, output(newer)
+    assert "version 99, newer than this Tern knows" in output(newer)
+
+    files = tmp_path / "files.toml"
+    files.write_text('hostname = "mx.example.com"\n')
+    plain = run_tern(["spool", "migrate", "--config", str(files)], cwd=tmp_path)
+    assert plain.returncode == 0 and "nothing to migrate" in output(plain), output(plain)
+
+
+def test_a_node_refuses_a_schema_newer_than_it_knows(tern_factory, postgres, queue_database):
+    database, spool = queue_database
+    srv = tern_factory({"spool": spool, "relay": RELAY})
+    srv.stop()
+    postgres.psql("UPDATE tern_schema SET version = 99", database=database)
+    srv.start(wait=False)
+    assert srv.wait_exit() not in (None, 0), srv.log()
+    assert "newer than this Tern knows" in srv.log()
+
+
+def test_queued_mail_lives_in_the_database_across_a_restart(tern_factory, postgres, queue_database):
+    database, spool = queue_database
+    srv = tern_factory({"spool": spool, "relay": RELAY})
+    marker = unique_marker("pgqueue")
+    body = b"".join(b"line %06d of a text stored in chunks\r\n" % n for n in range(20000))
+    with srv.session() as s:
+        s.ehlo()
+        # other.example goes to a closed port: the message is deferred and stays queued.
+        queue_id = s.send_mail(marker, rcpts=("someone@other.example",), body=body)
+        local = s.send_mail(unique_marker("local"))
+        s.quit()
+    assert _count(postgres, database, f"SELECT count(*) FROM tern_message WHERE id = '{queue_id}'") == 1
+    assert _count(postgres, database, f"SELECT count(*) FROM tern_text WHERE owner = '{queue_id}'") >= 3, \
+        "a text over 256 KiB is stored in several chunks"
+    assert _count(postgres, database, f"SELECT count(*) FROM tern_message WHERE id = '{local}'") == 0, \
+        "local mail is delivered at acceptance, never queued"
+    srv.stop()
+    srv.start()
+    entries = {entry["id"]: entry for entry in srv.queue_list()}
+    assert list(entries) == [queue_id], entries
+    assert entries[queue_id]["recipients"][0]["address"] == "someone@other.example"
+    shown = srv.queue("show", queue_id)
+    assert shown.returncode == 0 and marker in shown.stdout, output(shown)
+    deleted = srv.queue("delete", queue_id)
+    assert deleted.returncode == 0, output(deleted)
+    assert _count(postgres, database, "SELECT count(*) FROM tern_message") == 0
+    assert _count(postgres, database, "SELECT count(*) FROM tern_text") == 0
+    assert _count(postgres, database, "SELECT count(*) FROM tern_upload") == 0
+
+
+def test_a_second_node_on_the_same_queue_is_refused(tern_factory, queue_database):
+    _, spool = queue_database
+    tern_factory({"spool": spool, "relay": RELAY})
+    second = tern_factory({"spool": spool, "relay": RELAY}, start=False)
+    second.start(wait=False)
+    assert second.wait_exit() not in (None, 0), second.log()
+    assert "another Tern node is using this queue" in second.log()
+
+
+def test_a_large_message_is_relayed_from_the_database_intact(tern_factory, sink_factory, queue_database):
+    _, spool = queue_database
+    sink = sink_factory()
+    srv = tern_factory({"spool": spool, "relay": RELAY, "routes": {"other.example": f"smtp:{sink.address}"}})
+    marker = unique_marker("pgbig")
+    body = b"".join(b"%06d abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ\r\n" % n for n in range(14000))
+    with srv.session() as s:
+        s.ehlo()
+        s.send_mail(marker, rcpts=("far@other.example",), body=body)
+        s.quit()
+    arrived = sink.wait_messages(1, timeout=20)
+    assert len(arrived) == 1 and marker.encode() in arrived[0].data
+    sent = body.replace(b"\r\n", b"\n")
+    assert hashlib.sha256(arrived[0].data[-len(sent):]).hexdigest() == hashlib.sha256(sent).hexdigest()
+    srv.wait_queue_empty(timeout=20)
+
+
+def test_kill_9_loses_no_acknowledged_message(tern_factory, sink_factory, postgres, queue_database):
+    """Clients relaying through a node whose queue is in PostgreSQL, the node killed at a
+    random moment and restarted: every acknowledged message reaches the peer, and the only
+    copies sent twice are messages whose delivery was under way at a kill."""
+    database, spool = queue_database
+    sink = sink_factory()
+    srv = tern_factory({"spool": spool, "relay": RELAY, "routes": {"other.example": f"smtp:{sink.address}"}})
+    acked, attempted = kill_rounds(srv, ("far@other.example",), CRASH_ROUNDS, CRASH_CLIENTS, MAX_CRASH_MESSAGES)
+    srv.wait_queue_empty(timeout=60)
+
+    copies: dict[str, int] = {}
+    for message in sink.messages():
+        found = re.search(rb"Subject: (crash-\S+)", message.data)
+        if found:
+            copies[found.group(1).decode()] = copies.get(found.group(1).decode(), 0) + 1
+    missing = [m for m in acked if m not in copies]
+    assert not missing, f"{len(missing)} of {len(acked)} acknowledged messages lost, e.g. {missing[:5]}"
+    assert not set(copies) - set(attempted), "messages nobody sent"
+    twice = {m: n for m, n in copies.items() if n > 1}
+    # A copy sent twice is one the peer had accepted when the kill came, before the node
+    # recorded it: at most the messages of the batches under way, a few per round.
+    assert len(twice) <= 16 * CRASH_ROUNDS, f"too many duplicates: {twice}"
+    print(f"{len(acked)} acknowledged, {len(copies)} arrived, {len(twice)} twice")
+    assert _count(postgres, database, "SELECT count(*) FROM tern_upload") == 0, "uploads left behind"
+    assert _count(postgres, database, "SELECT count(*) FROM tern_text") == 0, "texts left behind"
