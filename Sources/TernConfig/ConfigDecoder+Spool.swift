@@ -3,7 +3,7 @@ extension ConfigDecoder {
     mutating func decodeSpool(_ node: TOMLNode?, at path: ConfigKeyPath) -> TernConfiguration.Spool {
         var spool = TernConfiguration.Spool()
         guard let node, let table = table(node, at: path) else { return spool }
-        checkKeys(table, at: path, allowed: ["backend", "postgres_url", "postgres_password_file", "node"])
+        checkKeys(table, at: path, allowed: ["backend", "postgres_url", "postgres_password_file", "node", "lease"])
         if let value = table["backend"],
            let backend = choice(value, at: path.appending("backend"), of: TernConfiguration.Spool.Backend.self) {
             spool.backend = backend
@@ -15,12 +15,19 @@ extension ConfigDecoder {
                 spool.node = name
             }
         }
+        if let value = table["lease"], let lease = duration(value, at: path.appending("lease")) {
+            if lease < .seconds(3) {
+                report(path.appending("lease"), "expected at least 3s, got \(value.quoted)")
+            } else {
+                spool.lease = lease
+            }
+        }
         let urlPath = path.appending("postgres_url")
         let filePath = path.appending("postgres_password_file")
         switch spool.backend {
         case .files:
-            for (key, keyPath) in [("postgres_url", urlPath), ("postgres_password_file", filePath)] where table[key] != nil {
-                report(keyPath, "only with spool.backend = \"postgres\"")
+            for key in ["postgres_url", "postgres_password_file", "node", "lease"] where table[key] != nil {
+                report(path.appending(key), "only with spool.backend = \"postgres\"")
             }
         case .postgres:
             guard let value = table["postgres_url"] else {

@@ -13,12 +13,18 @@ extension TernConfiguration {
         package var postgres: PostgresLocation?
         /// This node's name in a shared queue (`node`); nil for the host name.
         package var node: String?
+        /// How long a node may work on a message before another may take it over (`lease`).
+        package var lease: Duration
 
-        /// A spool of `backend`; by default the file spool.
-        package init(backend: Backend = .files, postgres: PostgresLocation? = nil, node: String? = nil) {
+        /// A spool of `backend`; by default the file spool, leases of 5 minutes.
+        package init(
+            backend: Backend = .files, postgres: PostgresLocation? = nil, node: String? = nil,
+            lease: Duration = .seconds(300)
+        ) {
             self.backend = backend
             self.postgres = postgres
             self.node = node
+            self.lease = lease
         }
     }
 

@@ -114,6 +114,8 @@ package final class ControlServer: Service, Sendable {
             return response
         } catch QueueControlError.unknownMessage(let id) {
             return .failure("no message \(id) in the queue")
+        } catch QueueControlError.busy(let id) {
+            return .failure("message \(id) is being delivered by another node: try again")
         } catch {
             logger.error("queue control failed", metadata: ["error": "\(error)"])
             return .failure("\(error)")

@@ -28,4 +28,6 @@ package protocol QueueControl: Sendable {
 package enum QueueControlError: Error, Hashable, Sendable {
     /// No message with this id is in the queue.
     case unknownMessage(QueueID)
+    /// Another node of a shared queue is working on the message: try again.
+    case busy(QueueID)
 }

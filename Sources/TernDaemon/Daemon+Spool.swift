@@ -18,7 +18,9 @@ extension Daemon {
             return try await body(spool)
         }
         let node = configuration.spool.node ?? configuration.hostname
-        try await PostgresSpool.withSpool(location.clientConfiguration, node: node, logger: logger) { spool in
+        try await PostgresSpool.withSpool(
+            location.clientConfiguration, node: node, lease: configuration.spool.lease, logger: logger
+        ) { spool in
             logger.info("queue on PostgreSQL", metadata: [
                 "database": "\(location.database)", "host": "\(location.host):\(location.port)", "node": "\(node)",
             ])

@@ -13,7 +13,7 @@ package enum PostgresSchema {
     package static let current = steps.count
 
     /// The statements that take the schema from version `index` to `index + 1`.
-    static let steps: [[String]] = [
+    package static let steps: [[String]] = [
         [
             "CREATE TABLE tern_schema (version integer NOT NULL)",
             "INSERT INTO tern_schema (version) VALUES (0)",
@@ -55,6 +55,18 @@ package enum PostgresSchema {
                 record bytea NOT NULL
             )
             """,
+        ],
+        [
+            // Leases: the node working on a message, until when, and when the message is due
+            // again once its lease is given back (NULL: now) (`MessageLeases`).
+            """
+            ALTER TABLE tern_message ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz,
+                ADD COLUMN due timestamptz
+            """,
+            // What `claimDue` looks for: messages not held and due.
+            "CREATE INDEX tern_message_due ON tern_message (due) WHERE NOT held",
+            // The node a checkpoint record belongs to: the one that received the transfer.
+            "ALTER TABLE tern_checkpoint ADD COLUMN node text",
         ],
     ]
 

@@ -9,10 +9,13 @@ package import TernSpool
 /// `tern_text` under `partial:<record>`. A record names only text that is stored: the text is
 /// written before the record that counts it, and a commit moves the text to the message,
 /// inserts the envelope and marks the record accepted in one statement, so there is nothing
-/// for a restart to settle.
+/// for a restart to settle. Each node sees the records of the transfers it received: a
+/// transfer resumes on the node it was broken on.
 extension PostgresSpool: CheckpointSpool {
     package func checkpoints() async throws -> [CheckpointRecord] {
-        let rows = try await client.query("SELECT id, record FROM tern_checkpoint ORDER BY id", logger: logger).collect()
+        let rows = try await client.query(
+            "SELECT id, record FROM tern_checkpoint WHERE node = \(node) OR node IS NULL ORDER BY id", logger: logger
+        ).collect()
         var records: [CheckpointRecord] = []
         for row in rows {
             let (id, bytes) = try row.decode((String, ByteBuffer).self)
@@ -31,7 +34,8 @@ extension PostgresSpool: CheckpointSpool {
     {
         let record = CheckpointRecord(id: CheckpointRecord.newID(), key: key, command: command, updated: Date())
         try await client.query(
-            "INSERT INTO tern_checkpoint (id, record) VALUES (\(record.id), \(Self.record(record)))", logger: logger)
+            "INSERT INTO tern_checkpoint (id, record, node) VALUES (\(record.id), \(Self.record(record)), \(node))",
+            logger: logger)
         return checkpointWriter(record, text: PostgresText(owner: PostgresText.partialOwner(record.id), upload: nil),
                                 syncEvery: syncEvery)
     }

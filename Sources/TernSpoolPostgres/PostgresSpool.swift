@@ -20,33 +20,30 @@ package final class PostgresSpool: SpoolStore {
     package static let chunkSize = 256 * 1024
 
     let client: PostgresClient
-    /// This node's name (`[spool] node`): the owner of its uploads.
+    /// This node's name (`[spool] node`): the owner of its uploads and leases.
     package let node: String
+    /// How long this node's leases last unless renewed (`[spool] lease`).
+    package let leaseDuration: Duration
     let logger: Logger
 
-    private init(client: PostgresClient, node: String, logger: Logger) {
+    private init(client: PostgresClient, node: String, leaseDuration: Duration, logger: Logger) {
         self.client = client
         self.node = node
+        self.leaseDuration = leaseDuration
         self.logger = logger
     }
 
-    /// Connects, migrates an empty database, takes the queue for this node, removes what this
-    /// node left unfinished when it last stopped, and runs `body` with the spool; the
-    /// connections close when `body` returns.
+    /// Connects, migrates an empty database, removes what this node left unfinished when it
+    /// last stopped, and runs `body` with the spool; the connections close when `body` returns.
     package static func withSpool<Result: Sendable>(
-        _ configuration: PostgresClient.Configuration, node: String, logger: Logger,
+        _ configuration: PostgresClient.Configuration, node: String, lease: Duration = .seconds(300), logger: Logger,
         _ body: (PostgresSpool) async throws -> Result
     ) async throws -> Result {
         try await withClient(configuration, logger: logger) { client in
             try await PostgresSchema.prepare(client, logger: logger)
-            return try await client.withConnection { holder in
-                let taken = try await holder.query("SELECT pg_try_advisory_lock(\(queueLock))", logger: logger)
-                    .collect().first?.decode(Bool.self) ?? false
-                guard taken else { throw PostgresSpoolError.queueInUse }
-                let spool = PostgresSpool(client: client, node: node, logger: logger)
-                try await spool.recover()
-                return try await body(spool)
-            }
+            let spool = PostgresSpool(client: client, node: node, leaseDuration: lease, logger: logger)
+            try await spool.recover()
+            return try await body(spool)
         }
     }
 
@@ -71,8 +68,11 @@ package final class PostgresSpool: SpoolStore {
         }
     }
 
-    /// Removes this node's uploads: texts it was receiving when it stopped, never acknowledged.
+    /// Removes this node's uploads (texts it was receiving when it stopped, never acknowledged)
+    /// and gives back its leases: the messages it was working on are due again, for any node.
     private func recover() async throws {
+        try await client.query(
+            "UPDATE tern_message SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = \(node)", logger: logger)
         let removed = try await client.query("""
             WITH u AS (DELETE FROM tern_upload WHERE node = \(node) RETURNING owner),
                  t AS (DELETE FROM tern_text WHERE owner IN (SELECT owner FROM u)
@@ -168,8 +168,6 @@ package final class PostgresSpool: SpoolStore {
         try EnvelopeRecord.decode(Array(record.readableBytesView))
     }
 
-    /// The session-level advisory lock that keeps a queue to one node ("tern" and 1).
-    private static let queueLock: Int64 = 0x7465_726E_0001
 }
 
 extension PostgresSpool {

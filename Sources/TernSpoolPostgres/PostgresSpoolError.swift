@@ -4,9 +4,6 @@ package enum PostgresSpoolError: Error, Hashable, Sendable, CustomStringConverti
     case schemaTooNew(Int, known: Int)
     /// The database's tables are older than this build: `tern spool migrate` upgrades them.
     case schemaTooOld(Int, known: Int)
-    /// Another node already works on this queue; until leases share a queue between nodes,
-    /// one node at a time.
-    case queueInUse
     /// A stored text is missing a chunk its size promises.
     case missingText(owner: String, chunk: Int)
 
@@ -17,8 +14,6 @@ package enum PostgresSpoolError: Error, Hashable, Sendable, CustomStringConverti
             "the queue's schema is version \(found), newer than this Tern knows (\(known)): upgrade Tern"
         case .schemaTooOld(let found, let known):
             "the queue's schema is version \(found), this Tern needs \(known): run `tern spool migrate`"
-        case .queueInUse:
-            "another Tern node is using this queue (one node at a time)"
         case .missingText(let owner, let chunk):
             "stored text of \(owner) has no chunk \(chunk)"
         }

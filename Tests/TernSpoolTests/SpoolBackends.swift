@@ -42,13 +42,19 @@ enum SpoolStorage: Sendable {
     case files(TemporaryDirectory)
     case postgres(PostgresSpool.ClientConfiguration)
 
-    /// A spool on this storage, recovered as at a server's start, for the length of `body`.
-    func open(_ body: (any SpoolStore & CheckpointSpool) async throws -> Void) async throws {
+    /// A spool on this storage, recovered as at a server's start, for the length of `body`;
+    /// in a database, the spool of node `node` whose leases last `lease`.
+    func open(
+        node: String = "test-node", lease: Duration = .seconds(300),
+        _ body: (any SpoolStore & CheckpointSpool) async throws -> Void
+    ) async throws {
         switch self {
         case .files(let directory):
             try await body(try await makeSpool(in: directory))
         case .postgres(let configuration):
-            try await PostgresSpool.withSpool(configuration, node: "test-node", logger: quietLogger) { try await body($0) }
+            try await PostgresSpool.withSpool(configuration, node: node, lease: lease, logger: quietLogger) {
+                try await body($0)
+            }
         }
     }
 }

@@ -83,7 +83,7 @@ struct HeldMailRelease: Sendable {
     /// Records one message's receipts from a turned connection under its lock, then lets the
     /// scheduler send what reports are due.
     private func record(_ receipts: [Receipt], of id: QueueID) async {
-        await scheduler.locks.withLock(id) { [self] in
+        let recorded: Void? = await scheduler.locks.withLock(id) { [self] in
             do {
                 var envelope = try await spool.envelope(id)
                 envelope.record(receipts, at: now())
@@ -91,6 +91,9 @@ struct HeldMailRelease: Sendable {
             } catch {
                 logger.error("cannot record delivery status", metadata: ["queue_id": "\(id)", "error": "\(error)"])
             }
+        }
+        if recorded == nil {
+            logger.error("cannot record delivery status", metadata: ["queue_id": "\(id)", "error": "another node holds it"])
         }
         scheduler.submitted(id)
     }

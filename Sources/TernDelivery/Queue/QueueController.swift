@@ -87,6 +87,7 @@ package struct QueueController: QueueControl {
                 return false
             }
         }
+        guard let removed else { throw QueueControlError.busy(id) }
         guard removed else { throw QueueControlError.unknownMessage(id) }
         logger.notice("deleted by the operator", metadata: ["queue_id": "\(id)"])
     }
@@ -123,7 +124,7 @@ package struct QueueController: QueueControl {
     private func change(_ id: QueueID, required: Bool = false, _ edit: @escaping @Sendable (inout Envelope) -> Void)
         async throws -> Bool
     {
-        let outcome: Result<Bool, any Error> = await scheduler.locks.withLock(id) { [spool] in
+        let outcome: Result<Bool, any Error>? = await scheduler.locks.withLock(id) { [spool] in
             do {
                 var envelope = try await spool.envelope(id)
                 edit(&envelope)
@@ -135,6 +136,7 @@ package struct QueueController: QueueControl {
                 return .failure(error)
             }
         }
+        guard let outcome else { throw QueueControlError.busy(id) }
         let changed = try outcome.get()
         if changed {
             scheduler.submitted(id)

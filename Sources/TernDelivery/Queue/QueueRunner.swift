@@ -71,7 +71,8 @@ package final class QueueRunner: Service {
             logger: logger)
         self.attempt = attempt
         scheduler = QueueScheduler(
-            spool: spool, attempt: attempt, settings: settings, locks: MessageLocks(), concurrency: concurrency,
+            spool: spool, attempt: attempt, settings: settings, locks: MessageLocks(leases: spool.leases, logger: logger),
+            concurrency: concurrency,
             now: now, sleep: sleep, events: events, sink: sink, logger: logger)
         heldMail = HeldMailRelease(
             spool: spool, settings: settings, scheduler: scheduler, hostname: hostname, now: now, logger: logger)

@@ -88,14 +88,18 @@ final class QueueScheduler: Sendable {
             for envelope in envelopes {
                 plan(envelope.id, at: wakeTime(of: envelope))
             }
+            if let leases = spool.leases {
+                group.addTask { [self] in await claimDue(leases) }
+            }
             var incoming = events.makeAsyncIterator()
             repeat {
                 while let (id, lane) = schedule.start() {
                     group.addTask { [self] in
-                        switch await locks.withLock(id, { await self.attempt.perform(id, in: lane) }) {
+                        switch await locks.withLock(id, due: nextWork, { await self.attempt.perform(id, in: lane) }) {
                         case .remoteDue: sink.yield(.handOff(id))
                         case .over(let envelope): sink.yield(.finished(id, next: envelope.flatMap(wakeTime)))
                         case .retry(let time): sink.yield(.finished(id, next: time))
+                        case nil: sink.yield(.finished(id, next: nil))  // another node works on it
                         }
                     }
                 }
@@ -117,6 +121,22 @@ final class QueueScheduler: Sendable {
         logger.info("queue runner stopped")
     }
 
+    /// In a queue shared by several nodes, what the other nodes committed, gave back as due, or
+    /// left behind when they died: claimed every `claimInterval` (as many as two rounds of slots)
+    /// and put in line until cancelled.
+    private func claimDue(_ leases: any MessageLeases) async {
+        repeat {
+            do {
+                for id in try await leases.claimDue(limit: 4 * concurrency) { sink.yield(.submitted(id)) }
+            } catch {
+                logger.error("cannot claim due messages", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        } while (try? await sleep(Self.claimInterval)) != nil
+    }
+
+    /// How often a node of a shared queue looks for due messages no node holds.
+    static let claimInterval = Duration.seconds(1)
+
     /// One attempt for each message, its recipients in `domains` released; then the domains
     /// are unlocked and the messages go back to the scheduler for their other recipients.
     private func runRelease(_ domains: Set<String>, _ ids: [QueueID]) async {
@@ -130,6 +150,16 @@ final class QueueScheduler: Sendable {
         }
         holdLocks.unlock(domains)
         logger.info("release run ended", metadata: ["domains": "\(domains.sorted())"])
+    }
+
+    /// When a message has work again after an attempt that ended with `outcome`: now for the
+    /// remote lane, the retry time, or the wake time of the envelope (never once it is gone).
+    @Sendable private func nextWork(after outcome: AttemptOutcome) -> Date? {
+        switch outcome {
+        case .remoteDue: nil
+        case .over(let envelope): envelope.map { wakeTime(of: $0) ?? .distantFuture }
+        case .retry(let time): time
+        }
     }
 
     /// When the scheduler has work on `envelope`: now if a recipient is pending, or is final

@@ -4,7 +4,8 @@ package import TernSMTPCore
 /// The durable queue: messages are written through a `SpoolWriter`, then read, updated and
 /// removed by id until every recipient has a final status.
 ///
-/// Implementations: `FileSpool` (one host, files); a PostgreSQL store can follow the same contract.
+/// Implementations: `FileSpool` (one host, files) and `PostgresSpool` (TernSpoolPostgres: one
+/// database, shared by several nodes through its `leases`).
 ///
 /// SeeAlso: docs/behaviour.md §11 (what a 250 means).
 package protocol SpoolStore: Sendable {
@@ -24,9 +25,13 @@ package protocol SpoolStore: Sendable {
     func freeSpace() async throws -> Int
     /// The messages as the store keeps them in memory; nil when it keeps no census.
     var census: SpoolCensus? { get }
+    /// The leases of a queue shared by several nodes; nil when this node is the only one.
+    var leases: (any MessageLeases)? { get }
 }
 
 extension SpoolStore {
     /// No census: figures are read from the envelopes.
     package var census: SpoolCensus? { nil }
+    /// No leases: one node works on the queue.
+    package var leases: (any MessageLeases)? { nil }
 }
