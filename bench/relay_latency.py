@@ -136,12 +136,13 @@ async def session(port: int, ids: list[str], next_index: list[int], size: int,
             pass
 
 
-async def send_all(port: int, ids: list[str], sessions: int, size: int,
+async def send_all(ports: list[int], ids: list[str], sessions: int, size: int,
                    limit: float) -> tuple[dict[str, float], list[str]]:
+    """`sessions` sessions, spread over `ports` in turn, sending `ids` between them."""
     accepted: dict[str, float] = {}
     failures: list[str] = []
     next_index = [0]
-    tasks = [session(port, ids, next_index, size, accepted, failures) for _ in range(sessions)]
+    tasks = [session(ports[n % len(ports)], ids, next_index, size, accepted, failures) for n in range(sessions)]
     results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), limit)
     failures += [f"session: {r!r}" for r in results if isinstance(r, BaseException)]
     return accepted, failures
@@ -263,7 +264,7 @@ connections_per_client = {connections_per_client}
 """
 
 
-def tern_config(workdir: Path, port: int, sink_port: int, next_hop: str, sessions: int) -> str:
+def tern_config(workdir: Path, port: int, sink_port: int, next_hop: str, sessions: int, extra: str = "") -> str:
     hop = (f'[routes]\n"sink.test" = "smtp:127.0.0.1:{sink_port}"\n' if next_hop == "routes"
            else "")
     smarthost = f'smarthost = "127.0.0.1:{sink_port}"\n' if next_hop == "smarthost" else ""
@@ -277,18 +278,18 @@ per_destination = {sessions}
 
 [log]
 level = "warning"
-"""
+""" + extra
 
 
 class TernRelay:
     def __init__(self, binary: Path, workdir: Path, port: int, sink_port: int, next_hop: str,
-                 sessions: int):
+                 sessions: int, extra: str = ""):
         self.binary = binary
         self.workdir = workdir
         self.port = port
         workdir.mkdir(parents=True, exist_ok=True)
         self.config = workdir / "tern.toml"
-        self.config.write_text(tern_config(workdir, port, sink_port, next_hop, sessions))
+        self.config.write_text(tern_config(workdir, port, sink_port, next_hop, sessions, extra))
         self.log_path = workdir / "tern.log"
         self.proc: subprocess.Popen | None = None
 
@@ -324,6 +325,29 @@ class TernRelay:
         return process.tail(self.log_path, 20)
 
 
+class TernNodes:
+    """Tern as one or more nodes (of one shared queue), started and stopped together."""
+
+    def __init__(self, relays: list[TernRelay]):
+        self.relays = relays
+        self.ports = [relay.port for relay in relays]
+        self.config = relays[0].config
+
+    def check(self) -> str | None:
+        return next((problem for relay in self.relays if (problem := relay.check())), None)
+
+    def start(self) -> None:
+        for relay in self.relays:
+            relay.start()
+
+    def stop(self) -> None:
+        for relay in self.relays:
+            relay.stop()
+
+    def log(self) -> str:
+        return "\n".join(relay.log() for relay in self.relays)
+
+
 class PostfixRelay:
     def __init__(self, workdir: Path, port: int | None, sink_port: int, sessions: int):
         self.pf = PostfixInstance(
@@ -331,6 +355,7 @@ class PostfixRelay:
             main_cf={"default_destination_concurrency_limit": str(sessions)},
             name="postfix")
         self.port = self.pf.smtp_port
+        self.ports = [self.port]
 
     def check(self) -> str | None:
         return None
@@ -359,9 +384,25 @@ def run(args: argparse.Namespace) -> int:
     workdir = Path(args.workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     sink = SinkProcess(workdir / "sink", args.sink_port)
+    database = None
     if args.target == "tern":
-        relay = TernRelay(Path(args.tern_bin), workdir / "relay", args.tern_port or
-                          process.free_port(), sink.port, args.next_hop, args.sessions)
+        spools = [""] * args.nodes
+        if args.spool == "postgres":
+            # A private PostgreSQL server (tests/integration/peers/postgres.py), one queue for
+            # every node.
+            from peers.postgres import PrivatePostgres
+            database = PrivatePostgres(workdir / "postgres").start()
+            spools = [f"""
+[spool]
+backend = "postgres"
+postgres_url = "{database.url()}"
+postgres_password_file = "{database.password_file}"
+node = "node-{n}"
+""" for n in range(args.nodes)]
+        relays = [TernRelay(Path(args.tern_bin), workdir / f"relay{n}", (args.tern_port or 0) + n if args.tern_port
+                            else process.free_port(), sink.port, args.next_hop, args.sessions, spools[n])
+                  for n in range(args.nodes)]
+        relay = TernNodes(relays)
     else:
         relay = PostfixRelay(workdir / "relay", args.postfix_port, sink.port, args.sessions)
     problem = relay.check()
@@ -375,10 +416,10 @@ def run(args: argparse.Namespace) -> int:
         relay.start()
         try:
             log(f"{args.target}: {args.messages} messages of ~{args.size} octets, "
-                f"{args.sessions} sessions → 127.0.0.1:{relay.port} → sink 127.0.0.1:{sink.port}")
+                f"{args.sessions} sessions → 127.0.0.1:{relay.ports} → sink 127.0.0.1:{sink.port}")
             t0 = time.time()
             accepted, failures = asyncio.run(
-                send_all(relay.port, ids, args.sessions, args.size, args.timeout))
+                send_all(relay.ports, ids, args.sessions, args.size, args.timeout))
             t_accepted = time.time()
             deadline = time.monotonic() + args.timeout
             while sink.count() < len(accepted) and time.monotonic() < deadline:
@@ -389,6 +430,8 @@ def run(args: argparse.Namespace) -> int:
             relay.stop()
     finally:
         sink.stop()
+        if database is not None:
+            database.stop()
 
     latencies = [arrived[mid] - t for mid, t in accepted.items() if mid in arrived]
     missing = len(accepted) - len(latencies)
@@ -396,6 +439,8 @@ def run(args: argparse.Namespace) -> int:
     last_arrival = max(arrived.values(), default=t_accepted)
     result = {
         "relay": args.target,
+        "nodes": args.nodes if args.target == "tern" else 1,
+        "spool": args.spool if args.target == "tern" else "files",
         "messages": args.messages,
         "accepted": len(accepted),
         "relayed": len(arrived),
@@ -446,7 +491,13 @@ def main() -> int:
                    help="seconds for sending, and again for the sink to receive everything")
     p.add_argument("--next-hop", choices=["routes", "smarthost"],
                    default=env.get("TERN_NEXT_HOP", "routes"))
-    p.add_argument("--tern-port", type=int, default=int(env.get("TERN_PORT", 0)) or None)
+    p.add_argument("--tern-port", type=int, default=int(env.get("TERN_PORT", 0)) or None,
+                   help="the first node's port (the next nodes take the ports after it)")
+    p.add_argument("--spool", choices=["files", "postgres"], default=env.get("TERN_SPOOL", "files"),
+                   help="Tern's queue: its file spool, or a private PostgreSQL server started for the run")
+    p.add_argument("--nodes", type=int, default=int(env.get("TERN_NODES", 1)),
+                   help="Tern nodes sharing the queue (needs --spool postgres for more than one); "
+                        "the sessions are spread over them")
     p.add_argument("--postfix-port", type=int, default=int(env.get("POSTFIX_PORT", 0)) or None)
     p.add_argument("--sink-port", type=int, default=int(env.get("SINK_PORT", 0)) or None)
     p.add_argument("--workdir", default=None, help="default: a new directory under /tmp")

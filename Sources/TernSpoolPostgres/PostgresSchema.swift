@@ -67,6 +67,14 @@ package enum PostgresSchema {
             "CREATE INDEX tern_message_due ON tern_message (due) WHERE NOT held",
             // The node a checkpoint record belongs to: the one that received the transfer.
             "ALTER TABLE tern_checkpoint ADD COLUMN node text",
+            // Hold domains with an ETRN run or ATRN session under way, by node, until when.
+            """
+            CREATE TABLE tern_hold_lease (
+                domain text COLLATE "C" PRIMARY KEY,
+                node text NOT NULL,
+                until timestamptz NOT NULL
+            )
+            """,
         ],
     ]
 

@@ -47,4 +47,34 @@ extension PostgresSpool: MessageLeases {
             """, logger: logger).collect()
         return try rows.compactMap { QueueID(try $0.decode(String.self)) }.sorted()
     }
+
+    /// All or none, in one transaction: the domains free, expired or already this node's are
+    /// taken; when one is not, the transaction is rolled back.
+    package func takeDomains(_ domains: Set<String>) async throws -> Bool {
+        let names = domains.sorted()
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                let taken = try await connection.query("""
+                    INSERT INTO tern_hold_lease (domain, node, until)
+                    SELECT unnest(\(names)::text[]), \(node), now() + make_interval(secs => \(seconds))
+                    ON CONFLICT (domain) DO UPDATE SET node = EXCLUDED.node, until = EXCLUDED.until
+                    WHERE tern_hold_lease.node = EXCLUDED.node OR tern_hold_lease.until < now()
+                    RETURNING domain
+                    """, logger: logger).collect()
+                guard taken.count == names.count else { throw DomainsHeldElsewhere() }
+            }
+            return true
+        } catch let error as PostgresTransactionError where error.closureError is DomainsHeldElsewhere {
+            return false
+        }
+    }
+
+    package func releaseDomains(_ domains: Set<String>) async throws {
+        try await client.query(
+            "DELETE FROM tern_hold_lease WHERE domain = ANY(\(domains.sorted())::text[]) AND node = \(node)",
+            logger: logger)
+    }
 }
+
+/// Rolls back a `takeDomains` that found a domain held by another node.
+private struct DomainsHeldElsewhere: Error {}

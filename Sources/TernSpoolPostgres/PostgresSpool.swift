@@ -69,10 +69,12 @@ package final class PostgresSpool: SpoolStore {
     }
 
     /// Removes this node's uploads (texts it was receiving when it stopped, never acknowledged)
-    /// and gives back its leases: the messages it was working on are due again, for any node.
+    /// and gives back its leases: the messages it was working on are due again, for any node,
+    /// and its hold domains free for another ETRN run or ATRN session.
     private func recover() async throws {
         try await client.query(
             "UPDATE tern_message SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = \(node)", logger: logger)
+        try await client.query("DELETE FROM tern_hold_lease WHERE node = \(node)", logger: logger)
         let removed = try await client.query("""
             WITH u AS (DELETE FROM tern_upload WHERE node = \(node) RETURNING owner),
                  t AS (DELETE FROM tern_text WHERE owner IN (SELECT owner FROM u)

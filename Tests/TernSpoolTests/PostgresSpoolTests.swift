@@ -113,6 +113,22 @@ import TernTestSupport
         }
     }
 
+    @Test func holdDomainsAreLeasedAllOrNone() async throws {
+        try await withDatabase { storage, _ in
+            try await storage.open(node: "node-a") { a in
+                try await storage.open(node: "node-b") { b in
+                    let (leasesA, leasesB) = (try #require(a.leases), try #require(b.leases))
+                    #expect(try await leasesA.takeDomains(["x.example", "y.example"]))
+                    #expect(try await leasesA.takeDomains(["x.example", "y.example"]), "renewed by its holder")
+                    #expect(try await leasesB.takeDomains(["y.example", "z.example"]) == false, "y is node-a's")
+                    #expect(try await leasesA.takeDomains(["z.example"]), "node-b's failed attempt took nothing")
+                    try await leasesA.releaseDomains(["x.example", "y.example"])
+                    #expect(try await leasesB.takeDomains(["x.example", "y.example"]))
+                }
+            }
+        }
+    }
+
     @Test func aRestartedNodeGivesItsLeasesBack() async throws {
         try await withDatabase { storage, _ in
             var id: QueueID?

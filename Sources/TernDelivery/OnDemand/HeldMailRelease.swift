@@ -101,7 +101,7 @@ struct HeldMailRelease: Sendable {
     /// Locks `domains` and lists the messages with a recipient held for one of them and not
     /// yet final, oldest first; nil, and the domains not kept locked, when there are none.
     private func lockHeld(_ domains: Set<String>) async throws(HeldMailUnavailable) -> [QueueID]? {
-        guard scheduler.holdLocks.lock(domains) else { throw .busy }
+        guard await scheduler.holdLocks.lock(domains) else { throw .busy }
         let envelopes: [Envelope]
         do {
             envelopes = try await spool.all()

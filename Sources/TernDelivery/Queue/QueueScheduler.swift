@@ -24,7 +24,7 @@ final class QueueScheduler: Sendable {
     /// One holder at a time per message.
     let locks: MessageLocks
     /// Hold domains with an ETRN run or a turned ATRN connection under way.
-    let holdLocks = HoldLocks()
+    let holdLocks: HoldLocks
     private let spool: any SpoolStore
     private let attempt: DeliveryAttempt
     private let settings: DeliverySettings
@@ -47,6 +47,7 @@ final class QueueScheduler: Sendable {
         self.attempt = attempt
         self.settings = settings
         self.locks = locks
+        holdLocks = HoldLocks(leases: spool.leases, logger: logger)
         self.concurrency = concurrency
         self.now = now
         self.sleep = sleep

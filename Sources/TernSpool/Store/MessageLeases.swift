@@ -18,4 +18,9 @@ package protocol MessageLeases: Sendable {
     /// node, due again since a lease was given back, or left by a node whose lease ran out),
     /// oldest first; their ids.
     func claimDue(limit: Int) async throws -> [QueueID]
+    /// Takes (or renews) the leases of every hold domain of `domains` for an ETRN run or ATRN
+    /// session of this node, or of none: false when another node holds one of them.
+    func takeDomains(_ domains: Set<String>) async throws -> Bool
+    /// Gives this node's leases of `domains` back.
+    func releaseDomains(_ domains: Set<String>) async throws
 }
