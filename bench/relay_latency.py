@@ -391,7 +391,8 @@ def run(args: argparse.Namespace) -> int:
             # A private PostgreSQL server (tests/integration/peers/postgres.py), one queue for
             # every node.
             from peers.postgres import PrivatePostgres
-            database = PrivatePostgres(workdir / "postgres").start()
+            database = PrivatePostgres().start()
+            database.create_database("tern")
             spools = [f"""
 [spool]
 backend = "postgres"

@@ -47,11 +47,13 @@ package final class PostgresSpool: SpoolStore {
         }
     }
 
-    /// Runs `body` with a client whose connections live as long as it does.
+    /// Runs `body` with a client whose connections live as long as it does. Throws
+    /// `PostgresSpoolError.unreachable` at once when a first connection fails.
     package static func withClient<Result: Sendable>(
         _ configuration: PostgresClient.Configuration, logger: Logger,
         _ body: (PostgresClient) async throws -> Result
     ) async throws -> Result {
+        try await checkReachable(configuration, logger: logger)
         var configuration = configuration
         // A 250 means the transaction is on the database's disk, whatever the server's default.
         configuration.options.additionalStartupParameters.append(("synchronous_commit", "on"))
@@ -65,6 +67,22 @@ package final class PostgresSpool: SpoolStore {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             return try await body(client)
+        }
+    }
+
+    /// One connection, opened and closed: the pool retries a failed connection for ever, so a
+    /// wrong address, password or database name is caught here, with the server's reason.
+    private static func checkReachable(_ configuration: PostgresClient.Configuration, logger: Logger) async throws {
+        guard let host = configuration.host, let port = configuration.port else { return }
+        let single = PostgresConnection.Configuration(
+            host: host, port: port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: .disable)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
+            try await connection.close()
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+            throw PostgresSpoolError.unreachable("\(host):\(port): \(reason)")
         }
     }
 

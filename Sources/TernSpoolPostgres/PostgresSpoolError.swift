@@ -4,6 +4,8 @@ package enum PostgresSpoolError: Error, Hashable, Sendable, CustomStringConverti
     case schemaTooNew(Int, known: Int)
     /// The database's tables are older than this build: `tern spool migrate` upgrades them.
     case schemaTooOld(Int, known: Int)
+    /// The database can't be used: not reachable, the login refused, no such database.
+    case unreachable(String)
     /// A stored text is missing a chunk its size promises.
     case missingText(owner: String, chunk: Int)
 
@@ -14,6 +16,8 @@ package enum PostgresSpoolError: Error, Hashable, Sendable, CustomStringConverti
             "the queue's schema is version \(found), newer than this Tern knows (\(known)): upgrade Tern"
         case .schemaTooOld(let found, let known):
             "the queue's schema is version \(found), this Tern needs \(known): run `tern spool migrate`"
+        case .unreachable(let reason):
+            "cannot use the queue's database: \(reason)"
         case .missingText(let owner, let chunk):
             "stored text of \(owner) has no chunk \(chunk)"
         }

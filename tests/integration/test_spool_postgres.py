@@ -238,3 +238,19 @@ def test_mail_held_on_one_node_is_released_by_etrn_on_the_other(tern_factory, si
     assert marker.encode() in arrived[0].data
     node_a.wait_queue_empty(timeout=20)
     assert len(sink.find(marker)) == 1
+
+
+@pytest.mark.parametrize("problem", ["no database", "wrong password"])
+def test_a_database_that_cannot_be_used_stops_the_start_with_its_reason(tern_factory, tmp_path, postgres, problem):
+    wrong = tmp_path / "wrong-password"
+    wrong.write_text("not the password\n")
+    wrong.chmod(0o600)
+    spool = {"backend": "postgres", "postgres_url": postgres.url("tern_missing"),
+             "postgres_password_file": str(postgres.password_file)}
+    if problem == "wrong password":
+        spool = {**spool, "postgres_url": postgres.url("postgres"), "postgres_password_file": str(wrong)}
+    srv = tern_factory({"spool": spool}, start=False)
+    srv.start(wait=False)
+    assert srv.wait_exit() == 1, srv.log()
+    reason = 'database "tern_missing" does not exist' if problem == "no database" else "password authentication failed"
+    assert "cannot use the queue's database" in srv.log() and reason in srv.log(), srv.log()
