@@ -5,7 +5,9 @@ package import TernSpool
 
 /// Leases in `tern_message.lease_owner` and `lease_until` (docs/architecture.md "The queue on
 /// PostgreSQL"): the database's clock decides when a lease has run out, so the nodes' clocks
-/// need not agree.
+/// need not agree. Lease statements go through `leaseClient`, without synchronous commit: no
+/// WAL flush waited for per lease. A lease change lost with a crash of the database only lets
+/// a message be taken again early, which at worst sends a copy twice, never loses one.
 extension PostgresSpool: MessageLeases {
     package var leases: (any MessageLeases)? { self }
 
@@ -16,7 +18,7 @@ extension PostgresSpool: MessageLeases {
     }
 
     package func take(_ id: QueueID) async throws -> Bool {
-        let rows = try await client.query("""
+        let rows = try await leaseClient.query("""
             UPDATE tern_message SET lease_owner = \(node), lease_until = now() + make_interval(secs => \(seconds))
             WHERE id = \(id.description)
               AND (lease_owner IS NULL OR lease_owner = \(node) OR lease_until < now())
@@ -26,7 +28,7 @@ extension PostgresSpool: MessageLeases {
     }
 
     package func release(_ id: QueueID, due: Date?) async throws {
-        try await client.query("""
+        try await leaseClient.query("""
             UPDATE tern_message SET lease_owner = NULL, lease_until = NULL, due = \(due)
             WHERE id = \(id.description) AND lease_owner = \(node)
             """, logger: logger)
@@ -35,7 +37,7 @@ extension PostgresSpool: MessageLeases {
     /// One statement: the due messages without a live lease, locked with `SKIP LOCKED` so nodes
     /// claiming at the same moment take different ones, leased to this node.
     package func claimDue(limit: Int) async throws -> [QueueID] {
-        let rows = try await client.query("""
+        let rows = try await leaseClient.query("""
             UPDATE tern_message SET lease_owner = \(node), lease_until = now() + make_interval(secs => \(seconds))
             WHERE id IN (
                 SELECT id FROM tern_message
@@ -53,7 +55,7 @@ extension PostgresSpool: MessageLeases {
     package func takeDomains(_ domains: Set<String>) async throws -> Bool {
         let names = domains.sorted()
         do {
-            try await client.withTransaction(logger: logger) { connection in
+            try await leaseClient.withTransaction(logger: logger) { connection in
                 let taken = try await connection.query("""
                     INSERT INTO tern_hold_lease (domain, node, until)
                     SELECT unnest(\(names)::text[]), \(node), now() + make_interval(secs => \(seconds))
@@ -70,7 +72,7 @@ extension PostgresSpool: MessageLeases {
     }
 
     package func releaseDomains(_ domains: Set<String>) async throws {
-        try await client.query(
+        try await leaseClient.query(
             "DELETE FROM tern_hold_lease WHERE domain = ANY(\(domains.sorted())::text[]) AND node = \(node)",
             logger: logger)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 package import PostgresNIO
 package import TernMessage
@@ -20,14 +21,19 @@ package final class PostgresSpool: SpoolStore {
     package static let chunkSize = 256 * 1024
 
     let client: PostgresClient
+    /// The connections of lease statements, without synchronous commit (`PostgresSpool+Leases.swift`).
+    let leaseClient: PostgresClient
     /// This node's name (`[spool] node`): the owner of its uploads and leases.
     package let node: String
     /// How long this node's leases last unless renewed (`[spool] lease`).
     package let leaseDuration: Duration
     let logger: Logger
 
-    private init(client: PostgresClient, node: String, leaseDuration: Duration, logger: Logger) {
+    private init(
+        client: PostgresClient, leaseClient: PostgresClient, node: String, leaseDuration: Duration, logger: Logger
+    ) {
         self.client = client
+        self.leaseClient = leaseClient
         self.node = node
         self.leaseDuration = leaseDuration
         self.logger = logger
@@ -40,23 +46,28 @@ package final class PostgresSpool: SpoolStore {
         _ body: (PostgresSpool) async throws -> Result
     ) async throws -> Result {
         try await withClient(configuration, logger: logger) { client in
-            try await PostgresSchema.prepare(client, logger: logger)
-            let spool = PostgresSpool(client: client, node: node, leaseDuration: lease, logger: logger)
-            try await spool.recover()
-            return try await body(spool)
+            try await withClient(configuration, synchronousCommit: false, logger: logger) { leaseClient in
+                try await PostgresSchema.prepare(client, logger: logger)
+                let spool = PostgresSpool(
+                    client: client, leaseClient: leaseClient, node: node, leaseDuration: lease, logger: logger)
+                try await spool.recover()
+                return try await body(spool)
+            }
         }
     }
 
     /// Runs `body` with a client whose connections live as long as it does. Throws
     /// `PostgresSpoolError.unreachable` at once when a first connection fails.
+    ///
+    /// With `synchronousCommit` (the default) a commit returns once it is on the database's
+    /// disk, whatever the server's default: a 250 depends on it.
     package static func withClient<Result: Sendable>(
-        _ configuration: PostgresClient.Configuration, logger: Logger,
+        _ configuration: PostgresClient.Configuration, synchronousCommit: Bool = true, logger: Logger,
         _ body: (PostgresClient) async throws -> Result
     ) async throws -> Result {
         try await checkReachable(configuration, logger: logger)
         var configuration = configuration
-        // A 250 means the transaction is on the database's disk, whatever the server's default.
-        configuration.options.additionalStartupParameters.append(("synchronous_commit", "on"))
+        configuration.options.additionalStartupParameters.append(("synchronous_commit", synchronousCommit ? "on" : "off"))
         // PostgresNIO's one background warning is a query leased before `run()` has begun,
         // which happens here by design (the queries below wait for the pool); failures reach
         // the caller as thrown errors.
@@ -125,11 +136,31 @@ package final class PostgresSpool: SpoolStore {
         guard !rows.isEmpty else { throw SpoolError.unknownMessage(envelope.id) }
     }
 
+    /// Asks nothing yet: the first read takes the size and the first chunk in one query (and
+    /// throws `SpoolError.unknownMessage` when the message is gone), so an attempt that does not
+    /// read the text costs no query for it.
     package func openBody(_ id: QueueID) async throws -> SpoolBody {
-        let rows = try await client.query(
-            "SELECT size FROM tern_message WHERE id = \(id.description)", logger: logger).collect()
-        guard let size = try rows.first?.decode(Int64.self) else { throw SpoolError.unknownMessage(id) }
-        return text(of: id.description, size: Int(size)) { SpoolError.unknownMessage(id) }
+        let (client, logger) = (client, logger)
+        let owner = id.description
+        let size = NIOLockedValueBox<Int?>(nil)
+        return SpoolBody { [self] offset in
+            if offset == 0 || size.withLockedValue({ $0 }) == nil {
+                let rows = try await client.query("""
+                    SELECT m.size, t.data FROM tern_message m
+                    LEFT JOIN tern_text t ON t.owner = m.id AND t.seq = \(Int32(offset / Self.chunkSize))
+                    WHERE m.id = \(owner)
+                    """, logger: logger).collect()
+                guard let row = rows.first else { throw SpoolError.unknownMessage(id) }
+                let (total, data) = try row.decode((Int64, ByteBuffer?).self)
+                size.withLockedValue { $0 = Int(total) }
+                guard offset < Int(total) else { return nil }
+                guard let data else { throw PostgresSpoolError.missingText(owner: owner, chunk: offset / Self.chunkSize) }
+                return try Self.slice(data, from: offset, size: Int(total), owner: owner)
+            }
+            return try await chunk(of: owner, at: offset, size: size.withLockedValue { $0 } ?? 0) {
+                SpoolError.unknownMessage(id)
+            }
+        }
     }
 
     /// Deletes the envelope and the text in one statement.
@@ -159,21 +190,33 @@ package final class PostgresSpool: SpoolStore {
     /// The first `size` octets of the text of `owner`, a chunk per query; `missing` is thrown
     /// when the text is gone (the message was removed).
     func text(of owner: String, size: Int, missing: @escaping @Sendable () -> any Error) -> SpoolBody {
-        let (client, logger) = (client, logger)
-        return SpoolBody { offset in
-            guard offset < size else { return nil }
-            let chunk = offset / Self.chunkSize
-            let rows = try await client.query(
-                "SELECT data FROM tern_text WHERE owner = \(owner) AND seq = \(Int32(chunk))", logger: logger
-            ).collect()
-            guard var data = try rows.first?.decode(ByteBuffer.self) else {
-                throw offset == 0 ? missing() : PostgresSpoolError.missingText(owner: owner, chunk: chunk)
-            }
-            data.moveReaderIndex(forwardBy: min(data.readableBytes, offset % Self.chunkSize))
-            if data.readableBytes > size - offset { data = data.getSlice(at: data.readerIndex, length: size - offset)! }
-            guard data.readableBytes > 0 else { throw PostgresSpoolError.missingText(owner: owner, chunk: chunk) }
-            return data
+        SpoolBody { [self] offset in try await chunk(of: owner, at: offset, size: size, missing: missing) }
+    }
+
+    /// The stored octets of the text of `owner` from `offset` to the end of its chunk (at most
+    /// `size`), nil at `size`.
+    private func chunk(
+        of owner: String, at offset: Int, size: Int, missing: @Sendable () -> any Error
+    ) async throws -> ByteBuffer? {
+        guard offset < size else { return nil }
+        let chunk = offset / Self.chunkSize
+        let rows = try await client.query(
+            "SELECT data FROM tern_text WHERE owner = \(owner) AND seq = \(Int32(chunk))", logger: logger
+        ).collect()
+        guard let data = try rows.first?.decode(ByteBuffer.self) else {
+            throw offset == 0 ? missing() : PostgresSpoolError.missingText(owner: owner, chunk: chunk)
         }
+        return try Self.slice(data, from: offset, size: size, owner: owner)
+    }
+
+    /// The octets of the stored chunk `data` from text offset `offset` on, up to `size`.
+    private static func slice(_ data: ByteBuffer, from offset: Int, size: Int, owner: String) throws -> ByteBuffer {
+        let start = offset % chunkSize
+        let length = min(data.readableBytes - start, size - offset)
+        guard length > 0, let part = data.getSlice(at: data.readerIndex + start, length: length) else {
+            throw PostgresSpoolError.missingText(owner: owner, chunk: offset / chunkSize)
+        }
+        return part
     }
 
     static func record(_ envelope: Envelope) -> ByteBuffer {

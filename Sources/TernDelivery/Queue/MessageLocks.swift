@@ -9,8 +9,20 @@ import TernSpool
 /// also takes the message's lease (`MessageLeases`), renewed while it works, so the holder is
 /// one in the whole cluster.
 actor MessageLocks {
+    /// What becomes of a message's lease when the work under its lock ends.
+    enum LeaseEnd: Sendable {
+        /// Given back; the message is due again for any node at this time (now when nil).
+        case due(Date?)
+        /// Kept: this node goes on with the message at once (the remote lane after the local one).
+        case keep
+        /// The message is gone: nothing to give back.
+        case gone
+    }
+
     private var held: Set<QueueID> = []
     private var waiters: [QueueID: [CheckedContinuation<Void, Never>]] = [:]
+    /// Leases kept at the end of the last work (`LeaseEnd.keep`), and when.
+    private var kept: [QueueID: ContinuousClock.Instant] = [:]
     private let leases: (any MessageLeases)?
     private let logger: Logger
 
@@ -20,14 +32,14 @@ actor MessageLocks {
         self.logger = logger
     }
 
-    /// Runs `body` while holding the lock of `id` (and its lease); then gives the lease back,
-    /// the message due again at `due(result)`. Nil, without running `body`, when another node
-    /// holds the lease or it can't be taken.
+    /// Runs `body` while holding the lock of `id` (and its lease); then the lease ends as
+    /// `end(result)` says (by default given back, the message due now). Nil, without running
+    /// `body`, when another node holds the lease or it can't be taken.
     nonisolated func withLock<T: Sendable>(
-        _ id: QueueID, due: @Sendable (T) -> Date? = { _ in nil }, _ body: @Sendable () async -> T
+        _ id: QueueID, end: @Sendable (T) -> LeaseEnd = { _ in .due(nil) }, _ body: @Sendable () async -> T
     ) async -> T? {
         await acquire(id)
-        let value = await withLease(id, due: due, body)
+        let value = await withLease(id, end: end, body)
         await release(id)
         return value
     }
@@ -35,11 +47,15 @@ actor MessageLocks {
     /// `body` under the lease of `id`, renewed at a third of its length so that one late
     /// renewal still keeps it.
     private nonisolated func withLease<T: Sendable>(
-        _ id: QueueID, due: @Sendable (T) -> Date?, _ body: @Sendable () async -> T
+        _ id: QueueID, end: @Sendable (T) -> LeaseEnd, _ body: @Sendable () async -> T
     ) async -> T? {
         guard let leases else { return await body() }
         do {
-            guard try await leases.take(id) else { return nil }
+            // A lease kept a moment ago still runs: no need to renew it before the work.
+            let fresh = await keptSince(id).map { ContinuousClock.now - $0 < leases.duration / 3 } ?? false
+            if !fresh {
+                guard try await leases.take(id) else { return nil }
+            }
         } catch {
             logger.error("cannot take the lease", metadata: ["queue_id": "\(id)", "error": "\(String(reflecting: error))"])
             return nil
@@ -54,12 +70,24 @@ actor MessageLocks {
             group.cancelAll()
             return value
         }
+        let ending = end(value)
+        if case .keep = ending { await keep(id) }
+        guard case .due(let due) = ending else { return value }
         do {
-            try await leases.release(id, due: due(value))
+            try await leases.release(id, due: due)
         } catch {
             logger.error("cannot give the lease back", metadata: ["queue_id": "\(id)", "error": "\(String(reflecting: error))"])
         }
         return value
+    }
+
+    private func keep(_ id: QueueID) {
+        kept[id] = .now
+    }
+
+    /// When the lease of `id` was last kept, if it was; forgotten by asking.
+    private func keptSince(_ id: QueueID) -> ContinuousClock.Instant? {
+        kept.removeValue(forKey: id)
     }
 
     private func acquire(_ id: QueueID) async {

@@ -96,7 +96,7 @@ final class QueueScheduler: Sendable {
             repeat {
                 while let (id, lane) = schedule.start() {
                     group.addTask { [self] in
-                        switch await locks.withLock(id, due: nextWork, { await self.attempt.perform(id, in: lane) }) {
+                        switch await locks.withLock(id, end: leaseEnd, { await self.attempt.perform(id, in: lane) }) {
                         case .remoteDue: sink.yield(.handOff(id))
                         case .over(let envelope): sink.yield(.finished(id, next: envelope.flatMap(wakeTime)))
                         case .retry(let time): sink.yield(.finished(id, next: time))
@@ -153,13 +153,15 @@ final class QueueScheduler: Sendable {
         logger.info("release run ended", metadata: ["domains": "\(domains.sorted())"])
     }
 
-    /// When a message has work again after an attempt that ended with `outcome`: now for the
-    /// remote lane, the retry time, or the wake time of the envelope (never once it is gone).
-    @Sendable private func nextWork(after outcome: AttemptOutcome) -> Date? {
+    /// What becomes of a message's lease after an attempt that ended with `outcome`: kept for
+    /// the remote lane, given back with the retry time or the envelope's wake time, nothing
+    /// once the message is gone.
+    @Sendable private func leaseEnd(after outcome: AttemptOutcome) -> MessageLocks.LeaseEnd {
         switch outcome {
-        case .remoteDue: nil
-        case .over(let envelope): envelope.map { wakeTime(of: $0) ?? .distantFuture }
-        case .retry(let time): time
+        case .remoteDue: .keep
+        case .over(nil): .gone
+        case .over(let envelope?): .due(wakeTime(of: envelope) ?? .distantFuture)
+        case .retry(let time): .due(time)
         }
     }
 

@@ -15,7 +15,9 @@ package protocol SpoolStore: Sendable {
     func envelope(_ id: QueueID) async throws -> Envelope
     /// Replaces the stored envelope of `envelope.id` atomically and durably.
     func update(_ envelope: Envelope) async throws
-    /// The stored body of `id`, streamed in chunks; it can be iterated more than once.
+    /// The stored body of `id`, streamed in chunks; it can be iterated more than once. Throws
+    /// `SpoolError.unknownMessage` when there is no such message, here or, for a store that
+    /// looks only when the body is read, at the first chunk.
     func openBody(_ id: QueueID) async throws -> SpoolBody
     /// Removes a message for good: the envelope first, then the body.
     func remove(_ id: QueueID) async throws
