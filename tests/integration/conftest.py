@@ -5,6 +5,9 @@ configuration.  On a failing test the logs of the servers involved are shown.
 
 from __future__ import annotations
 
+import os
+import random
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -54,7 +57,25 @@ def _new_server(workdir: Path, overrides: dict | None = None, tls: bool = False,
         make_certificate(workdir)
         cfg = merge(cfg, TLS_CONFIG)
     cfg = merge(cfg, overrides or {})
+    if os.environ.get("TERN_TEST_SPOOL") == "postgres" and "spool" not in cfg:
+        cfg["spool"] = _postgres_spool()
     return TernServer(workdir, cfg, port=ports[0], **kw)
+
+
+def _postgres_spool() -> dict:
+    """With TERN_TEST_SPOOL=postgres, every server whose test names no `[spool]` gets its
+    queue in a fresh database of the server TERN_TEST_POSTGRES_URL names (scripts/test starts
+    one): the whole suite runs on the queue on PostgreSQL."""
+    url = os.environ["TERN_TEST_POSTGRES_URL"]
+    password_file = os.environ["TERN_TEST_POSTGRES_PASSWORD_FILE"]
+    server, _, _ = url.rpartition("/")
+    name = f"tern_it_{random.getrandbits(48):x}"
+    host_port = server.rpartition("@")[2]
+    host, _, port = host_port.rpartition(":")
+    env = dict(os.environ, PGPASSWORD=Path(password_file).read_text().strip())
+    subprocess.run(["psql", "-h", host, "-p", port, "-U", "tern", "-d", "postgres", "-qc",
+                    f"CREATE DATABASE {name}"], env=env, check=True, capture_output=True, timeout=30)
+    return {"backend": "postgres", "postgres_url": f"{server}/{name}", "postgres_password_file": password_file}
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +179,19 @@ def pytest_configure(config):
     """Failing tests also show the logs of the peers they used."""
     if not config.pluginmanager.is_registered(peer_report):
         config.pluginmanager.register(peer_report, "tern-peer-report")
+    config.addinivalue_line(
+        "markers", "file_spool: looks at the file spool itself (its files, its free-space check, "
+        "its census, a password file an ordinary user can read); not run with TERN_TEST_SPOOL=postgres")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With TERN_TEST_SPOOL=postgres the tests about the file spool itself are skipped."""
+    if os.environ.get("TERN_TEST_SPOOL") != "postgres":
+        return
+    skip = pytest.mark.skip(reason="about the file spool itself (TERN_TEST_SPOOL=postgres)")
+    for item in items:
+        if item.get_closest_marker("file_spool"):
+            item.add_marker(skip)
 
 
 def _peers(tmp_path, peer_class, name: str):

@@ -10,6 +10,8 @@ import email.policy
 import subprocess
 import time
 
+import pytest
+
 import smtp_client
 from peers.process import wait_until
 from smtp_client import swaks, unique_marker
@@ -324,6 +326,7 @@ def test_starttls_is_used_when_the_peer_offers_it(tern_factory):
     wait_spool_empty(tern)
 
 
+@pytest.mark.file_spool
 def test_require_tls_defers_for_a_peer_without_starttls(tern_factory, sink_factory):
     sink = sink_factory()
     tern = tern_factory(relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"},

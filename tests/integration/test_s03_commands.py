@@ -87,6 +87,7 @@ def _status_figures(srv) -> dict[str, str]:
                 if ": " in line)
 
 
+@pytest.mark.file_spool
 def test_help_status_counts_from_memory_without_reading_the_spool(tern_factory):
     """The figures come from the queue manager's counts: a stray file in the spool is neither
     counted nor quarantined by asking (it is the queue runner's to find)."""

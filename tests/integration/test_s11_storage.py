@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import time
 
+import pytest
+
 from smtp_client import (check, check_queued, dot_stuff, files_containing, find_in_maildir, make_message,
                          maildir_new, parse_delivered, sent_as_stored, spool_files,
                          unique_marker, wait_delivered)
@@ -165,6 +167,7 @@ def test_alias_delivers_to_every_target(server):
     assert not maildir_new(server.data_dir, "staff@example.com").exists()
 
 
+@pytest.mark.file_spool
 def test_forward_is_queued_not_delivered_locally(server):
     marker = unique_marker("fwd")
     with server.session() as s:
@@ -268,6 +271,7 @@ def test_a_maildir_that_cannot_be_written_leaves_the_message_to_the_queue(tern_f
 
 # ---------------------------------------------------------------- storage replies
 
+@pytest.mark.file_spool
 def test_low_disk_refuses_mail(tern_factory):
     srv = tern_factory({"limits": {"min_free_disk": "1000000GiB"}})
     with srv.session() as s:
@@ -282,6 +286,7 @@ def test_low_disk_refuses_mail(tern_factory):
         check(s.cmd("NOOP"), 250, "2.0.0")
 
 
+@pytest.mark.file_spool
 def test_low_disk_counts_declared_size(tern_factory, tmp_path):
     free = shutil.disk_usage(tmp_path).free
     margin = min(2 << 30, free // 4)

@@ -183,6 +183,7 @@ def test_swaks_auth_to_local(tls_server, mechanism):
     assert re.search(r"\bwith ESMTPSA\b", parse_delivered(got[0]).received)
 
 
+@pytest.mark.file_spool
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN", "CRAM-MD5"])
 def test_swaks_auth_relay_stays_queued(tls_server, mechanism):
     marker = unique_marker(f"relay-{mechanism}")

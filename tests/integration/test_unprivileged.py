@@ -55,6 +55,7 @@ def test_check_config_names_a_key_file_it_cannot_read(open_dir):
 
 # ---------------------------------------------------------------- tern serve as an ordinary user
 
+@pytest.mark.file_spool
 def test_a_server_run_by_an_ordinary_user_serves_its_clients(tern_factory, open_dir):
     """`tern serve` needs no privilege but binding its ports (docs/operations.md: the service
     runs as `tern`): a connection it accepts is set up without any, and mail is delivered."""
