@@ -16,6 +16,7 @@ let externalModules: [String: String] = [
     "ServiceLifecycle": "swift-service-lifecycle", "UnixSignals": "swift-service-lifecycle",
     "Crypto": "swift-crypto", "_CryptoExtras": "swift-crypto", "TOMLKit": "TOMLKit",
     "ArgumentParser": "swift-argument-parser", "Benchmark": "benchmark", "PostgresNIO": "postgres-nio",
+    "NIOHTTP1": "swift-nio", "Metrics": "swift-metrics", "CoreMetrics": "swift-metrics", "Prometheus": "swift-prometheus",
 ]
 
 /// The hot-path benchmarks (`Benchmarks/HotPaths`, docs/architecture.md §5) and the package they need
@@ -51,6 +52,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // The shared queue on PostgreSQL (`[spool] backend = "postgres"`).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Metrics through the standard API, exposed for Prometheus (`[metrics]`, docs/operations.md).
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // `swift package generate-documentation` for the DocC catalogues of the library products.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -60,16 +64,20 @@ let package = Package(
         .target(name: "TernSASL", dependencies: uses("TernSMTPCore", "Crypto", "_CryptoExtras"), swiftSettings: strict),
         .target(name: "TernSMTPServer", dependencies: uses(
             "TernSMTPCore", "TernSASL", "TernIO", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "NIOTLS", "Logging",
-            "ServiceLifecycle"), swiftSettings: strict),
+            "ServiceLifecycle", "Metrics"), swiftSettings: strict),
         .target(name: "TernSMTPClient", dependencies: uses(
-            "TernSMTPCore", "TernIO", "NIOCore", "NIOPosix", "NIOSSL", "Logging"), swiftSettings: strict),
+            "TernSMTPCore", "TernIO", "NIOCore", "NIOPosix", "NIOSSL", "Logging", "Metrics"), swiftSettings: strict),
 
         // The mail server's parts, each usable alone; `TernDaemon` composes them.
+        .target(name: "TernBuildInfo", swiftSettings: strict, plugins: [.plugin(name: "RevisionStamp")]),
+        .plugin(name: "RevisionStamp", capability: .buildTool()),
+        .target(name: "TernObservability", dependencies: uses(
+            "NIOCore", "NIOPosix", "NIOHTTP1", "CoreMetrics", "Prometheus", "Logging", "ServiceLifecycle"), swiftSettings: strict),
         .target(name: "TernIO", dependencies: uses("NIOCore", "NIOPosix", "NIOConcurrencyHelpers"), swiftSettings: strict),
         .target(name: "TernMessage", dependencies: uses("TernSMTPCore", "NIOCore"), swiftSettings: strict),
         .target(name: "TernPolicy", dependencies: uses("TernSMTPCore", "TernMessage"), swiftSettings: strict),
         .target(name: "TernSpool", dependencies: uses(
-            "TernSMTPCore", "TernMessage", "TernIO", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging"),
+            "TernSMTPCore", "TernMessage", "TernIO", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging", "Metrics"),
                 swiftSettings: strict),
         .target(name: "TernSpoolPostgres", dependencies: uses(
             "TernSMTPCore", "TernMessage", "TernSpool", "PostgresNIO", "NIOCore", "NIOConcurrencyHelpers", "Logging"),
@@ -82,19 +90,19 @@ let package = Package(
         .systemLibrary(name: "CResolv"),
         .target(name: "TernDelivery", dependencies: uses(
             "CResolv", "TernSMTPCore", "TernSASL", "TernSMTPClient", "TernMessage", "TernPolicy", "TernSpool", "TernIO",
-            "TernControl", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle"),
+            "TernControl", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle", "Metrics"),
                 swiftSettings: strict),
         .target(name: "TernSubmission", dependencies: uses(
             "TernSMTPCore", "TernSMTPServer", "TernMessage", "TernPolicy", "TernSpool", "TernIO", "TernConfig",
             "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle"), swiftSettings: strict),
         .target(name: "TernDaemon", dependencies: uses(
             "TernSMTPCore", "TernSASL", "TernSMTPServer", "TernMessage", "TernPolicy", "TernSpool", "TernSpoolPostgres",
-            "TernAccounts", "TernControl", "TernConfig", "TernDelivery", "TernSubmission", "NIOCore", "NIOPosix", "NIOSSL",
-            "Logging",
-            "ServiceLifecycle", "UnixSignals"), swiftSettings: strict),
+            "TernAccounts", "TernControl", "TernConfig", "TernDelivery", "TernSubmission", "TernObservability", "TernBuildInfo",
+            "NIOCore", "NIOPosix", "NIOSSL", "Logging", "ServiceLifecycle", "UnixSignals", "Metrics", "Prometheus"),
+                swiftSettings: strict),
         .executableTarget(name: "tern", dependencies: uses(
             "TernSMTPCore", "TernMessage", "TernAccounts", "TernControl", "TernConfig", "TernSubmission", "TernDaemon",
-            "ArgumentParser"), swiftSettings: strict),
+            "TernBuildInfo", "ArgumentParser"), swiftSettings: strict),
 
         // The embedding examples (Examples/, docs in the DocC catalogues of TernSMTPServer and TernSMTPClient).
         .executableTarget(name: "SinkServer", dependencies: uses("TernSMTPServer", "TernSMTPCore", "NIOCore"),
@@ -118,6 +126,9 @@ let package = Package(
             "NIOConcurrencyHelpers"), swiftSettings: strict),
         .testTarget(name: "TernMessageTests", dependencies: uses(
             "TernMessage", "TernSMTPCore", "TernTestSupport", "NIOCore", "NIOConcurrencyHelpers"), swiftSettings: strict),
+        .testTarget(name: "TernObservabilityTests", dependencies: uses(
+            "TernObservability", "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Logging", "Metrics", "Prometheus",
+            "ServiceLifecycle"), swiftSettings: strict),
         .testTarget(name: "TernPolicyTests", dependencies: uses("TernPolicy", "TernSMTPCore"), swiftSettings: strict),
         .testTarget(name: "TernSpoolTests", dependencies: uses(
             "TernSpool", "TernSpoolPostgres", "TernMessage", "TernIO", "TernSMTPCore", "TernTestSupport", "NIOCore",

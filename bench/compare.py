@@ -488,17 +488,23 @@ class TernServer(ProcessServer):
     name = "tern"
 
     def __init__(self, binary: Path, workdir: Path, acct, relay_sink_port: int | None = None,
-                 sessions: int = 20):
+                 sessions: int = 20, metrics: bool = False):
         import relay_latency as rl
+        from metrics_scrape import Scraper, metrics_section
         super().__init__(workdir, acct, workdir / "data" / "mail", "tern.log")
         self.binary = binary
         self.config = workdir / "tern.toml"
         if relay_sink_port is None:
-            self.config.write_text(tern_local_config(workdir, self.port))
+            text = tern_local_config(workdir, self.port)
         else:
             # the relay configuration of bench/relay_latency.py
-            self.config.write_text(rl.tern_config(workdir, self.port, relay_sink_port,
-                                                  "routes", sessions))
+            text = rl.tern_config(workdir, self.port, relay_sink_port, "routes", sessions)
+        self.scraper = None
+        if metrics:
+            metrics_port = self.process.free_port()
+            text += metrics_section(metrics_port)
+            self.scraper = Scraper(metrics_port)
+        self.config.write_text(text)
 
     def start(self) -> None:
         res = subprocess.run([str(self.binary), "check-config", str(self.config)],
@@ -510,6 +516,13 @@ class TernServer(ProcessServer):
         env = dict(os.environ)
         env.pop("TERN_CONFIG", None)
         self.spawn([str(self.binary), "serve", "--config", str(self.config)], env)
+        if self.scraper:
+            self.scraper.start()
+
+    def stop(self) -> None:
+        if self.scraper:
+            self.scraper.stop()
+        super().stop()
 
     def remove_data(self) -> None:
         shutil.rmtree(self.workdir / "data", ignore_errors=True)
@@ -784,7 +797,8 @@ class Bench:
     def make_server(self, name: str, workdir: Path, acct, relay_sink_port: int | None,
                     sessions: int):
         if name == "tern":
-            return TernServer(self.tern_bin, workdir, acct, relay_sink_port, sessions)
+            return TernServer(self.tern_bin, workdir, acct, relay_sink_port, sessions,
+                              metrics=self.args.tern_metrics)
         if name == "postfix":
             return PostfixServer(workdir, acct, relay_sink_port, sessions)
         return AiosmtpdServer(self.aiosmtpd_python, workdir, acct)
@@ -1389,6 +1403,8 @@ def main() -> int:
     p.add_argument("--stall", type=float, default=60,
                    help="give up waiting when nothing was delivered for this long (60)")
     p.add_argument("--cpu-accounting", choices=["auto", "cgroup", "proc"], default="auto")
+    p.add_argument("--tern-metrics", action="store_true",
+                   help="Tern with its [metrics] listener, scraped every second (bench/README.md)")
     args = p.parse_args()
 
     servers = [s.strip().lower() for s in args.servers.split(",") if s.strip()]

@@ -283,7 +283,13 @@ level = "warning"
 
 class TernRelay:
     def __init__(self, binary: Path, workdir: Path, port: int, sink_port: int, next_hop: str,
-                 sessions: int, extra: str = ""):
+                 sessions: int, extra: str = "", metrics: bool = False):
+        from metrics_scrape import Scraper, metrics_section
+        self.scraper = None
+        if metrics:
+            metrics_port = process.free_port()
+            extra += metrics_section(metrics_port)
+            self.scraper = Scraper(metrics_port)
         self.binary = binary
         self.workdir = workdir
         self.port = port
@@ -315,8 +321,13 @@ class TernRelay:
         if self.proc.poll() is not None:
             raise RuntimeError(f"tern exited with {self.proc.returncode}:\n"
                                f"{process.tail(self.log_path, 20)}")
+        if self.scraper:
+            self.scraper.start()
 
     def stop(self) -> None:
+        if self.scraper:
+            self.scraper.stop()
+            log(f"metrics scraped {self.scraper.scrapes} times ({self.scraper.failures} failed)")
         process.stop_popen(self.proc, signal.SIGTERM)
         if getattr(self, "_log", None):
             self._log.close()
@@ -401,7 +412,8 @@ postgres_password_file = "{database.password_file}"
 node = "node-{n}"
 """ for n in range(args.nodes)]
         relays = [TernRelay(Path(args.tern_bin), workdir / f"relay{n}", (args.tern_port or 0) + n if args.tern_port
-                            else process.free_port(), sink.port, args.next_hop, args.sessions, spools[n])
+                            else process.free_port(), sink.port, args.next_hop, args.sessions, spools[n],
+                            metrics=args.metrics)
                   for n in range(args.nodes)]
         relay = TernNodes(relays)
     else:
@@ -496,6 +508,8 @@ def main() -> int:
                    help="the first node's port (the next nodes take the ports after it)")
     p.add_argument("--spool", choices=["files", "postgres"], default=env.get("TERN_SPOOL", "files"),
                    help="Tern's queue: its file spool, or a private PostgreSQL server started for the run")
+    p.add_argument("--metrics", action="store_true",
+                   help="Tern with its [metrics] listener, scraped every second during the run")
     p.add_argument("--nodes", type=int, default=int(env.get("TERN_NODES", 1)),
                    help="Tern nodes sharing the queue (needs --spool postgres for more than one); "
                         "the sessions are spread over them")

@@ -38,7 +38,7 @@ struct ConfigDecoder {
     mutating func decode(_ root: TOMLTableNode) -> TernConfiguration? {
         checkKeys(root, at: .root, allowed: [
             "hostname", "data_dir", "accept_mail", "listen", "tls", "limits", "local", "auth", "log", "relay",
-            "routes", "dns", "delivery", "etrn", "odmr", "checkpoint", "spool",
+            "routes", "dns", "delivery", "etrn", "odmr", "checkpoint", "spool", "metrics",
         ])
         let hostname = root["hostname"].flatMap { hostName($0, at: ConfigKeyPath.root.appending("hostname")) }
             ?? machineHostname
@@ -58,6 +58,7 @@ struct ConfigDecoder {
         var delivery = decodeDelivery(root["delivery"], at: ConfigKeyPath.root.appending("delivery"))
         let checkpoint = decodeCheckpoint(root["checkpoint"], at: ConfigKeyPath.root.appending("checkpoint"))
         let spool = decodeSpool(root["spool"], at: ConfigKeyPath.root.appending("spool"))
+        let metrics = decodeMetrics(root["metrics"], at: ConfigKeyPath.root.appending("metrics"))
         let holdDomains = decodeHoldDomains(etrn: root["etrn"], odmr: root["odmr"], localDomains: local?.domains)
         guard errors.isEmpty, var local else { return nil }
         local.holdDomains = holdDomains
@@ -77,6 +78,7 @@ struct ConfigDecoder {
         configuration.dnsServers = dnsServers
         configuration.checkpoint = checkpoint
         configuration.spool = spool
+        configuration.metrics = metrics
         return configuration
     }
 

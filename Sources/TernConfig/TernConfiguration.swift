@@ -40,6 +40,8 @@ package struct TernConfiguration: Sendable, Equatable {
     package var checkpoint = Checkpoint()
     /// Where the queue lives (`[spool]`): the file spool under the data folder by default.
     package var spool = Spool()
+    /// The HTTP listener for `/metrics` and `/health` (`[metrics] address`); nil (off) by default.
+    package var metrics: Metrics?
 
     /// A configuration; every argument but `hostname` defaults to docs/configuration.md's default.
     ///

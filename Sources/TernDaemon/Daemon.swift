@@ -26,6 +26,7 @@ package enum Daemon {
     /// unwritable data directory).
     package static func run(_ configuration: TernConfiguration) async throws {
         configuration.log.bootstrap()
+        startMetrics(configuration)
         let logger = Logger(label: "tern")
         let data = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true,
@@ -98,13 +99,14 @@ package enum Daemon {
             }
             services.append(TLSReloader(tls: settings, holders: tls, logger: logger))
         }
+        var listeners: [SMTPServer] = []
         for listener in configuration.listeners {
             var session = ServerSessionConfiguration(
                 hostname: configuration.hostname, role: listener.role, acceptMail: configuration.acceptMail,
                 messageSizeLimit: configuration.limits.messageSize, recipientLimit: configuration.limits.recipients,
                 badCommandLimit: configuration.limits.badCommands, authFailureLimit: configuration.limits.authFailures)
             session.offersCheckpoint = listener.role != .odmr
-            services.append(try await SMTPServer(
+            listeners.append(try await SMTPServer(
                 configuration: SMTPServerConfiguration(
                     host: listener.host, port: listener.port, session: session,
                     idleTimeout: configuration.limits.idleTimeout,
@@ -113,6 +115,11 @@ package enum Daemon {
                         authenticator, mechanisms: configuration.auth.mechanisms.compactMap { SASLMechanism(name: $0) },
                         allowPlaintext: !configuration.auth.requireTLS)),
                 delegate: mta, tracker: tracker, logger: logger))
+        }
+        services += listeners.map { $0 as any Service }
+        if let metrics = try await metricsServer(
+            configuration, spool: spool, runner: runner, checkpoints: checkpoints, listeners: listeners, logger: logger) {
+            services.append(metrics)
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -29,6 +29,7 @@ extension MTASession {
             return .etrnUnableToQueue(node)
         }
         logger.info("etrn", metadata: ["node": "\(node)", "domains": "\(domains)", "messages": "\(messages)"])
+        if messages > 0 { DeliveryMetrics.onDemandRun(.etrn) }
         switch request.scope {
         case .queue: return .etrnQueueStarted(node)
         case .node: return messages > 0 ? .etrnStarted(node, messages: messages) : .etrnNothingWaiting(node)
@@ -50,6 +51,7 @@ extension MTASession {
             return .refused(.atrnUnavailable)
         }
         guard let reservation else { return .refused(.youHaveNoMail) }
+        DeliveryMetrics.onDemandRun(.atrn)
         logger.info("atrn accepted", metadata: [
             "account": "\(account)", "domains": "\(domains)", "messages": "\(reservation.messages.count)",
         ])

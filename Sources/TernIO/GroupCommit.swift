@@ -12,12 +12,17 @@ package actor GroupCommit {
     }
 
     private let sync: @Sendable () async throws -> Void
+    private let synced: @Sendable (_ committers: Int) -> Void
     private var running = false
     private var waiting: [CheckedContinuation<Turn, any Error>] = []
 
-    /// A batcher running `sync` (an fsync of one directory) for each group.
-    package init(sync: @escaping @Sendable () async throws -> Void) {
+    /// A batcher running `sync` (an fsync of one directory) for each group, and telling
+    /// `synced` how many committers each successful sync served.
+    package init(
+        sync: @escaping @Sendable () async throws -> Void, synced: @escaping @Sendable (_ committers: Int) -> Void = { _ in }
+    ) {
         self.sync = sync
+        self.synced = synced
     }
 
     /// Committers waiting for the next fsync.
@@ -36,6 +41,7 @@ package actor GroupCommit {
         let result: Result<Turn, any Error>
         do {
             try await sync()
+            synced(group.count + 1)
             result = .success(.synced)
         } catch {
             result = .failure(error)

@@ -86,7 +86,7 @@ struct ClientConnection {
             switch input {
             case nil:
                 logger.debug("peer closed the connection")
-                await perform(session.failed(handshakePending ? .tlsHandshakeFailed : .connectionLost), outbound, body)
+                await perform(session.failed(lostConnection()), outbound, body)
                 return
             case .bytes(let bytes):
                 guard !awaitingTLSMarker else { continue }
@@ -147,6 +147,7 @@ struct ClientConnection {
             }
             guard let reply else { return }
             replyWaitStarted = .now
+            if handshakePending { ClientMetrics.handshake(succeeded: true) }
             handshakePending = false
             logger.trace("reply", metadata: ["reply": "\(reply)"])
             await perform(session.received(reply), outbound, body)
@@ -157,10 +158,18 @@ struct ClientConnection {
     private func failure(reading error: any Error) -> ConnectionFailure {
         if error is PeerTimedOut {
             logger.info("peer timed out")
+            if handshakePending { ClientMetrics.handshake(succeeded: false) }
             return .timedOut
         }
         logger.info("read failed", metadata: ["error": "\(error)"])
-        return handshakePending ? .tlsHandshakeFailed : .connectionLost
+        return lostConnection()
+    }
+
+    /// The failure a connection that ended means: the handshake failed when it had not finished.
+    private func lostConnection() -> ConnectionFailure {
+        guard handshakePending else { return .connectionLost }
+        ClientMetrics.handshake(succeeded: false)
+        return .tlsHandshakeFailed
     }
 
     /// Performs actions in order; a failure while performing one continues with the actions the

@@ -59,7 +59,7 @@ public final class SMTPServer: Service, Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandler(WaitTimeoutHandler(
                         normal: idleTimeout, stress: stressIdleTimeout, isStressed: { tracker.isStressed }))
-                    try channel.pipeline.syncOperations.addHandler(ConnectionEventHandler())
+                    try channel.pipeline.syncOperations.addHandler(ConnectionEventHandler(handshaking: implicitTLS != nil))
                     return try NIOAsyncChannel<ConnectionEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -81,6 +81,14 @@ public final class SMTPServer: Service, Sendable {
 
     /// The port actually bound (useful with port 0).
     public var localPort: Int? { serverChannel.channel.localAddress?.port }
+
+    /// True while the listening socket is open (for health checks).
+    public var isListening: Bool { serverChannel.channel.isActive }
+
+    /// The address and role, as in `127.0.0.1:25 (mx)`.
+    public var listenerDescription: String {
+        "\(configuration.host):\(localPort ?? configuration.port) (\(configuration.session.role.rawValue))"
+    }
 
     public func run() async throws {
         let listening = serverChannel.channel
@@ -107,6 +115,9 @@ public final class SMTPServer: Service, Sendable {
         let peer = channel.channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) }
         let address = peer?.description ?? ""
         let host = configuration.session.hostname
+        let role = configuration.session.role
+        ServerMetrics.opened(role)
+        defer { ServerMetrics.closed(role) }
         switch tracker.admit(channel.channel, address: address) {
         case .serverFull:
             logger.warning("connection refused: server connection limit", metadata: ["client": "\(address)"])
@@ -137,6 +148,7 @@ public final class SMTPServer: Service, Sendable {
     private func refuse(_ channel: NIOAsyncChannel<ConnectionEvent, ByteBuffer>, with reply: Reply) async {
         var buffer = ByteBuffer()
         reply.write(into: &buffer)
+        ServerMetrics.sent(reply, answering: nil)
         try? await channel.executeThenClose { _, outbound in
             try await outbound.write(buffer)
         }

@@ -19,12 +19,16 @@ extension PostgresSpool: MessageLeases {
 
     package func take(_ id: QueueID) async throws -> Bool {
         let rows = try await leaseClient.query("""
-            UPDATE tern_message SET lease_owner = \(node), lease_until = now() + make_interval(secs => \(seconds))
-            WHERE id = \(id.description)
-              AND (lease_owner IS NULL OR lease_owner = \(node) OR lease_until < now())
-            RETURNING id
+            UPDATE tern_message m SET lease_owner = \(node), lease_until = now() + make_interval(secs => \(seconds))
+            FROM (SELECT id, lease_owner FROM tern_message WHERE id = \(id.description) FOR UPDATE) previous
+            WHERE m.id = previous.id
+              AND (m.lease_owner IS NULL OR m.lease_owner = \(node) OR m.lease_until < now())
+            RETURNING previous.lease_owner
             """, logger: logger).collect()
-        return !rows.isEmpty
+        guard let row = rows.first else { return false }
+        let previous = try row.decode(String?.self)
+        SpoolMetrics.leasesTaken(1, expired: previous != nil && previous != node ? 1 : 0)
+        return true
     }
 
     package func release(_ id: QueueID, due: Date?) async throws {
@@ -38,16 +42,19 @@ extension PostgresSpool: MessageLeases {
     /// claiming at the same moment take different ones, leased to this node.
     package func claimDue(limit: Int) async throws -> [QueueID] {
         let rows = try await leaseClient.query("""
-            UPDATE tern_message SET lease_owner = \(node), lease_until = now() + make_interval(secs => \(seconds))
-            WHERE id IN (
-                SELECT id FROM tern_message
+            UPDATE tern_message m SET lease_owner = \(node), lease_until = now() + make_interval(secs => \(seconds))
+            FROM (
+                SELECT id, lease_owner FROM tern_message
                 WHERE NOT held AND (due IS NULL OR due <= now())
                   AND (lease_owner IS NULL OR lease_until < now())
                 ORDER BY id LIMIT \(Int64(limit))
-                FOR UPDATE SKIP LOCKED)
-            RETURNING id
+                FOR UPDATE SKIP LOCKED) previous
+            WHERE m.id = previous.id
+            RETURNING m.id, previous.lease_owner
             """, logger: logger).collect()
-        return try rows.compactMap { QueueID(try $0.decode(String.self)) }.sorted()
+        let claimed = try rows.map { try $0.decode((String, String?).self) }
+        SpoolMetrics.leasesTaken(claimed.count, expired: claimed.filter { $0.1 != nil && $0.1 != node }.count)
+        return claimed.compactMap { QueueID($0.0) }.sorted()
     }
 
     /// All or none, in one transaction: the domains free, expired or already this node's are

@@ -187,6 +187,12 @@ package final class PostgresSpool: SpoolStore {
     /// the client gets 451 4.3.0 for the message, as for any failed commit.
     package func freeSpace() async throws -> Int { .max }
 
+    /// Asks the database whether it takes writes now (it is reachable and not a read-only standby).
+    package func checkWritable() async throws {
+        let rows = try await client.query("SELECT current_setting('transaction_read_only')", logger: logger).collect()
+        if try rows.first?.decode(String.self) != "off" { throw PostgresSpoolError.unreachable("the database is read-only") }
+    }
+
     /// The first `size` octets of the text of `owner`, a chunk per query; `missing` is thrown
     /// when the text is gone (the message was removed).
     func text(of owner: String, size: Int, missing: @escaping @Sendable () -> any Error) -> SpoolBody {

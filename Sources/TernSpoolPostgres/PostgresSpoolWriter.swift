@@ -70,19 +70,21 @@ final class PostgresSpoolWriter: SpoolWriter {
         let (queueID, tail) = (id.description, text.tailChunk)
         let tailSeq = Int32(text.stored)
         do {
-            try await spool.client.query("""
-                WITH t AS (INSERT INTO tern_text (owner, seq, data)
-                           SELECT \(queueID), \(tailSeq), \(tail?.data ?? ByteBuffer()) WHERE \(tail != nil)),
-                     m AS (UPDATE tern_text SET owner = \(queueID)
-                           WHERE owner = \(text.owner) AND owner <> \(queueID) AND seq < \(tailSeq)),
-                     x AS (DELETE FROM tern_text WHERE owner = \(text.owner) AND seq >= \(tailSeq)),
-                     u AS (DELETE FROM tern_upload WHERE owner = \(queueID)),
-                     c AS (UPDATE tern_checkpoint SET record = \(record.map(PostgresSpool.record) ?? ByteBuffer())
-                           WHERE id = \(record?.id ?? ""))
-                INSERT INTO tern_message (id, envelope, size, held, next_attempt)
-                VALUES (\(queueID), \(PostgresSpool.record(envelope)), \(Int64(text.size)), \(envelope.held),
-                        \(envelope.nextAttempt))
-                """, logger: spool.logger)
+            try await SpoolMetrics.timeCommit(.postgres) {
+                _ = try await spool.client.query("""
+                    WITH t AS (INSERT INTO tern_text (owner, seq, data)
+                               SELECT \(queueID), \(tailSeq), \(tail?.data ?? ByteBuffer()) WHERE \(tail != nil)),
+                         m AS (UPDATE tern_text SET owner = \(queueID)
+                               WHERE owner = \(text.owner) AND owner <> \(queueID) AND seq < \(tailSeq)),
+                         x AS (DELETE FROM tern_text WHERE owner = \(text.owner) AND seq >= \(tailSeq)),
+                         u AS (DELETE FROM tern_upload WHERE owner = \(queueID)),
+                         c AS (UPDATE tern_checkpoint SET record = \(record.map(PostgresSpool.record) ?? ByteBuffer())
+                               WHERE id = \(record?.id ?? ""))
+                    INSERT INTO tern_message (id, envelope, size, held, next_attempt)
+                    VALUES (\(queueID), \(PostgresSpool.record(envelope)), \(Int64(text.size)), \(envelope.held),
+                            \(envelope.nextAttempt))
+                    """, logger: spool.logger)
+            }
         } catch {
             if text.upload != nil { await discard(text) }
             throw error

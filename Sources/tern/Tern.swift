@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TernBuildInfo
 import TernConfig
 import TernDaemon
 import TernSMTPCore
@@ -9,6 +10,7 @@ import TernSMTPCore
 struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tern, an SMTP mail server.",
+        version: TernBuild.description,
         subcommands: [Serve.self, CheckConfig.self, User.self, QueueCommand.self, SendmailCommand.self, SpoolCommand.self])
 
     /// Invoked as `sendmail` (through a symlink), `tern` is `tern sendmail`.

@@ -355,7 +355,22 @@ import TernSMTPCore
         ])
     }
 
-    @Test func laterFeaturesStayUnknown() {
-        #expect(errorLines("[metrics]\naddress = \"127.0.0.1:9100\"\n") == ["tern.toml:1: metrics: unknown key"])
+    @Test func tablesOutsideTheContractAreUnknown() {
+        #expect(errorLines("[telemetry]\naddress = \"127.0.0.1:9100\"\n") == ["tern.toml:1: telemetry: unknown key"])
+    }
+
+    @Test func metricsListenerIsOffUnlessAnAddressIsGiven() throws {
+        #expect(try load("").metrics == nil)
+        #expect(try load("[metrics]\naddress = \"127.0.0.1:9100\"\n").metrics
+            == TernConfiguration.Metrics(host: "127.0.0.1", port: 9100))
+        #expect(try load("[metrics]\naddress = \"[::1]:9100\"\n").metrics
+            == TernConfiguration.Metrics(host: "::1", port: 9100))
+    }
+
+    @Test func metricsAddressMustBeAListenAddress() {
+        #expect(errorLines("[metrics]\naddress = \"localhost\"\nport = 3\n") == [
+            "tern.toml:2: metrics.address: expected an address like \"127.0.0.1:9090\" or \"[::1]:9090\", got \"localhost\"",
+            "tern.toml:3: metrics.port: unknown key",
+        ])
     }
 }

@@ -133,6 +133,7 @@ private struct RecordWatchingSpool: SpoolStore {
     func openBody(_ id: QueueID) async throws -> SpoolBody { try await base.openBody(id) }
     func all() async throws -> [Envelope] { try await base.all() }
     func freeSpace() async throws -> Int { try await base.freeSpace() }
+    func checkWritable() async throws { try await base.checkWritable() }
 
     func update(_ envelope: Envelope) async throws {
         defer { tries.withLockedValue { $0 += 1 } }

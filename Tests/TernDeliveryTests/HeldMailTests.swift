@@ -52,6 +52,29 @@ import TernSpool
         }
     }
 
+    @Test func stateCountsSortHeldDeferredAndActive() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let runner = try makeRunner(fixture, settings: settings(sink))
+        let now = Date()
+        _ = try await fixture.store(envelope(to: "node.example.net"))
+        var operatorHeld = envelope(to: "example.org")
+        operatorHeld.held = true
+        _ = try await fixture.store(operatorHeld)
+        var retrying = envelope(to: "example.org")
+        retrying.nextAttempt = now.addingTimeInterval(600)
+        _ = try await fixture.store(retrying)
+        var due = envelope(to: "example.org")
+        due.nextAttempt = now.addingTimeInterval(-1)
+        _ = try await fixture.store(due)
+        _ = try await fixture.store(envelope(to: "example.net"))
+        let counts = try await runner.control.stateCounts(at: now)
+        #expect(counts == (active: 2, deferred: 1, held: 2))
+        #expect(try await runner.control.stateCounts(at: now.addingTimeInterval(601)) == (active: 3, deferred: 0, held: 2))
+    }
+
     @Test func oneRunPerNodeAtATime() async throws {
         let fixture = try await DeliveryFixture()
         defer { fixture.directory.remove() }

@@ -224,6 +224,7 @@ private struct StallingSpool: SpoolStore {
     func remove(_ id: QueueID) async throws { try await base.remove(id) }
     func all() async throws -> [Envelope] { try await base.all() }
     func freeSpace() async throws -> Int { try await base.freeSpace() }
+    func checkWritable() async throws { try await base.checkWritable() }
 
     func openBody(_ id: QueueID) async throws -> SpoolBody {
         let stalled = stalled

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -118,6 +120,38 @@ def _server_factory(directory: Path):
         return srv
 
     return make, made
+
+
+@pytest.fixture(scope="module")
+def open_dir():
+    """A directory everyone may enter and read, holding a copy of the tern binary (the
+    build folder may sit below a directory `nobody` cannot enter)."""
+    directory = Path(tempfile.mkdtemp(prefix="tern-open-"))
+    os.chmod(directory, 0o755)
+    shutil.copy2(tern_server.tern_binary(), directory / "tern")
+    os.chmod(directory / "tern", 0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def nobody_tern(tern_factory, open_dir):
+    """make(name, overrides) -> an unstarted TernServer that `tern serve` runs as `nobody`
+    (root writes through any mode; `nobody` does not): its data folder below
+    `open_dir/name`, owned by `nobody`, and a configuration everyone may read."""
+    def make(name: str, overrides: dict | None = None):
+        base = open_dir / name
+        base.mkdir(mode=0o755)
+        os.chown(base, tern_server.NOBODY, tern_server.NOBODY)
+        srv = tern_factory({**(overrides or {}), "data_dir": str(base / "data")}, start=False)
+        config = base / "tern.toml"
+        config.write_text(srv.config_path.read_text())
+        os.chmod(config, 0o644)
+        srv.binary = "setpriv"
+        srv.args = [f"--reuid={tern_server.NOBODY}", f"--regid={tern_server.NOBODY}", "--clear-groups", "--",
+                    str(open_dir / "tern"), "serve", "--config", str(config)]
+        return srv
+    return make
 
 
 @pytest.fixture

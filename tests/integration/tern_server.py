@@ -38,6 +38,9 @@ def _kill_leftovers() -> None:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+# The user id and group id of `nobody`, for tests of Tern run by an ordinary user.
+NOBODY = 65534
+
 def tern_binary() -> Path:
     env = os.environ.get("TERN_BIN")
     path = Path(env) if env else REPO_ROOT / ".build" / "debug" / "tern"

@@ -108,10 +108,10 @@ def test_unknown_key_in_limits(tmp_path):
 
 
 @pytest.mark.parametrize("section,body", [
-    ("metrics", 'address = "127.0.0.1:9100"'),
+    ("telemetry", 'address = "127.0.0.1:9100"'),
     ("spool", 'backend = "postgres"'),
 ])
-def test_later_features_refused_as_unknown(tmp_path, section, body):
+def test_unknown_or_incomplete_sections_refused(tmp_path, section, body):
     write(tmp_path, f'hostname = "mx.example.com"\n\n[{section}]\n{body}\n')
     res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)
     assert res.returncode == 1, output(res)

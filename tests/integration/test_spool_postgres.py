@@ -1,8 +1,9 @@
 """The queue on PostgreSQL (`[spool] backend = "postgres"`, docs/configuration.md `[spool]`,
 docs/architecture.md "The queue on PostgreSQL"): `tern spool migrate`, mail kept across a
 restart and a `kill -9`, two nodes sharing one queue (one of them killed, held mail released
-by ETRN on the other). The database is a private PostgreSQL server on loopback
-(peers/postgres.py), one fresh database per test.
+by ETRN on the other), and the lease counters of `/metrics` (docs/operations.md "Metrics and
+health") on the node that takes over the dead node's messages. The database is a private
+PostgreSQL server on loopback (peers/postgres.py), one fresh database per test.
 """
 
 import hashlib
@@ -14,7 +15,8 @@ import time
 import pytest
 
 from crash_load import kill_rounds, send_until_killed
-from smtp_client import check, queue_marked, unique_marker
+from metrics_client import Scrape, show, wait_http, wait_scrape
+from smtp_client import check, free_port, queue_marked, unique_marker
 from tern_server import output, run_tern
 
 MAX_CRASH_MESSAGES = 5000  # per client and round; the kill comes at 0.5–2.5 s
@@ -22,6 +24,7 @@ CRASH_ROUNDS = 2
 CRASH_CLIENTS = 4
 # The tests' clients may relay (other.example is not local).
 RELAY = {"networks": ["127.0.0.0/8"]}
+TAKEN, EXPIRED = "tern_spool_leases_taken_total", "tern_spool_leases_expired_total"
 
 
 @pytest.fixture
@@ -37,6 +40,21 @@ def queue_database(postgres):
 
 def _count(postgres, database: str, sql: str) -> int:
     return int(postgres.psql(sql, database=database).strip())
+
+
+def _held_by(postgres, database: str, node: str) -> int:
+    """The messages whose lease `node` holds now."""
+    return _count(postgres, database, f"SELECT count(*) FROM tern_message WHERE lease_owner = '{node}'")
+
+
+def _metrics() -> tuple[int, dict]:
+    """A free loopback port and the `[metrics]` table naming it."""
+    port = free_port()
+    return port, {"metrics": {"address": f"127.0.0.1:{port}"}}
+
+
+def _leases(scrape: Scrape) -> str:
+    return show({k: v for k, v in scrape.samples.items() if k[0] in (TAKEN, EXPIRED)})
 
 
 def _write_config(path, spool: dict) -> None:
@@ -172,8 +190,12 @@ def test_two_nodes_share_one_queue_and_carry_on_when_one_dies(tern_factory, sink
     database, spool = queue_database
     sink = sink_factory()
     overrides = {"relay": RELAY, "routes": {"other.example": f"smtp:{sink.address}"}}
-    node_a = tern_factory({**overrides, "spool": {**spool, "node": "node-a", "lease": "3s"}})
-    node_b = tern_factory({**overrides, "spool": {**spool, "node": "node-b", "lease": "3s"}})
+    port_a, metrics_a = _metrics()
+    port_b, metrics_b = _metrics()
+    node_a = tern_factory({**overrides, **metrics_a, "spool": {**spool, "node": "node-a", "lease": "3s"}})
+    node_b = tern_factory({**overrides, **metrics_b, "spool": {**spool, "node": "node-b", "lease": "3s"}})
+    wait_http(port_a)
+    wait_http(port_b)
     acked: dict[str, str] = {}
     attempted: list[str] = []
     errors: list[str] = []
@@ -187,6 +209,9 @@ def test_two_nodes_share_one_queue_and_carry_on_when_one_dies(tern_factory, sink
     time.sleep(random.uniform(1.0, 2.0))
     node_a.kill9()
     stop_a.set()
+    # Leases A held when it died (≥ 2 s left of each: it renews every second): B takes
+    # each over once it has run out, and counts it expired.
+    held_by_a = _held_by(postgres, database, "node-a")
     time.sleep(1.0)  # node B goes on alone for a while
     stop_b.set()
     for t in threads:
@@ -204,17 +229,62 @@ def test_two_nodes_share_one_queue_and_carry_on_when_one_dies(tern_factory, sink
         time.sleep(0.5)
     assert not missing, f"node B did not deliver {len(missing)} of {len(acked)}, e.g. {missing[:5]}"
     node_b.wait_queue_empty(timeout=30)
+    assert _held_by(postgres, database, "node-a") == 0, "a lease of the dead node A was never taken over"
+    scrape_b = Scrape.get(port_b)
+    assert scrape_b.value(TAKEN) > 0, f"node B:\n{_leases(scrape_b)}"
+    # A kill mostly leaves a few, but one between two deliveries may leave none (the test
+    # below always leaves one).
+    assert scrape_b.value(EXPIRED) == held_by_a, \
+        f"node A held {held_by_a} leases when killed; node B:\n{_leases(scrape_b)}"
 
     node_a.start()
     node_a.wait_queue_empty(timeout=30)
+    wait_http(port_a)
+    scrape_a = Scrape.get(port_a)
+    assert scrape_a.value(EXPIRED) == 0, f"node A, restarted with nothing left to do:\n{_leases(scrape_a)}"
     copies = _crash_copies(sink)
     assert not set(copies) - set(attempted), "messages nobody sent"
     twice = {m: n for m, n in copies.items() if n > 1}
     assert len(twice) <= 16, f"too many duplicates: {twice}"
     print(f"{len(acked)} acknowledged ({sum(m.startswith('crash-a') for m in acked)} by node A), "
-          f"{len(copies)} arrived, {len(twice)} twice")
+          f"{len(copies)} arrived, {len(twice)} twice, {held_by_a} leases taken over")
     assert _count(postgres, database, "SELECT count(*) FROM tern_upload") == 0, "uploads left behind"
     assert _count(postgres, database, "SELECT count(*) FROM tern_text") == 0, "texts left behind"
+
+
+def test_a_dead_node_s_lease_is_taken_over_and_counted(tern_factory, sink_factory, scripted_peer_factory,
+                                                      postgres, queue_database):
+    """Node A holds the lease of its one message while its next hop never greets; A is
+    killed; node B, relaying to a working peer, takes the message over once the lease has
+    run out and delivers it. B's `/metrics`: leases taken, exactly one of them expired."""
+    database, spool = queue_database
+    silent, sink = scripted_peer_factory(silent=True), sink_factory()
+    port_a, metrics_a = _metrics()
+    port_b, metrics_b = _metrics()
+    node_a = tern_factory({"relay": RELAY, **metrics_a, "routes": {"other.example": f"smtp:127.0.0.1:{silent.port}"},
+                           "spool": {**spool, "node": "node-a", "lease": "3s"}})
+    wait_http(port_a)
+    marker = unique_marker("lease")
+    queue_marked(node_a.port, marker, b"Left behind by node A.\r\n", "user@example.com", ["far@other.example"])
+    silent.wait_connections(1)  # A's delivery is under way, waiting for a greeting
+    assert _held_by(postgres, database, "node-a") == 1
+    scrape_a = wait_scrape(port_a, lambda sc: sc.value(TAKEN) >= 1)
+    assert scrape_a.value(TAKEN) >= 1 and scrape_a.value(EXPIRED) == 0, f"node A:\n{_leases(scrape_a)}"
+    node_a.kill9()
+
+    node_b = tern_factory({"relay": RELAY, **metrics_b, "routes": {"other.example": f"smtp:{sink.address}"},
+                           "spool": {**spool, "node": "node-b", "lease": "3s"}})
+    wait_http(port_b)
+    [arrived] = sink.wait_messages(1, timeout=20)
+    assert marker.encode() in arrived.data
+    node_b.wait_queue_empty(timeout=20)
+    assert _held_by(postgres, database, "node-a") == 0
+    scrape_b = wait_scrape(port_b, lambda sc: sc.value(EXPIRED) >= 1)
+    assert scrape_b.value(TAKEN) >= 1 and scrape_b.value(EXPIRED) == 1, f"node B:\n{_leases(scrape_b)}"
+    assert scrape_b.family_type(TAKEN) == "counter" and scrape_b.family_type(EXPIRED) == "counter", scrape_b.types
+    time.sleep(1.5)  # nothing more to take: the count stays
+    scrape_b = Scrape.get(port_b)
+    assert scrape_b.value(EXPIRED) == 1 and len(sink.find(marker)) == 1, f"node B:\n{_leases(scrape_b)}"
 
 
 def test_mail_held_on_one_node_is_released_by_etrn_on_the_other(tern_factory, sink_factory, queue_database):

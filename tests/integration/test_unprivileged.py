@@ -4,30 +4,12 @@ cannot read) is reported clearly (docs/configuration.md `tern check-config`), an
 sender (docs/configuration.md `tern sendmail`)."""
 
 import os
-import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from smtp_client import queue_marked, unique_marker, wait_delivered
-from tern_server import make_certificate, tern_binary, to_toml
-
-NOBODY = 65534
-
-
-@pytest.fixture(scope="module")
-def open_dir():
-    """A directory everyone may enter and read, holding a copy of the tern binary (the
-    build folder may sit below a directory `nobody` cannot enter)."""
-    directory = Path(tempfile.mkdtemp(prefix="tern-unprivileged-"))
-    os.chmod(directory, 0o755)
-    shutil.copy2(tern_binary(), directory / "tern")
-    os.chmod(directory / "tern", 0o755)
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
-
+from tern_server import NOBODY, make_certificate, to_toml
 
 def as_nobody(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """`args` run with the user and group ids of `nobody` and no supplementary groups."""
@@ -56,19 +38,10 @@ def test_check_config_names_a_key_file_it_cannot_read(open_dir):
 # ---------------------------------------------------------------- tern serve as an ordinary user
 
 @pytest.mark.file_spool
-def test_a_server_run_by_an_ordinary_user_serves_its_clients(tern_factory, open_dir):
+def test_a_server_run_by_an_ordinary_user_serves_its_clients(nobody_tern):
     """`tern serve` needs no privilege but binding its ports (docs/operations.md: the service
     runs as `tern`): a connection it accepts is set up without any, and mail is delivered."""
-    base = open_dir / "serve"
-    base.mkdir(mode=0o755)
-    os.chown(base, NOBODY, NOBODY)
-    srv = tern_factory({"data_dir": str(base / "data")}, start=False)
-    config = base / "tern.toml"
-    config.write_text(srv.config_path.read_text())
-    os.chmod(config, 0o644)
-    srv.binary = "setpriv"
-    srv.args = [f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
-                str(open_dir / "tern"), "serve", "--config", str(config)]
+    srv = nobody_tern("serve")
     srv.start()  # waits for the greeting
     marker = unique_marker("nobody-serves")
     queue_marked(srv.port, marker, b"Hello.\r\n", "sender@other.example", ["user@example.com"])

@@ -89,6 +89,7 @@ extension MaildirCourier {
             return .unsure
         }
         guard renamed == copies.count else { return .unsure }
+        DeliveryMetrics.deliveredAtAcceptance(copies.count, of: envelope)
         for copy in copies {
             logger.info("delivered", metadata: [
                 "queue_id": "\(envelope.id)", "to": "\(copy.mailbox)",

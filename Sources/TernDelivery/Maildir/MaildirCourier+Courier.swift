@@ -15,6 +15,7 @@ extension MaildirCourier: Courier {
                 guard let verdict = await deliver(parcel, recipient: index) else { break }
                 receipts.append(Receipt(recipient: index, verdict: verdict))
             }
+            DeliveryMetrics.record(receipts, by: .maildir, of: parcel.envelope)
             await decided(parcel, receipts)
         }
     }

@@ -49,8 +49,10 @@ final class TurnedConnectionCourier<Input: AsyncIteratorProtocol>: Courier where
             body: { byID[$0]!.1.body },
             decided: { result in
                 guard let (parcel, _) = byID[result.messageID] else { return }
-                let outcome = OutboundOutcome(result: result, remoteMTA: peer)
-                await decided(parcel, outcome.receipts(for: parcel.recipients, of: parcel.envelope, logger: logger))
+                let receipts = OutboundOutcome(result: result, remoteMTA: peer)
+                    .receipts(for: parcel.recipients, of: parcel.envelope, logger: logger)
+                DeliveryMetrics.record(receipts, by: .odmr, of: parcel.envelope)
+                await decided(parcel, receipts)
             })
     }
 }

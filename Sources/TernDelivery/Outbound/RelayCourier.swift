@@ -78,7 +78,10 @@ package struct RelayCourier: Courier, Sendable {
         return await withTaskGroup(of: [Receipt].self) { group in
             for (destination, indices, job) in jobs {
                 group.addTask { [dispatcher, logger] in
-                    await dispatcher.deliver(job, to: destination).receipts(for: indices, of: parcel.envelope, logger: logger)
+                    let receipts = await dispatcher.deliver(job, to: destination)
+                        .receipts(for: indices, of: parcel.envelope, logger: logger)
+                    DeliveryMetrics.record(receipts, by: destination.lmtp ? .lmtp : .smtp, of: parcel.envelope)
+                    return receipts
                 }
             }
             return await group.reduce(into: []) { $0 += $1 }

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import Logging
 import NIOCore
 package import TernControl
@@ -106,14 +106,36 @@ package struct QueueController: QueueControl {
     /// hold domain or held by the operator; from the spool's census in memory (a store without
     /// one has its envelopes read).
     package func statusCounts() async throws -> (queued: Int, held: Int) {
-        let entries: [SpoolCensus.Entry]
-        if let census = spool.census {
-            entries = census.all
-        } else {
-            entries = try await spool.all().map(SpoolCensus.Entry.init)
+        let entries = try await censusEntries()
+        return (entries.count, entries.filter(isHeld).count)
+    }
+
+    /// The messages by state, for the `tern_queue_messages` gauge (docs/operations.md "Metrics
+    /// and health"): held as for HELP STATUS, deferred when their next attempt is later than
+    /// `now`, active the others.
+    package func stateCounts(at now: Date = Date()) async throws -> (active: Int, deferred: Int, held: Int) {
+        var counts = (active: 0, deferred: 0, held: 0)
+        for entry in try await censusEntries() {
+            if isHeld(entry) {
+                counts.held += 1
+            } else if let next = entry.nextAttempt, next > now {
+                counts.deferred += 1
+            } else {
+                counts.active += 1
+            }
         }
-        let held = entries.filter { $0.held || !$0.waitingDomains.isDisjoint(with: settings.holdDomains) }
-        return (entries.count, held.count)
+        return counts
+    }
+
+    /// Every message as the census has it; a store without a census has its envelopes read.
+    private func censusEntries() async throws -> [SpoolCensus.Entry] {
+        guard let census = spool.census else { return try await spool.all().map(SpoolCensus.Entry.init) }
+        return census.all
+    }
+
+    /// Held by the operator, or with a recipient waiting in a hold domain.
+    private func isHeld(_ entry: SpoolCensus.Entry) -> Bool {
+        entry.held || !entry.waitingDomains.isDisjoint(with: settings.holdDomains)
     }
 
     // MARK: Helpers

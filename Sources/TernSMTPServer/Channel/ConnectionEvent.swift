@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import NIOTLS
@@ -19,6 +20,15 @@ final class ConnectionEventHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ConnectionEvent
 
+    /// A TLS handshake has begun and not finished: an error or the end of the connection now
+    /// is a failed handshake.
+    private let handshaking: NIOLockedValueBox<Bool>
+
+    /// A handler; `handshaking` when TLS starts with the connection (`smtps`).
+    init(handshaking: Bool = false) {
+        self.handshaking = NIOLockedValueBox(handshaking)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.fireChannelRead(wrapInboundOut(.bytes(unwrapInboundIn(data))))
     }
@@ -30,12 +40,32 @@ final class ConnectionEventHandler: ChannelInboundHandler, Sendable {
         case is ShutdownRequested:
             deliver(.shutdown, context: context)
         case TLSUserEvent.handshakeCompleted:
+            handshaking.withLockedValue { $0 = false }
             let version = (try? context.pipeline.syncOperations.nioSSL_tlsVersion()).flatMap { $0 }
             deliver(.tlsEstablished(version.map(Self.name) ?? "TLS"), context: context)
             context.fireUserInboundEventTriggered(event)
         default:
             context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        handshakeFailed()
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handshakeFailed()
+        context.fireChannelInactive()
+    }
+
+    /// Counts a handshake under way as failed.
+    private func handshakeFailed() {
+        let failed = handshaking.withLockedValue { pending in
+            defer { pending = false }
+            return pending
+        }
+        if failed { ServerMetrics.handshake(succeeded: false) }
     }
 
     /// Writes the STARTTLS reply in plaintext, then puts TLS in front of everything: octets
@@ -48,6 +78,7 @@ final class ConnectionEventHandler: ChannelInboundHandler, Sendable {
             let context = try operations.context(handlerType: ConnectionEventHandler.self)
             context.writeAndFlush(NIOAny(reply), promise: nil)
             try operations.addHandler(NIOSSLServerHandler(context: sslContext), position: .first)
+            handler.handshaking.withLockedValue { $0 = true }
             handler.deliver(.tlsStarted, context: context)
         }.get()
     }

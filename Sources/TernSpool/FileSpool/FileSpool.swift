@@ -56,9 +56,9 @@ package final class FileSpool: SpoolStore {
         self.threadPool = threadPool
         self.logger = logger
         self.operations = operations
-        groupCommit = GroupCommit { [operations] in
+        groupCommit = GroupCommit(sync: { [operations] in
             try await threadPool.runBlocking { try Posix.syncDirectory(paths.incoming, operations: operations) }
-        }
+        }, synced: SpoolMetrics.groupCommitted)
     }
 
     /// The messages in memory (``SpoolCensus``).
@@ -288,6 +288,21 @@ package final class FileSpool: SpoolStore {
     }
 
     /// `f_bavail × f_frsize` of the spool's file system (statvfs), at most a second old.
+    /// Creates, writes and removes a file in `tmp/`, where every new message starts.
+    package func checkWritable() async throws {
+        let probe = "\(paths.temporary)/health.\(UInt32.random(in: .min ... .max))"
+        try await threadPool.runBlocking {
+            let descriptor = try Posix.open(probe, O_WRONLY | O_CREAT | O_EXCL)
+            defer {
+                Posix.close(descriptor)
+                Posix.removeIfPresent(probe)
+            }
+            guard Posix.retryingInterrupts({ write(descriptor, "ok", 2) }) == 2 else {
+                throw FileSystemError("write", path: probe)
+            }
+        }
+    }
+
     package func freeSpace() async throws -> Int {
         let now = ContinuousClock.now
         if let last = lastFreeSpace.withLockedValue({ $0 }), now - last.at < .seconds(1) { return last.bytes }

@@ -165,12 +165,14 @@ final class FileSpoolWriter: SpoolWriter {
         // the whole text when no file existed before the commit.
         recent.remember(stored, text: file.descriptor == nil ? pending : nil)
         do {
-            try await threadPool.runBlocking { [operations] in
-                try Self.store(
-                    id: id, body: try Self.open(file, at: bodyPath), at: bodyPath, keepingIt: keepsBody,
-                    pending: pending, record: record, paths: paths, operations: operations)
+            try await SpoolMetrics.timeCommit(.files) {
+                try await threadPool.runBlocking { [operations] in
+                    try Self.store(
+                        id: id, body: try Self.open(file, at: bodyPath), at: bodyPath, keepingIt: keepsBody,
+                        pending: pending, record: record, paths: paths, operations: operations)
+                }
+                try await groupCommit.commit()
             }
-            try await groupCommit.commit()
             census.record(stored)
         } catch {
             recent.forget(id)

@@ -1,3 +1,4 @@
+package import Foundation
 import NIOConcurrencyHelpers
 package import TernMessage
 import TernSMTPCore
@@ -13,10 +14,13 @@ package final class SpoolCensus: Sendable {
         package var held: Bool
         /// The lower-cased domains of the remote recipients without a final status.
         package var waitingDomains: Set<String>
+        /// When the deferred recipients are tried again; nil when nothing waits for a retry.
+        package var nextAttempt: Date?
 
         /// The entry of `envelope`.
         package init(_ envelope: Envelope) {
             held = envelope.held
+            nextAttempt = envelope.nextAttempt
             waitingDomains = Set(envelope.recipients.compactMap { recipient in
                 guard case .remote(let mailbox) = recipient.target, !recipient.status.isFinal else { return nil }
                 return mailbox.domain.normalized

@@ -25,6 +25,9 @@ package protocol SpoolStore: Sendable {
     func all() async throws -> [Envelope]
     /// Bytes available to unprivileged users on the spool's file system.
     func freeSpace() async throws -> Int
+    /// Throws when a message could not be stored now (the health check, docs/operations.md
+    /// "Metrics and health"): the store is asked to write something and take it back.
+    func checkWritable() async throws
     /// The messages as the store keeps them in memory; nil when it keeps no census.
     var census: SpoolCensus? { get }
     /// The leases of a queue shared by several nodes; nil when this node is the only one.
