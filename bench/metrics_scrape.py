@@ -1,10 +1,14 @@
 """Tern's `[metrics]` listener in a benchmark: the configuration section, and a scraper that
 reads `/metrics` at a fixed interval while the load runs, harder than Prometheus's usual 15 s
-(bench/README.md "Metrics")."""
+(bench/README.md "Metrics"). The scraper is a process of its own: a thread of the load
+generator would take its interpreter lock from the client it measures."""
 
 from __future__ import annotations
 
-import threading
+import signal
+import subprocess
+import sys
+import time
 import urllib.request
 
 
@@ -14,29 +18,56 @@ def metrics_section(port: int) -> str:
 
 
 class Scraper:
-    """Reads http://127.0.0.1:`port`/metrics every `interval` seconds until `stop()`."""
+    """Reads http://127.0.0.1:`port`/metrics every `interval` seconds, in a child process,
+    from `start()` until `stop()`."""
 
     def __init__(self, port: int, interval: float = 1.0):
-        self.url = f"http://127.0.0.1:{port}/metrics"
+        self.port = port
         self.interval = interval
         self.scrapes = 0
         self.failures = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="metrics-scraper", daemon=True)
+        self._process: subprocess.Popen | None = None
 
     def start(self) -> "Scraper":
-        self._thread.start()
+        self._process = subprocess.Popen(
+            [sys.executable, __file__, str(self.port), str(self.interval)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
         return self
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                with urllib.request.urlopen(self.url, timeout=5) as answer:
-                    answer.read()
-                self.scrapes += 1
-            except OSError:
-                self.failures += 1
-
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+        if self._process is None:
+            return
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            out, _ = self._process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            out, _ = self._process.communicate()
+        self._process = None
+        counts = out.split()
+        if len(counts) == 2:
+            self.scrapes, self.failures = int(counts[0]), int(counts[1])
+
+
+def scrape_until_stopped(port: int, interval: float) -> None:
+    """The child: scrapes until SIGTERM, then prints how many scrapes worked and failed."""
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    url = f"http://127.0.0.1:{port}/metrics"
+    scrapes = failures = 0
+    deadline = time.monotonic() + 3600  # bounded, whatever happens to the parent
+    while not stopping and time.monotonic() < deadline:
+        time.sleep(interval)
+        if stopping:
+            break
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                answer.read()
+            scrapes += 1
+        except OSError:
+            failures += 1
+    print(scrapes, failures)
+
+
+if __name__ == "__main__":
+    scrape_until_stopped(int(sys.argv[1]), float(sys.argv[2]))

@@ -111,11 +111,11 @@ package final class SystemResolver: MXResolving {
             // The pool has been shut down, or the task was cancelled before the query ran.
             throw .temporary("\(name): the lookup did not run (\(error))")
         }
-        let typeName = type == ns_t_mx ? "mx" : type == ns_t_aaaa ? "aaaa" : "a"
+        let record: DeliveryMetrics.RecordType = type == ns_t_mx ? .mx : type == ns_t_aaaa ? .aaaa : .a
         switch result {
-        case .success(let values): DeliveryMetrics.lookedUp(typeName, result: values.isEmpty ? "nodata" : "ok")
-        case .failure(.nonexistentDomain): DeliveryMetrics.lookedUp(typeName, result: "nxdomain")
-        case .failure(.temporary): DeliveryMetrics.lookedUp(typeName, result: "failed")
+        case .success(let values): DeliveryMetrics.lookedUp(record, result: values.isEmpty ? .nodata : .ok)
+        case .failure(.nonexistentDomain): DeliveryMetrics.lookedUp(record, result: .nxdomain)
+        case .failure(.temporary): DeliveryMetrics.lookedUp(record, result: .failed)
         }
         return try result.get()
     }
