@@ -474,6 +474,36 @@ def test_client_tls_handshake_relaying_to_a_peer_with_starttls(tern_factory):
     }, "the peer taking one message over STARTTLS")
 
 
+def test_dns_lookups_by_type_and_result(tern_factory, sink_factory, dns_factory):
+    """The relay's DNS queries through a private dnsmasq: a domain with an MX record (MX `ok`,
+    then the exchanger's A `ok` and AAAA `nodata`), and a domain that does not exist (MX
+    `nxdomain`, and no address query: the message bounces)."""
+    sink = sink_factory()
+    dns = dns_factory(mx={"mx.test": [(10, "mx1.mx.test")]}, a={"mx1.mx.test": ["127.0.0.1"]})
+    mport = free_port()
+    srv = tern_factory(metrics_overrides(
+        mport, relay={"networks": ["127.0.0.1"]}, dns={"servers": [dns.server]},
+        delivery={"smtp_port": sink.port}))
+    wait_http(mport)
+    before = quiet_scrape(mport)
+    marker = unique_marker("dns")
+    sent: list[bytes] = []
+    with Session(srv.port) as s:
+        check(s.greeting, 220)
+        s.ehlo()
+        mail(s, ["r@mx.test"], marker, sent)
+        mail(s, ["r@nowhere.test"], marker + "-nx", sent)
+        quit_and_wait_close(s)
+    sink.wait_messages(1, timeout=RUN_TIMEOUT)
+    srv.wait_queue_empty()
+    wait_moved(mport, before, {"tern_dns_lookups_total": {
+        labels(type="mx", result="ok"): 1,
+        labels(type="a", result="ok"): 1,
+        labels(type="aaaa", result="nodata"): 1,
+        labels(type="mx", result="nxdomain"): 1,
+    }}, "one message to a domain with an MX record, one to a domain that does not exist")
+
+
 # ---------------------------------------------------------------- /health and the spool
 
 def wait_health(port: int, status: int, timeout: float = 10.0) -> HttpAnswer:
