@@ -44,7 +44,9 @@ extension Daemon {
                 if let failure = await spoolProblem(spool) { problems.append("spool not writable: \(failure)") }
                 return problems
             })
-        return try await MetricsServer(host: address.host, port: address.port, sources: sources, logger: logger)
+        return try await ListenError.naming(host: address.host, port: address.port, "[metrics] address") {
+            try await MetricsServer(host: address.host, port: address.port, sources: sources, logger: logger)
+        }
     }
 
     /// Sets `tern_queue_messages` from the queue as it is now.

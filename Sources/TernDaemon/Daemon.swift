@@ -106,15 +106,18 @@ package enum Daemon {
                 messageSizeLimit: configuration.limits.messageSize, recipientLimit: configuration.limits.recipients,
                 badCommandLimit: configuration.limits.badCommands, authFailureLimit: configuration.limits.authFailures)
             session.offersCheckpoint = listener.role != .odmr
-            listeners.append(try await SMTPServer(
-                configuration: SMTPServerConfiguration(
-                    host: listener.host, port: listener.port, session: session,
-                    idleTimeout: configuration.limits.idleTimeout,
-                    stressIdleTimeout: configuration.limits.stressIdleTimeout, tls: tls[TLSCipherPolicy(listener.role)],
-                    authentication: .storedCredentials(
-                        authenticator, mechanisms: configuration.auth.mechanisms.compactMap { SASLMechanism(name: $0) },
-                        allowPlaintext: !configuration.auth.requireTLS)),
-                delegate: mta, tracker: tracker, logger: logger))
+            let purpose = "[[listen]] role \(listener.role.rawValue)"
+            listeners.append(try await ListenError.naming(host: listener.host, port: listener.port, purpose) {
+                try await SMTPServer(
+                    configuration: SMTPServerConfiguration(
+                        host: listener.host, port: listener.port, session: session,
+                        idleTimeout: configuration.limits.idleTimeout,
+                        stressIdleTimeout: configuration.limits.stressIdleTimeout, tls: tls[TLSCipherPolicy(listener.role)],
+                        authentication: .storedCredentials(
+                            authenticator, mechanisms: configuration.auth.mechanisms.compactMap { SASLMechanism(name: $0) },
+                            allowPlaintext: !configuration.auth.requireTLS)),
+                    delegate: mta, tracker: tracker, logger: logger)
+            })
         }
         services += listeners.map { $0 as any Service }
         if let metrics = try await metricsServer(

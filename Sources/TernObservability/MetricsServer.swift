@@ -7,7 +7,8 @@ public import ServiceLifecycle
 /// The HTTP listener of `[metrics]` as a `Service` (docs/operations.md "Metrics and health"):
 /// `GET /metrics` answers with the Prometheus text exposition, `GET /health` with 200 `ok` or
 /// 503 and the problems, one per line. Every other path gets 404, every other method 405.
-/// Connections are served one request at a time, kept alive as HTTP/1.1 allows.
+/// Connections are served one request at a time, kept alive as HTTP/1.1 allows, and closed
+/// after `idleTimeout` without a request.
 public final class MetricsServer: Service, Sendable {
     /// What `/metrics` and `/health` answer with, asked at each request.
     public struct Sources: Sendable {
@@ -29,9 +30,15 @@ public final class MetricsServer: Service, Sendable {
     private let sources: Sources
     private let logger: Logger
 
+    /// How long a connection may stay without a request (Prometheus scrapes every 15 s by
+    /// default and keeps its connection between scrapes).
+    public static let defaultIdleTimeout = Duration.seconds(60)
+
     /// Binds `host`:`port` now, so that a taken port fails before anything runs.
-    public init(host: String, port: Int, sources: Sources, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                logger: Logger) async throws {
+    public init(host: String, port: Int, sources: Sources, idleTimeout: Duration = defaultIdleTimeout,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) async throws {
+        let idle = TimeAmount.nanoseconds(idleTimeout.components.seconds * 1_000_000_000
+            + idleTimeout.components.attoseconds / 1_000_000_000)
         self.sources = sources
         self.logger = logger
         serverChannel = try await ServerBootstrap(group: group)
@@ -39,6 +46,8 @@ public final class MetricsServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
+                    try channel.pipeline.syncOperations.addHandler(IdleCloser())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
@@ -107,5 +116,18 @@ public final class MetricsServer: Service, Sendable {
             return (.serviceUnavailable, plain, Array(problems.map { $0 + "\n" }.joined().utf8))
         }
         return (.ok, plain, Array("ok\n".utf8))
+    }
+}
+
+/// Closes a connection on which nothing was read for the idle timeout.
+private final class IdleCloser: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 }

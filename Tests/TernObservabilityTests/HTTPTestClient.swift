@@ -16,7 +16,7 @@ enum HTTPTestClient {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: requests))
+            if !requests.isEmpty { try await outbound.write(ByteBuffer(string: requests)) }
             return try await withThrowingTaskGroup(of: String?.self) { group in
                 group.addTask {
                     var received = ""

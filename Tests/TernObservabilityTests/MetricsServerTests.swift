@@ -11,9 +11,11 @@ import Testing
 @Suite struct MetricsServerTests {
     /// Runs a server with `sources` on a free port while `body` talks to it.
     private func withServer(
-        _ sources: MetricsServer.Sources, _ body: (Int) async throws -> Void
+        _ sources: MetricsServer.Sources, idleTimeout: Duration = MetricsServer.defaultIdleTimeout,
+        _ body: (Int) async throws -> Void
     ) async throws {
-        let server = try await MetricsServer(host: "127.0.0.1", port: 0, sources: sources, logger: Logger(label: "test"))
+        let server = try await MetricsServer(
+            host: "127.0.0.1", port: 0, sources: sources, idleTimeout: idleTimeout, logger: Logger(label: "test"))
         let port = try #require(server.localPort)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: server)], logger: Logger(label: "test")))
@@ -77,6 +79,15 @@ import Testing
             let response = try await HTTPTestClient.exchange(port: port, keepAlive + close)
             #expect(response.split(separator: "HTTP/1.1 200 OK", omittingEmptySubsequences: false).count == 3)
             #expect(response.contains("\r\n\r\nn 1\n") && response.hasSuffix("\r\n\r\nn 2\n"))
+        }
+    }
+
+    @Test func aConnectionWithoutRequestsIsClosedAfterTheIdleTimeout() async throws {
+        try await withServer(Self.sources(), idleTimeout: .milliseconds(300)) { port in
+            let started = ContinuousClock.now
+            let answer = try await HTTPTestClient.exchange(port: port, "", seconds: 5)
+            #expect(answer.isEmpty)
+            #expect(ContinuousClock.now - started < .seconds(4))
         }
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import stat
 import time
 from collections import Counter
@@ -95,6 +96,27 @@ def test_check_config_takes_a_metrics_address(tmp_path):
     (tmp_path / "tern.toml").write_text('hostname = "mx.example.com"\n\n[metrics]\naddress = "127.0.0.1:9090"\n')
     res = run_tern(["check-config", "tern.toml"], cwd=tmp_path)
     assert res.returncode == 0, output(res)
+
+
+@pytest.mark.parametrize("taken", ["metrics", "listen"])
+def test_serve_names_the_address_it_cannot_listen_on(tmp_path, taken):
+    """A port already taken stops `tern serve` with exit status 1 and a line naming the
+    address and what it was for: the `[metrics]` listener, or an SMTP listener."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    try:
+        busy = holder.getsockname()[1]
+        smtp, metrics = (free_port(), busy) if taken == "metrics" else (busy, free_port())
+        (tmp_path / "tern.toml").write_text(
+            f'hostname = "mx.example.com"\ndata_dir = "{tmp_path / "data"}"\n\n'
+            f'[[listen]]\naddress = "127.0.0.1:{smtp}"\n\n[metrics]\naddress = "127.0.0.1:{metrics}"\n')
+        res = run_tern(["serve", "--config", "tern.toml"], cwd=tmp_path)
+    finally:
+        holder.close()
+    purpose = "[metrics] address" if taken == "metrics" else "[[listen]] role mx"
+    assert res.returncode == 1, output(res)
+    assert f"cannot listen on 127.0.0.1:{busy} ({purpose}): Address already in use" in output(res), output(res)
 
 
 # ---------------------------------------------------------------- HTTP
