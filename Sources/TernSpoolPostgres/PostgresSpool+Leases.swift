@@ -27,7 +27,8 @@ extension PostgresSpool: MessageLeases {
             """, logger: logger).collect()
         guard let row = rows.first else { return false }
         let previous = try row.decode(String?.self)
-        SpoolMetrics.leasesTaken(1, expired: previous != nil && previous != node ? 1 : 0)
+        // A renewal (the lease was this node's already) takes nothing new.
+        if previous != node { SpoolMetrics.leasesTaken(1, expired: previous != nil ? 1 : 0) }
         return true
     }
 

@@ -55,15 +55,18 @@ final class HoldLocks: Sendable {
         return true
     }
 
-    /// Unlocks `domains`, locked together by `lock(_:)`; their leases are given back.
+    /// Unlocks `domains`, locked together by `lock(_:)`; their leases are given back. With
+    /// leases the domains stay locked here until the database has them back: a `lock` in
+    /// between would take them again as this node's, and the late release would then drop
+    /// the new run's leases.
     func unlock(_ domains: Set<String>) {
-        let renewal = held.withLockedValue { held in
-            held.domains.subtract(domains)
-            return held.renewals.removeValue(forKey: domains)
-        }
+        let renewal = held.withLockedValue { $0.renewals.removeValue(forKey: domains) }
         renewal?.cancel()
-        guard let leases else { return }
-        let logger = logger
+        guard let leases else {
+            held.withLockedValue { $0.domains.subtract(domains) }
+            return
+        }
+        let (held, logger) = (held, logger)
         Task {
             do {
                 try await leases.releaseDomains(domains)
@@ -72,6 +75,7 @@ final class HoldLocks: Sendable {
                     "domains": "\(domains.sorted())", "error": "\(String(reflecting: error))",
                 ])
             }
+            held.withLockedValue { $0.domains.subtract(domains) }
         }
     }
 }

@@ -81,8 +81,13 @@ actor MessageLocks {
         return value
     }
 
+    /// Notes that the lease of `id` was kept; entries older than a lease are dropped, so a
+    /// message whose next work never came (another node took it, or the server stopped between
+    /// the lanes) is not remembered for ever.
     private func keep(_ id: QueueID) {
-        kept[id] = .now
+        let now = ContinuousClock.now
+        if let leases { kept = kept.filter { now - $0.value < leases.duration } }
+        kept[id] = now
     }
 
     /// When the lease of `id` was last kept, if it was; forgotten by asking.
