@@ -37,8 +37,7 @@ public final class MetricsServer: Service, Sendable {
     /// Binds `host`:`port` now, so that a taken port fails before anything runs.
     public init(host: String, port: Int, sources: Sources, idleTimeout: Duration = defaultIdleTimeout,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) async throws {
-        let idle = TimeAmount.nanoseconds(idleTimeout.components.seconds * 1_000_000_000
-            + idleTimeout.components.attoseconds / 1_000_000_000)
+        let idle = TimeAmount(idleTimeout)
         self.sources = sources
         self.logger = logger
         serverChannel = try await ServerBootstrap(group: group)
