@@ -16,6 +16,7 @@ The files live in a fresh folder under --dir, removed after each run. Standard l
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import resource
 import shutil
@@ -23,8 +24,24 @@ import tempfile
 import time
 
 
-def one_run(parent: str, files: int, size: int, batch: int, sync_files: bool) -> tuple[float, float, float]:
-    """Seconds of wall, user and system time per file, for one run."""
+AT_FDCWD, AT_SYMLINK_FOLLOW = -100, 0x400
+
+
+def link_descriptor(descriptor: int, path: str) -> None:
+    """Gives the open, nameless file `descriptor` the name `path`: linkat(2) of its
+    /proc/self/fd entry with AT_SYMLINK_FOLLOW (os.link calls link(2), which cannot)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    source = f"/proc/self/fd/{descriptor}".encode()
+    if libc.linkat(AT_FDCWD, source, AT_FDCWD, path.encode(), AT_SYMLINK_FOLLOW) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, os.strerror(error), path)
+
+
+def one_run(parent: str, files: int, size: int, batch: int, sync_files: bool,
+            anonymous: bool = False) -> tuple[float, float, float]:
+    """Seconds of wall, user and system time per file, for one run.  `anonymous`: each file
+    is made without a name in new/ (O_TMPFILE) and linked there once synced, instead of
+    going through tmp/ and a rename."""
     root = tempfile.mkdtemp(prefix="tern-durable-", dir=parent)
     try:
         for folder in ("tmp", "new"):
@@ -34,15 +51,22 @@ def one_run(parent: str, files: int, size: int, batch: int, sync_files: bool) ->
         before, started = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
         try:
             for number in range(files):
+                final = os.path.join(root, "new", f"m{number}")
                 temporary = os.path.join(root, "tmp", f"m{number}")
-                descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                if anonymous:
+                    descriptor = os.open(os.path.join(root, "new"), os.O_WRONLY | os.O_TMPFILE, 0o600)
+                else:
+                    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 try:
                     os.write(descriptor, data)
                     if sync_files:
                         os.fsync(descriptor)
+                    if anonymous:
+                        link_descriptor(descriptor, final)
                 finally:
                     os.close(descriptor)
-                os.rename(temporary, os.path.join(root, "new", f"m{number}"))
+                if not anonymous:
+                    os.rename(temporary, final)
                 if number % batch == batch - 1 or number == files - 1:
                     os.fsync(new)
         finally:
@@ -62,14 +86,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs (3)")
     parser.add_argument("--dir", default=tempfile.gettempdir(), help="where the folders are made (/tmp)")
     parser.add_argument("--no-fsync", action="store_true", help="skip each file's fsync (not durable)")
+    parser.add_argument("--anonymous", action="store_true",
+                        help="make each file nameless in new/ (O_TMPFILE) and link it there, instead of tmp/ and rename")
     args = parser.parse_args()
     if min(args.files, args.size, args.batch, args.runs) < 1:
         parser.error("--files, --size, --batch and --runs must be at least 1")
     print(f"{args.files} files of {args.size} octets in {args.dir}, new/ fsynced every {args.batch}"
-          f"{', files not fsynced' if args.no_fsync else ''}")
+          f"{', files not fsynced' if args.no_fsync else ''}"
+          f"{', made with O_TMPFILE and linked into new/' if args.anonymous else ''}")
     print("run | wall ms/file | user ms/file | kernel ms/file | CPU s / 1,000 files")
     for run in range(1, args.runs + 1):
-        wall, user, system = one_run(args.dir, args.files, args.size, args.batch, not args.no_fsync)
+        wall, user, system = one_run(args.dir, args.files, args.size, args.batch, not args.no_fsync, args.anonymous)
         print(f"{run} | {wall * 1000:.3f} | {user * 1000:.3f} | {system * 1000:.3f} | {(user + system) * 1000:.2f}")
 
 

@@ -18,6 +18,9 @@ public import TernSMTPCore
 /// `Reply.connectFailed` when no connection could be made), and nothing of it was sent: the
 /// caller may try a new connection at once.
 ///
+/// A caller that stops does not wait for the peer: cancelling the task in ``deliver(_:body:)``
+/// ends the connection at once (``abort()``).
+///
 /// `SMTPClient.deliver(_:to:configuration:tls:tlsServerName:timeout:group:logger:body:)` is the
 /// same client for one batch over one connection.
 public final class SMTPClientConnection<Body: AsyncSequence & Sendable>: Sendable where Body.Element == ByteBuffer {
@@ -67,7 +70,17 @@ public final class SMTPClientConnection<Body: AsyncSequence & Sendable>: Sendabl
     ///     messages in flight on this connection.
     ///   - body: Their stored text: CRLF line endings, not dot-stuffed, exactly
     ///     `OutboundMessage.size` octets.
+    ///
+    /// Cancelling the calling task aborts the connection (``abort()``): the call returns at once.
     public func deliver(_ messages: [OutboundMessage], body: @escaping BodyProvider) async -> [MessageResult] {
+        await withTaskCancellationHandler {
+            await handOver(messages, body: body)
+        } onCancel: {
+            abort()
+        }
+    }
+
+    private func handOver(_ messages: [OutboundMessage], body: @escaping BodyProvider) async -> [MessageResult] {
         await withCheckedContinuation { continuation in
             let handed = state.withLock { state -> Result<(any Channel)?, Reply> in
                 guard state.phase == .open else { return .failure(state.endReason) }
@@ -82,6 +95,27 @@ public final class SMTPClientConnection<Body: AsyncSequence & Sendable>: Sendabl
             case .success(nil): break  // still connecting: the connection takes them once it can
             }
         }
+    }
+
+    /// Ends the connection now, without QUIT, for a caller that is stopping: every message
+    /// handed over and not decided yet is deferred with `Reply.stopping` and its batch returns
+    /// at once; no more batches are taken. A message whose text the peer had whole, its reply
+    /// not read yet, may still have been taken there and be sent again later (the duplicate
+    /// RFC 5321 §6.1 accepts rather than a loss).
+    public func abort() {
+        let (channel, abandoned) = state.withLock { state -> ((any Channel)?, [Batch]) in
+            state.aborted = true
+            if state.phase == .open { state.phase = .retired }
+            state.endReason = .stopping
+            state.handedOver = []
+            defer { state.batches = [] }
+            return (state.channel, state.batches)
+        }
+        for batch in abandoned {
+            let left = batch.messages.filter { batch.pending.contains($0.id) }
+            batch.continuation.resume(returning: batch.results + left.map { Self.notTaken($0, .stopping) })
+        }
+        channel?.close(promise: nil)
     }
 
     /// QUITs now when idle, else once every message handed over is decided and the idle time
@@ -132,9 +166,15 @@ public final class SMTPClientConnection<Body: AsyncSequence & Sendable>: Sendabl
         }
         logger.debug("connected", metadata: ["peer": "\(peer)"])
         // The batches handed over while connecting go first; later ones are announced.
-        let first = state.withLock { state in
+        let first = state.withLock { state -> [OutboundMessage]? in
+            guard !state.aborted else { return nil }
             state.channel = channel.channel
             return state.takeHandedOver()
+        }
+        guard let first else {
+            try? await channel.executeThenClose { _, _ in }
+            markEnded()
+            return
         }
         for message in first { _ = session.send(message) }
         var connection = ClientConnection(
@@ -157,7 +197,11 @@ public final class SMTPClientConnection<Body: AsyncSequence & Sendable>: Sendabl
         } catch {
             logger.debug("close failed", metadata: ["error": "\(error)"])
         }
-        // Whatever was handed over and not taken never reached the peer.
+        markEnded()
+    }
+
+    /// Marks the connection ended: whatever was handed over and not taken never reached the peer.
+    private func markEnded() {
         let (left, waiters) = state.withLock { state in
             state.phase = .closed
             state.channel = nil
@@ -220,6 +264,8 @@ public final class SMTPClientConnection<Body: AsyncSequence & Sendable>: Sendabl
         var endReason = Reply.sessionClosed
         /// Set once connected, until the connection ends.
         var channel: (any Channel)?
+        /// `abort()` was called: a connection made afterwards is closed at once.
+        var aborted = false
         /// Messages handed over and not yet taken by the connection's task.
         var handedOver: [OutboundMessage] = []
         var batches: [Batch] = []

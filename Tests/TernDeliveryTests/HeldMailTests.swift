@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 import TernControl
 import TernDelivery
@@ -49,6 +50,25 @@ import TernSpool
             #expect(try sink.transactions().count == 2)
             // The node is unlocked once the run has ended.
             #expect(try await eventually { (try? await runner.releaseHeld(["node.example.net"])) == 0 })
+        }
+    }
+
+    @Test func releaseWaitsForAMessageAnotherNodeHoldsAMoment() async throws {
+        let fixture = try await DeliveryFixture()
+        defer { fixture.directory.remove() }
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let leases = BusyLeases()
+        let spool = LeasedSpool(base: fixture.spool, leases: leases)
+        _ = try await fixture.store(envelope(to: "node.example.net"))
+        let runner = try makeRunner(fixture, spool: spool, settings: settings(sink))
+        try await fixture.running(runner) { () async throws in
+            // Another node's scheduler has the message while the run begins.
+            leases.refuse(3)
+            #expect(try await runner.releaseHeld(["node.example.net"]) == 1)
+            #expect(try await eventually { try sink.transactions().count == 1 })
+            #expect(leases.refusalsLeft == 0)
+            #expect(try await eventually { try await fixture.spool.all().isEmpty })
         }
     }
 
@@ -106,4 +126,45 @@ import TernSpool
         #expect(reports.count == 1)
         #expect(reports.first?.contains("Status: 5.4.7") == true)
     }
+}
+
+/// Message leases of a shared queue in memory, where another node holds every message for the
+/// next `refuse(_:)` requests.
+private final class BusyLeases: MessageLeases {
+    let duration = Duration.seconds(60)
+    private let refusals = NIOLockedValueBox(0)
+
+    var refusalsLeft: Int { refusals.withLockedValue { $0 } }
+
+    func refuse(_ count: Int) {
+        refusals.withLockedValue { $0 = count }
+    }
+
+    func take(_ id: QueueID) async throws -> Bool {
+        refusals.withLockedValue { left in
+            guard left > 0 else { return true }
+            left -= 1
+            return false
+        }
+    }
+
+    func release(_ id: QueueID, due: Date?) async throws {}
+    func claimDue(limit: Int) async throws -> [QueueID] { [] }
+    func takeDomains(_ domains: Set<String>) async throws -> Bool { true }
+    func releaseDomains(_ domains: Set<String>) async throws {}
+}
+
+/// A file spool seen as one node's view of a shared queue: its messages, `leases` for locking.
+private struct LeasedSpool: SpoolStore {
+    let base: FileSpool
+    let leases: (any MessageLeases)?
+
+    func beginMessage() async throws -> any SpoolWriter { try await base.beginMessage() }
+    func envelope(_ id: QueueID) async throws -> Envelope { try await base.envelope(id) }
+    func update(_ envelope: Envelope) async throws { try await base.update(envelope) }
+    func openBody(_ id: QueueID) async throws -> SpoolBody { try await base.openBody(id) }
+    func remove(_ id: QueueID) async throws { try await base.remove(id) }
+    func all() async throws -> [Envelope] { try await base.all() }
+    func freeSpace() async throws -> Int { try await base.freeSpace() }
+    func checkWritable() async throws { try await base.checkWritable() }
 }

@@ -60,6 +60,17 @@ def wait_spool_empty(tern, timeout: float = 20.0) -> None:
         time.sleep(0.1)
 
 
+def restart_and_expect_once(tern, sink, marker: str) -> None:
+    """Starts the stopped `tern`; the message `marker` reaches `sink`, the
+    spool empties, and 2 s later the sink still has that one copy."""
+    tern.start()
+    [got] = sink.wait_messages(1, timeout=30)
+    assert got.header("Subject") == marker
+    wait_spool_empty(tern)
+    time.sleep(2)
+    assert len(sink.messages()) == 1
+
+
 def test_route_relays_to_smtp_sink_with_trace(tern_factory, sink_factory):
     sink = sink_factory()
     tern = tern_factory(relay_config(routes={"sink.test": f"smtp:127.0.0.1:{sink.port}"}))
@@ -286,12 +297,7 @@ def test_kill_9_during_retries_loses_nothing_and_sends_once(tern_factory, sink_f
     tern.kill9()
     sink.stop()
     accepting = sink_factory("accept", port=sink.port)
-    tern.start()
-    [got] = accepting.wait_messages(1, timeout=30)
-    assert got.header("Subject") == marker
-    wait_spool_empty(tern)
-    time.sleep(2)
-    assert len(accepting.messages()) == 1
+    restart_and_expect_once(tern, accepting, marker)
 
 
 def test_sendmail_mail_for_another_domain_is_relayed(tern_factory, sink_factory):
@@ -459,3 +465,35 @@ def test_stopping_quits_the_kept_connections(tern_factory, scripted_peer_factory
     assert tern.stop() == 0
     [session] = peer.wait_closed(1, timeout=5)
     assert session.commands[-1] == "QUIT", session.commands
+
+
+def test_stopping_cuts_a_delivery_that_waits_on_a_silent_peer(tern_factory, scripted_peer_factory, sink_factory):
+    """SIGTERM while a delivery waits for a next hop that never greets: Tern
+    stops within seconds, not after the peer timeout (5 minutes).  The
+    recipient is recorded as deferred with 421 4.3.2 and the cut attempt does
+    not count: at the next start the message is tried at once, although the
+    retry wait is an hour, and once the route works it arrives exactly once."""
+    peer = scripted_peer_factory(silent=True)
+    tern = tern_factory(relay_config(routes={"peer.test": f"smtp:127.0.0.1:{peer.port}"},
+                                     delivery={"retry": ["1h"], "warn_after": "1h"}))
+    marker = unique_marker("cut")
+    send(tern, "r@peer.test", marker)
+    peer.wait_connections(1, timeout=20)
+    started = time.monotonic()
+    assert tern.stop(timeout=60) == 0
+    assert time.monotonic() - started < 10, tern.log()
+    assert "421 4.3.2" in tern.log(tail=100), tern.log()
+    tern.start()
+    peer.wait_connections(2, timeout=10)  # due at once, not in an hour
+    [entry] = tern.queue_list()
+    assert entry["attempts"] == 0, entry
+    [rcpt] = entry["recipients"]
+    assert rcpt["status"] == "deferred", entry
+    assert rcpt["reason"].startswith("421 4.3.2 "), entry
+    started = time.monotonic()
+    assert tern.stop(timeout=60) == 0
+    assert time.monotonic() - started < 10, tern.log()
+    sink = sink_factory()
+    tern.config = merge(tern.config, {"routes": {"peer.test": f"smtp:127.0.0.1:{sink.port}"}})
+    tern.config_path.write_text(to_toml(tern.config))
+    restart_and_expect_once(tern, sink, marker)

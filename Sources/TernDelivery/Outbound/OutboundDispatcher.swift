@@ -93,7 +93,7 @@ actor OutboundDispatcher {
     /// Every recipient of `jobs` deferred, for jobs not sent because the queue is stopping.
     private static func deferred(_ jobs: [OutboundJob]) -> [String: OutboundOutcome] {
         Dictionary(uniqueKeysWithValues: jobs.map { job in
-            (job.message.id, OutboundOutcome(result: job.message.outcomeForAll(.sessionClosed), remoteMTA: nil))
+            (job.message.id, OutboundOutcome(result: job.message.outcomeForAll(.stopping), remoteMTA: nil))
         })
     }
 

@@ -48,6 +48,8 @@ struct OutboundTransport: OutboundSending {
         var remaining = jobs
         var outcomes: [String: OutboundOutcome] = [:]
         for (index, candidate) in candidates.enumerated() {
+            // Stopping: what the last host deferred stays deferred (its outcomes are set).
+            if index > 0 && Task.isCancelled { break }
             let isLast = index == candidates.count - 1
             let results = await deliver(
                 remaining.map(\.message), to: candidate, for: destination, configuration: configuration, body: body)
@@ -86,7 +88,7 @@ struct OutboundTransport: OutboundSending {
             let lost = results.allSatisfy { $0.recipients.allSatisfy {
                 if case .deferred(let reply) = $0.outcome { reply.code == 421 } else { false }
             } }
-            guard lost else { return results }
+            guard lost, !Task.isCancelled else { return results }
             logger.debug("kept connection ended; trying a new one", metadata: ["host": "\(candidate.address)"])
         }
         let connection = ConnectionCache.Connection(

@@ -98,7 +98,11 @@ struct DeliveryAttempt: Sendable {
                 envelope.record(await relay.deliver(Parcel(envelope: envelope, recipients: remote, body: body)), at: now())
             }
         }
-        if !due.isEmpty {
+        if !due.isEmpty && Task.isCancelled {
+            // Stopping cut the attempt short (`Reply.stopping`): it does not count, and its
+            // deferred recipients are due again as soon as the server starts.
+            envelope.nextAttempt = nil
+        } else if !due.isEmpty {
             envelope.attempts += 1
             scheduleRetry(&envelope, startedAt: started)
         }

@@ -144,7 +144,7 @@ final class QueueScheduler: Sendable {
         await withDiscardingTaskGroup { group in
             for id in ids {
                 group.addTask { [self] in
-                    _ = await locks.withLock(id) { await self.attempt.perform(id, in: .remote, releasing: domains) }
+                    await release(id, domains)
                     submitted(id)
                 }
             }
@@ -152,6 +152,24 @@ final class QueueScheduler: Sendable {
         holdLocks.unlock(domains)
         logger.info("release run ended", metadata: ["domains": "\(domains.sorted())"])
     }
+
+    /// One attempt for `id`, its recipients in `domains` released. In a shared queue another
+    /// node may hold the message for a moment (its scheduler looks at it after a run of its own
+    /// ends): the run asks for the lease again every `leaseRetry`, for at most one lease's
+    /// length, after which any lease has run out; it stops asking once the message is gone.
+    private func release(_ id: QueueID, _ domains: Set<String>) async {
+        let giveUp = ContinuousClock.now + (spool.leases?.duration ?? .zero)
+        while await locks.withLock(id, { await self.attempt.perform(id, in: .remote, releasing: domains) }) == nil {
+            guard (try? await spool.envelope(id)) != nil else { return }
+            guard ContinuousClock.now < giveUp, (try? await sleep(Self.leaseRetry)) != nil else {
+                logger.warning("held message left for the next run: another node holds it", metadata: ["queue_id": "\(id)"])
+                return
+            }
+        }
+    }
+
+    /// How often a release run asks again for a message another node holds.
+    static let leaseRetry = Duration.milliseconds(200)
 
     /// What becomes of a message's lease after an attempt that ended with `outcome`: kept for
     /// the remote lane, given back with the retry time or the envelope's wake time, nothing

@@ -47,6 +47,9 @@ extension Reply {
     }
     /// `421 4.4.2`: a message handed to a session that has ended.
     public static let sessionClosed = Reply(421, EnhancedStatusCode(4, 4, 2), "The connection to the peer is closed")
+    /// `421 4.3.2`: the delivery was cut short because this server is stopping; the message is
+    /// tried again when it starts (RFC 3463 X.3.2, system not accepting messages).
+    public static let stopping = Reply(421, EnhancedStatusCode(4, 3, 2), "Delivery interrupted: the server is stopping")
     /// `556 5.1.10`: the domain publishes a null MX: it accepts no mail (RFC 7505 §4.2).
     public static func nullMX(_ domain: String) -> Reply {
         Reply(556, EnhancedStatusCode(5, 1, 10), "Domain \(domain) does not accept mail (null MX)")
