@@ -89,6 +89,22 @@ package enum Posix {
         guard lseek(descriptor, off_t(length), SEEK_SET) >= 0 else { throw FileSystemError("lseek", path: path) }
     }
 
+    /// `flock(2)` without waiting: true when the lock is taken, false when another open file
+    /// holds one that conflicts. A lock lasts until the descriptor is closed.
+    package static func tryLock(_ descriptor: CInt, exclusive: Bool, path: String) throws -> Bool {
+        if retryingInterrupts({ flock(descriptor, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) }) == 0 { return true }
+        if errno == EWOULDBLOCK { return false }
+        throw FileSystemError("flock", path: path)
+    }
+
+    /// Whether `path` names the file open as `descriptor` (symbolic links not followed).
+    package static func names(_ path: String, file descriptor: CInt) -> Bool {
+        var open = stat()
+        var named = stat()
+        return fstat(descriptor, &open) == 0 && lstat(path, &named) == 0
+            && open.st_dev == named.st_dev && open.st_ino == named.st_ino
+    }
+
     /// `unlink(2)` for clean-up paths: a missing file or any other failure is not an error.
     package static func removeIfPresent(_ path: String) {
         try? unlink(path)

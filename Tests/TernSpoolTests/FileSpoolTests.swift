@@ -119,7 +119,7 @@ import TernTestSupport
         #expect(directory.files() == ["spool/incoming/\(id).env", "spool/incoming/\(id).msg"], "the update beside the text")
         #expect(try await spool.envelope(id) == envelope)
         try await spool.remove(id)
-        #expect(directory.files().isEmpty)
+        #expect(directory.files() == ["spool/spare/0"], "the text kept as a spare")
     }
 
     @Test func freeSpaceIsReported() async throws {

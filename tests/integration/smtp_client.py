@@ -711,10 +711,13 @@ def assert_not_delivered(data_dir: Path, marker: str, wait: float = 1.5) -> None
 
 
 def spool_files(data_dir: Path) -> list[Path]:
+    """The files of queued messages: everything under spool/ but tmp/ (messages being
+    received) and spare/ (files of removed messages kept for new ones)."""
     root = Path(data_dir) / "spool"
     if not root.exists():
         return []
-    return [p for p in root.rglob("*") if p.is_file() and "tmp" not in p.relative_to(root).parts[:1]]
+    return [p for p in root.rglob("*")
+            if p.is_file() and p.relative_to(root).parts[0] not in ("tmp", "spare")]
 
 
 @dataclass

@@ -25,6 +25,7 @@ package import TernSMTPCore
 /// - `corrupt/`: quarantine for envelopes that won't parse or have no text.
 /// - `partial/`: checkpointed transactions kept for a resume (RFC 1845), `<record>.meta` and
 ///   `<record>.body`; see `FileSpool+Checkpoint.swift`.
+/// - `spare/`: files of removed messages that new ones are written over (`SpareFiles`).
 ///
 /// Every blocking call runs on the `NIOThreadPool`. Call `recover()` once at start, before
 /// anything else: it also creates the directories.
@@ -40,6 +41,8 @@ package final class FileSpool: SpoolStore {
     let messages = SpoolCensus()
     /// The envelopes and texts written last, read from memory by the queue's first attempt.
     let recent = RecentMessages()
+    /// Files of removed messages, for new ones.
+    let spares: SpareFiles
     /// The last free-space figure and when it was taken: one `statvfs` a second serves every
     /// MAIL command in between.
     private let lastFreeSpace = NIOLockedValueBox<(bytes: Int, at: ContinuousClock.Instant)?>(nil)
@@ -56,6 +59,7 @@ package final class FileSpool: SpoolStore {
         self.threadPool = threadPool
         self.logger = logger
         self.operations = operations
+        spares = SpareFiles(paths: paths)
         groupCommit = GroupCommit(sync: { [operations] in
             try await threadPool.runBlocking { try Posix.syncDirectory(paths.incoming, operations: operations) }
         }, synced: SpoolMetrics.groupCommitted)
@@ -72,20 +76,20 @@ package final class FileSpool: SpoolStore {
     /// never acknowledged), and so is an envelope whose text a removal had already unlinked.
     /// Logs one line for each file it acts on.
     package func recover() async throws -> RecoveryReport {
-        let (paths, operations, logger) = (paths, operations, logger)
+        let (paths, spares, operations, logger) = (paths, spares, operations, logger)
         return try await threadPool.runBlocking {
-            try Self.recover(paths: paths, operations: operations, logger: logger)
+            try Self.recover(paths: paths, spares: spares, operations: operations, logger: logger)
         }
     }
 
     private static func recover(
-        paths: SpoolPaths, operations: any FileOperations, logger: Logger
+        paths: SpoolPaths, spares: SpareFiles, operations: any FileOperations, logger: Logger
     ) throws -> RecoveryReport {
         if try Posix.makeDirectory(paths.root) {
             try Posix.syncDirectory(parent(of: paths.root), operations: operations)
         }
         var created = false
-        for directory in [paths.temporary, paths.incoming, paths.corrupt, paths.partial] {
+        for directory in [paths.temporary, paths.incoming, paths.corrupt, paths.partial, paths.spare] {
             created = try Posix.makeDirectory(directory) || created
         }
         if created { try Posix.syncDirectory(paths.root, operations: operations) }
@@ -95,6 +99,10 @@ package final class FileSpool: SpoolStore {
             try Posix.unlink("\(paths.temporary)/\(name)")
             report.purgedTemporaryFiles += 1
             logger.notice("spool recovery purged temporary file", metadata: ["file": "\(name)"])
+        }
+
+        for name in spares.adopt(try Posix.listDirectory(paths.spare)) {
+            try Posix.unlink(paths.spareFile(name))
         }
 
         var files: [QueueID: Set<Substring>] = [:]
@@ -165,12 +173,12 @@ package final class FileSpool: SpoolStore {
 
     // MARK: SpoolStore
 
-    /// A writer for a new message; its `tmp/<id>.body` is created at its first write
-    /// (`FileSpoolWriter`).
+    /// A writer for a new message; its file, a spare or `tmp/<id>.body`, is opened at its first
+    /// write (`FileSpoolWriter`).
     package func beginMessage() async throws -> any SpoolWriter {
         FileSpoolWriter(
             id: QueueID(), descriptor: nil, paths: paths, threadPool: threadPool, operations: operations,
-            groupCommit: groupCommit, census: messages, recent: recent, logger: logger)
+            groupCommit: groupCommit, census: messages, recent: recent, logger: logger, spares: spares)
     }
 
     /// Reads and checks `incoming/<id>.env`, or takes it from memory when it was written last
@@ -240,13 +248,17 @@ package final class FileSpool: SpoolStore {
         }
     }
 
-    /// Unlinks the text, then the envelope (`MessageFiles`), then fsyncs `incoming/`.
+    /// Takes the text away, then the envelope (`MessageFiles`), then fsyncs `incoming/`. The
+    /// text of a message just written, if small, becomes a spare (`SpareFiles`); any other is
+    /// unlinked.
     package func remove(_ id: QueueID) async throws {
+        let spare = recent.envelope(id).flatMap { $0.size <= SpareFiles.largest ? self.spares.reserve() : nil }
         recent.forget(id)
-        let (paths, operations) = (paths, operations)
+        let (paths, spares, operations) = (paths, spares, operations)
         try await threadPool.runBlocking {
             // One file and its update, else the two-file layout (`MessageFiles`).
-            let text = try Self.unlinkIfPresent(paths.message(id), operations: operations)
+            let text = try Self.spareIfPresent(paths.message(id), as: spare, spares: spares, operations: operations)
+                || Self.unlinkIfPresent(paths.message(id), operations: operations)
                 || Self.unlinkIfPresent(paths.body(id), operations: operations)
             let envelope = try Self.unlinkIfPresent(paths.envelope(id), operations: operations)
             guard text || envelope else { throw SpoolError.unknownMessage(id) }
@@ -317,6 +329,25 @@ package final class FileSpool: SpoolStore {
     private static func messageFile(_ name: String) -> (QueueID?, Substring) {
         guard let dot = name.firstIndex(of: ".") else { return (nil, "") }
         return (QueueID(spoolFormat: String(name[..<dot])), name[name.index(after: dot)...])
+    }
+
+    /// Renames `path` into `spare/` as the reserved `name` (cancelled when nil or nothing is
+    /// there); false when it did not.
+    private static func spareIfPresent(
+        _ path: String, as name: String?, spares: SpareFiles, operations: any FileOperations
+    ) throws -> Bool {
+        guard let name else { return false }
+        do {
+            try operations.rename(path, to: spares.path(of: name))
+            spares.keep(name)
+            return true
+        } catch let error as FileSystemError where error.code == ENOENT {
+            spares.cancel()
+            return false
+        } catch {
+            spares.cancel()
+            throw error
+        }
     }
 
     /// Unlinks `path`; false when there was nothing.

@@ -8,10 +8,11 @@ import TernSMTPCore
 
 /// Streams one message into `tmp/` and commits it into `incoming/`.
 ///
-/// The text is gathered in memory and `tmp/<id>.body` is created only when it reaches
-/// `writeThreshold` or at commit, in the same thread-pool hop as the first write: a small
-/// message costs no file until it is committed, and none at all when it is delivered from
-/// memory instead (`textInMemory`, docs/architecture.md "Local delivery at acceptance").
+/// The text is gathered in memory and its file is opened only when it reaches `writeThreshold`
+/// or at commit, in the same thread-pool hop as the first write: a small message costs no file
+/// until it is committed, and none at all when it is delivered from memory instead
+/// (`textInMemory`, docs/architecture.md "Local delivery at acceptance"). The file is a spare
+/// written over from its start (`SpareFiles`) when there is one, else `tmp/<id>.body` created.
 ///
 /// A checkpointed message (RFC 1845) is streamed into `partial/` instead and kept there: its
 /// commit links the body into `incoming/` rather than moving it, and an abort leaves it for
@@ -30,12 +31,14 @@ final class FileSpoolWriter: SpoolWriter {
     private enum BodyFile {
         /// Not created yet: everything appended is in `pending`.
         case notCreated
-        case open(CInt)
+        /// Open at `path`; `spare` names the spare it is, if it is one (cut to its length at
+        /// commit, given back at abort).
+        case open(CInt, path: String, spare: String?)
         /// Committed or aborted.
         case finished
 
         var descriptor: CInt? {
-            if case .open(let descriptor) = self { return descriptor }
+            if case .open(let descriptor, _, _) = self { return descriptor }
             return nil
         }
     }
@@ -44,7 +47,8 @@ final class FileSpoolWriter: SpoolWriter {
     static let writeThreshold = 128 * 1024
 
     let id: QueueID
-    /// Where the body is written: `tmp/<id>.body`, or a checkpoint's `partial/<record>.body`.
+    /// Where the body is created when no spare is taken: `tmp/<id>.body`, or a checkpoint's
+    /// `partial/<record>.body`.
     let bodyPath: String
     /// The body belongs to a checkpoint record: linked at commit, kept at abort.
     private let keepsBody: Bool
@@ -54,6 +58,8 @@ final class FileSpoolWriter: SpoolWriter {
     private let groupCommit: GroupCommit
     private let census: SpoolCensus
     private let recent: RecentMessages
+    /// Spares to write over; nil for a checkpoint's body.
+    private let spares: SpareFiles?
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
 
@@ -62,11 +68,12 @@ final class FileSpoolWriter: SpoolWriter {
     init(
         id: QueueID, descriptor: CInt?, paths: SpoolPaths, threadPool: NIOThreadPool,
         operations: any FileOperations, groupCommit: GroupCommit, census: SpoolCensus, recent: RecentMessages,
-        logger: Logger,
+        logger: Logger, spares: SpareFiles? = nil,
         bodyPath: String? = nil, size: Int = 0
     ) {
+        let created = bodyPath ?? paths.temporaryBody(id)
         self.id = id
-        self.bodyPath = bodyPath ?? paths.temporaryBody(id)
+        self.bodyPath = created
         keepsBody = bodyPath != nil
         self.paths = paths
         self.threadPool = threadPool
@@ -74,8 +81,10 @@ final class FileSpoolWriter: SpoolWriter {
         self.groupCommit = groupCommit
         self.census = census
         self.recent = recent
+        self.spares = bodyPath == nil ? spares : nil
         self.logger = logger
-        state = NIOLockedValueBox(State(file: descriptor.map(BodyFile.open) ?? .notCreated, size: size))
+        let file = descriptor.map { BodyFile.open($0, path: created, spare: nil) } ?? .notCreated
+        state = NIOLockedValueBox(State(file: file, size: size))
     }
 
     deinit {
@@ -96,32 +105,45 @@ final class FileSpoolWriter: SpoolWriter {
         }
     }
 
-    /// Runs `work` on the body file on the thread pool, creating the file first (exclusively,
-    /// mode 0600) if it does not exist yet; a file created here is removed again when `work` fails.
-    private func withBodyFile(_ file: BodyFile, _ work: @escaping @Sendable (CInt) throws -> Void) async throws {
-        let path = bodyPath
-        let descriptor = try await threadPool.runBlocking {
-            let descriptor = try Self.open(file, at: path)
+    /// Runs `work` on the body file and its path on the thread pool, opening the file first if
+    /// it is not open yet; a file opened here is let go again (`release`) when `work` fails.
+    private func withBodyFile(_ file: BodyFile, _ work: @escaping @Sendable (CInt, String) throws -> Void) async throws {
+        let (bodyPath, spares) = (bodyPath, spares)
+        let opened = try await threadPool.runBlocking {
+            let opened = try Self.open(file, creating: bodyPath, spares: spares)
+            guard case .open(let descriptor, let path, let spare) = opened else { preconditionFailure("not open") }
             do {
-                try work(descriptor)
+                try work(descriptor, path)
             } catch {
-                if file.descriptor == nil {
-                    Posix.close(descriptor)
-                    Posix.removeIfPresent(path)
-                }
+                if file.descriptor == nil { Self.release(descriptor, path: path, spare: spare, spares: spares) }
                 throw error
             }
-            return descriptor
+            return opened
         }
         state.withLockedValue { state in
-            if case .notCreated = state.file { state.file = .open(descriptor) }
+            if case .notCreated = state.file { state.file = opened }
         }
     }
 
-    /// `file`'s descriptor, or `path` created now. Runs on the thread pool.
-    private static func open(_ file: BodyFile, at path: String) throws -> CInt {
-        if let descriptor = file.descriptor { return descriptor }
-        return try Posix.open(path, Posix.createExclusive)
+    /// `file` when open; else a spare, or `path` created now (exclusively, mode 0600). Runs on
+    /// the thread pool.
+    private static func open(_ file: BodyFile, creating path: String, spares: SpareFiles?) throws -> BodyFile {
+        if file.descriptor != nil { return file }
+        if let (descriptor, name) = spares?.open() {
+            return .open(descriptor, path: spares!.path(of: name), spare: name)
+        }
+        return .open(try Posix.open(path, Posix.createExclusive), path: path, spare: nil)
+    }
+
+    /// Closes a body file that will not be committed: a spare is given back, a created file
+    /// removed. Runs on the thread pool.
+    private static func release(_ descriptor: CInt, path: String, spare: String?, spares: SpareFiles?) {
+        Posix.close(descriptor)
+        if let spare, let spares {
+            spares.giveBack(spare)
+        } else {
+            Posix.removeIfPresent(path)
+        }
     }
 
     func append(_ bytes: ByteBuffer) async throws {
@@ -135,9 +157,9 @@ final class FileSpoolWriter: SpoolWriter {
             return (state.file, state.pending)
         }
         guard let full else { return }
-        let (path, operations) = (bodyPath, operations)
+        let operations = operations
         do {
-            try await withBodyFile(file) { descriptor in
+            try await withBodyFile(file) { descriptor, path in
                 try full.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: path) }
             }
         } catch {
@@ -148,7 +170,7 @@ final class FileSpoolWriter: SpoolWriter {
     }
 
     func commit(_ envelope: Envelope) async throws {
-        let (id, paths, bodyPath, keepsBody) = (id, paths, bodyPath, keepsBody)
+        let (id, paths, bodyPath, keepsBody, spares) = (id, paths, bodyPath, keepsBody, spares)
         let (file, size, pending) = try state.withLockedValue { state in
             if case .finished = state.file { throw SpoolError.writerFinished(id) }
             defer { (state.file, state.pending) = (.finished, ByteBuffer()) }
@@ -168,8 +190,8 @@ final class FileSpoolWriter: SpoolWriter {
             try await SpoolMetrics.timeCommit(.files) {
                 try await threadPool.runBlocking { [operations] in
                     try Self.store(
-                        id: id, body: try Self.open(file, at: bodyPath), at: bodyPath, keepingIt: keepsBody,
-                        pending: pending, record: record, paths: paths, operations: operations)
+                        id: id, body: try Self.open(file, creating: bodyPath, spares: spares), keepingIt: keepsBody,
+                        size: size, pending: pending, record: record, paths: paths, operations: operations)
                 }
                 try await groupCommit.commit()
             }
@@ -187,15 +209,18 @@ final class FileSpoolWriter: SpoolWriter {
     }
 
     func abort() async {
-        guard let descriptor = state.withLockedValue({ state in
+        guard case .open(let descriptor, let path, let spare) = state.withLockedValue({ state in
             defer { (state.file, state.pending) = (.finished, ByteBuffer()) }
-            return state.file.descriptor
+            return state.file
         })
         else { return }
-        let (bodyPath, keepsBody) = (bodyPath, keepsBody)
+        let (keepsBody, spares) = (keepsBody, spares)
         try? await threadPool.runBlocking {
-            Posix.close(descriptor)
-            if !keepsBody { Posix.removeIfPresent(bodyPath) }
+            if keepsBody {
+                Posix.close(descriptor)
+            } else {
+                Self.release(descriptor, path: path, spare: spare, spares: spares)
+            }
         }
     }
 
@@ -206,8 +231,8 @@ final class FileSpoolWriter: SpoolWriter {
             defer { state.pending = ByteBuffer() }
             return (state.file, state.pending)
         }
-        let (path, operations) = (bodyPath, operations)
-        try await withBodyFile(file) { descriptor in
+        let operations = operations
+        try await withBodyFile(file) { descriptor, path in
             if pending.readableBytes > 0 {
                 try pending.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: path) }
             }
@@ -216,20 +241,24 @@ final class FileSpoolWriter: SpoolWriter {
     }
 
     // One file (`MessageFiles`): the rest of the text, the record and the trailer written in one
-    // call, fsynced, and the file renamed into `incoming/<id>.msg`, the commit mark. A text
-    // linked from `partial/` keeps two files: body durable, body linked, envelope durable and
-    // renamed last as the commit mark (`DurableFile.publish`). The caller then fsyncs
-    // `incoming/`. On failure the temporary files, and a body already linked, are removed.
+    // call, a spare cut to that length, fsynced, and the file renamed into `incoming/<id>.msg`,
+    // the commit mark. A text linked from `partial/` keeps two files: body durable, body linked,
+    // envelope durable and renamed last as the commit mark (`DurableFile.publish`). The caller
+    // then fsyncs `incoming/`. On failure the temporary files, and a body already linked, are
+    // removed.
     private static func store(
-        id: QueueID, body descriptor: CInt, at bodyPath: String, keepingIt keepsBody: Bool, pending: ByteBuffer,
+        id: QueueID, body file: BodyFile, keepingIt keepsBody: Bool, size: Int, pending: ByteBuffer,
         record: [UInt8], paths: SpoolPaths, operations: any FileOperations
     ) throws {
+        guard case .open(let descriptor, let bodyPath, let spare) = file else { preconditionFailure("not open") }
         guard keepsBody else {
             do {
                 defer { Posix.close(descriptor) }
                 var rest = pending
                 rest.writeBytes(MessageFiles.tail(record: record))
+                let length = size + rest.readableBytes - pending.readableBytes
                 try rest.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: bodyPath) }
+                if spare != nil { try Posix.truncate(descriptor, to: length, path: bodyPath) }
                 try operations.fsync(descriptor, path: bodyPath)
                 try operations.rename(bodyPath, to: paths.message(id))
             } catch {

@@ -34,7 +34,7 @@ enum MessageFiles {
     /// Throws `SpoolError.unknownMessage` when the message has no text.
     static func openText(_ id: QueueID, paths: SpoolPaths) throws -> (file: OpenFile, path: String, length: Int) {
         do {
-            let file = OpenFile(descriptor: try Posix.open(paths.message(id), O_RDONLY | O_CLOEXEC))
+            let file = OpenFile(descriptor: try openMessage(paths.message(id)))
             let layout = try layout(of: file.descriptor, path: paths.message(id))
             return (file, paths.message(id), layout.textLength)
         } catch let error as FileSystemError where error.code == ENOENT {}
@@ -77,7 +77,7 @@ enum MessageFiles {
 
     /// The record stored in the one-file message at `path`.
     private static func record(in path: String) throws -> [UInt8] {
-        let descriptor = try Posix.open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = try openMessage(path)
         defer { Posix.close(descriptor) }
         let layout = try layout(of: descriptor, path: path)
         var record = [UInt8](repeating: 0, count: layout.recordLength)
@@ -86,6 +86,21 @@ enum MessageFiles {
         }
         guard count == layout.recordLength else { throw SpoolError.damagedMessage(path) }
         return record
+    }
+
+    /// Opens the one-file message at `path` for reading with a shared lock, held until it is
+    /// closed, so that the file is not written over as a spare meanwhile (`SpareFiles`). Throws
+    /// `ENOENT` when the file is gone, or is a spare a writer has (or had) since it was opened.
+    private static func openMessage(_ path: String) throws -> CInt {
+        let descriptor = try Posix.open(path, O_RDONLY | O_CLOEXEC)
+        // Locked first, then checked: a spare taken before the lock has left `path` by now.
+        guard (try? Posix.tryLock(descriptor, exclusive: false, path: path)) == true,
+            Posix.names(path, file: descriptor)
+        else {
+            Posix.close(descriptor)
+            throw FileSystemError("open", path: path, code: ENOENT)
+        }
+        return descriptor
     }
 
     /// The text and record lengths of the one-file message open as `descriptor`, from its trailer.

@@ -1,7 +1,8 @@
 import TernMessage
 import TernSMTPCore
 
-/// Where `FileSpool` keeps each file: flat `tmp/`, `incoming/`, `corrupt/` and `partial/` under the root.
+/// Where `FileSpool` keeps each file: flat `tmp/`, `incoming/`, `corrupt/`, `partial/` and
+/// `spare/` under the root.
 struct SpoolPaths: Sendable {
     /// The spool root.
     let root: String
@@ -14,6 +15,8 @@ struct SpoolPaths: Sendable {
     let corrupt: String
     /// Checkpointed transactions kept for a resume.
     let partial: String
+    /// Files of removed messages kept for new ones (`SpareFiles`).
+    let spare: String
 
     init(root: String) {
         self.root = root
@@ -21,6 +24,7 @@ struct SpoolPaths: Sendable {
         incoming = root + "/incoming"
         corrupt = root + "/corrupt"
         partial = root + "/partial"
+        spare = root + "/spare"
     }
 
     func temporaryBody(_ id: QueueID) -> String { "\(temporary)/\(id).body" }
@@ -30,4 +34,5 @@ struct SpoolPaths: Sendable {
     func message(_ id: QueueID) -> String { "\(incoming)/\(id).msg" }
     func body(_ id: QueueID) -> String { "\(incoming)/\(id).body" }
     func envelope(_ id: QueueID) -> String { "\(incoming)/\(id).env" }
+    func spareFile(_ name: String) -> String { "\(spare)/\(name)" }
 }
