@@ -85,8 +85,14 @@ package enum Posix {
     /// Cuts the file open as `descriptor` to `length` octets and moves its offset there, so
     /// writes continue after them (`ftruncate(2)`, `lseek(2)`).
     package static func truncate(_ descriptor: CInt, to length: Int, path: String) throws {
-        guard ftruncate(descriptor, off_t(length)) == 0 else { throw FileSystemError("ftruncate", path: path) }
+        try setLength(descriptor, to: length, path: path)
         guard lseek(descriptor, off_t(length), SEEK_SET) >= 0 else { throw FileSystemError("lseek", path: path) }
+    }
+
+    /// Makes the file open as `descriptor` exactly `length` octets long (`ftruncate(2)`); its
+    /// offset stays where it is.
+    package static func setLength(_ descriptor: CInt, to length: Int, path: String) throws {
+        guard ftruncate(descriptor, off_t(length)) == 0 else { throw FileSystemError("ftruncate", path: path) }
     }
 
     /// `flock(2)` without waiting: true when the lock is taken, false when another open file

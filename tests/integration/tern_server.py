@@ -402,6 +402,16 @@ class TernServer:
             kw.setdefault("tls", True)
         return Session(self.port_of(role), **kw)
 
+    def etrn(self, argument: str) -> smtp_client.Reply:
+        """One session on the first listener: EHLO, `ETRN argument`, QUIT;
+        the ETRN reply."""
+        with self.session() as s:
+            check(s.greeting, 220)
+            s.ehlo()
+            reply = s.cmd(f"ETRN {argument}")
+            s.quit()
+        return reply
+
     def tls_session(self, role: str = "mx", ehlo: bool = True, **kw) -> Session:
         """A session inside TLS: STARTTLS on `mx`/`submission`, implicit on
         `smtps`; then EHLO unless ehlo=False."""

@@ -83,7 +83,16 @@ def mail(s: Session, rcpts: list[str], marker: str, sent: list[bytes], sender: s
     sent.append(message)
 
 
+def noop_then_close(client) -> None:
+    """A NOOP answered 250 over an smtplib client that has finished its handshake, then QUIT."""
+    try:
+        assert client.noop()[0] == 250
+    finally:
+        smtp_close(client)
+
+
 # ---------------------------------------------------------------- configuration
+
 
 def test_check_config_refuses_a_metrics_address_that_is_not_one(tmp_path):
     (tmp_path / "tern.toml").write_text('hostname = "mx.example.com"\n\n[metrics]\naddress = "nonsense"\n')
@@ -389,11 +398,7 @@ def test_server_tls_handshakes_and_auth_attempts(tern_factory):
     ok, failed = labels(side="server", result="ok"), labels(side="server", result="failed")
 
     # STARTTLS on mx with smtplib, then a command inside TLS.
-    client = smtp_starttls(srv.port_of("mx"))
-    try:
-        assert client.noop()[0] == 250
-    finally:
-        smtp_close(client)
+    noop_then_close(smtp_starttls(srv.port_of("mx")))
     expected[TLS][ok] += 1
     wait_moved(mport, before, expected, "a STARTTLS completed by smtplib")
 
@@ -415,11 +420,7 @@ def test_server_tls_handshakes_and_auth_attempts(tern_factory):
     wait_moved(mport, before, expected, "a close right after STARTTLS's 220")
 
     # smtps: an implicit handshake with smtplib; then plaintext where the ClientHello goes.
-    client = smtp_ssl(srv.port_of("smtps"))
-    try:
-        assert client.noop()[0] == 250
-    finally:
-        smtp_close(client)
+    noop_then_close(smtp_ssl(srv.port_of("smtps")))
     expected[TLS][ok] += 1
     wait_moved(mport, before, expected, "an smtps handshake completed by smtplib")
     with Session(srv.port_of("smtps"), read_greeting=False) as s:

@@ -74,21 +74,11 @@ def hold(srv, marker: str, rcpts: list[str], sender: str = SENDER) -> bytes:
     return queue_marked(srv.port, marker, BODY, sender, rcpts)
 
 
-def etrn(srv, argument: str) -> Reply:
-    """One session: EHLO, `ETRN argument`, QUIT; the ETRN reply."""
-    with srv.session() as s:
-        check(s.greeting, 220)
-        s.ehlo()
-        rep = s.cmd(f"ETRN {argument}")
-        s.quit()
-    return rep
-
-
 def etrn_when_idle(srv, argument: str, timeout: float = RUN_TIMEOUT) -> Reply:
     """ETRN again until the answer is not 458 (the run before has ended)."""
     deadline = time.monotonic() + timeout
     while True:
-        rep = etrn(srv, argument)
+        rep = srv.etrn(argument)
         if rep.code != 458 or time.monotonic() >= deadline:
             return rep
         time.sleep(0.2)
@@ -129,14 +119,14 @@ def test_mx_advertises_etrn(etrn_server):
 
 @pytest.mark.parametrize("argument", [EMPTY, f"@{EMPTY}", EMPTY.upper()])
 def test_nothing_held_251(etrn_server, argument):
-    rep = etrn(etrn_server, argument)
+    rep = etrn_server.etrn(argument)
     check(rep, 251, "2.0.0")
     if argument != EMPTY.upper():
         check(rep, 251, "2.0.0", text=f"OK, no messages waiting for node {EMPTY}")
 
 
 def test_hash_queue_even_when_empty_250(etrn_server):
-    check(etrn(etrn_server, f"#{EMPTY}"), 250, "2.0.0", text=f"OK, queuing for node {EMPTY} started")
+    check(etrn_server.etrn(f"#{EMPTY}"), 250, "2.0.0", text=f"OK, queuing for node {EMPTY} started")
 
 
 @pytest.mark.parametrize("node", [
@@ -147,13 +137,13 @@ def test_hash_queue_even_when_empty_250(etrn_server):
     LOCKED,  # the same, below NODE
 ])
 def test_node_not_allowed_459(etrn_server, node):
-    check(etrn(etrn_server, node), 459, "4.7.1", startswith=f"Node {node} not allowed")
+    check(etrn_server.etrn(node), 459, "4.7.1", startswith=f"Node {node} not allowed")
 
 
 @pytest.mark.parametrize("argument", ["#other.example", "@other.example", f"#{RESTRICTED}"])
 def test_prefixed_node_not_allowed_459(etrn_server, argument):
     """`#` and `@` name a node too: not a hold domain, or not this client's."""
-    check(etrn(etrn_server, argument), 459, "4.7.1", regex="not allowed")
+    check(etrn_server.etrn(argument), 459, "4.7.1", regex="not allowed")
 
 
 def test_restricted_node_mail_is_still_accepted_and_held(etrn_server):
@@ -161,7 +151,7 @@ def test_restricted_node_mail_is_still_accepted_and_held(etrn_server):
     marker = unique_marker("restricted")
     hold(etrn_server, marker, [f"r1@{RESTRICTED}"])
     etrn_server.wait_held({f"r1@{RESTRICTED}"})
-    check(etrn(etrn_server, RESTRICTED), 459, "4.7.1", startswith=f"Node {RESTRICTED} not allowed")
+    check(etrn_server.etrn(RESTRICTED), 459, "4.7.1", startswith=f"Node {RESTRICTED} not allowed")
     assert etrn_server.held_recipients() == {f"r1@{RESTRICTED}"}
 
 
@@ -272,7 +262,7 @@ def test_held_mail_waits_for_etrn_then_arrives_byte_for_byte(tern_factory, sink_
     time.sleep(2.5)  # more than two retry intervals
     assert sink.messages() == []
     assert srv.held_recipients() == {f"a@{NODE}"}
-    check(etrn(srv, NODE), 253, "2.0.0", text=started(1))
+    check(srv.etrn(NODE), 253, "2.0.0", text=started(1))
     [got] = sink.wait_messages(1, timeout=RUN_TIMEOUT)
     check_relayed(got, message, [f"a@{NODE}"], SENDER)
     srv.wait_queue_empty()
@@ -289,13 +279,13 @@ def test_253_counts_messages_and_delivers_each(tern_factory, sink_factory):
         second: (hold(srv, second, [f"c@{NODE}"]), [f"c@{NODE}"]),
     }
     srv.wait_held({f"a@{NODE}", f"b@{NODE}", f"c@{NODE}"})
-    check(etrn(srv, NODE), 253, "2.0.0", text=started(2))
+    check(srv.etrn(NODE), 253, "2.0.0", text=started(2))
     arrived = by_subject(sink.wait_messages(2, timeout=RUN_TIMEOUT))
     assert set(arrived) == {first, second}
     for marker, (message, rcpts) in sent.items():
         check_relayed(arrived[marker], message, rcpts, SENDER)
     srv.wait_queue_empty()
-    check(etrn(srv, NODE), 251, "2.0.0", text=f"OK, no messages waiting for node {NODE}")
+    check(srv.etrn(NODE), 251, "2.0.0", text=f"OK, no messages waiting for node {NODE}")
     assert len(sink.messages()) == 2
 
 
@@ -314,7 +304,7 @@ def test_at_sign_releases_the_node_and_the_hold_nodes_below_it_252(tern_factory,
     top, below = unique_marker("top"), unique_marker("below")
     sent = {top: hold(srv, top, [f"a@{NODE}"]), below: hold(srv, below, [f"b@{SUB}"])}
     srv.wait_held({f"a@{NODE}", f"b@{SUB}"})
-    check(etrn(srv, f"@{NODE}"), 252, "2.0.0", text=f"OK, pending messages for node {NODE} started")
+    check(srv.etrn(f"@{NODE}"), 252, "2.0.0", text=f"OK, pending messages for node {NODE} started")
     arrived = by_subject(sink.wait_messages(2, timeout=RUN_TIMEOUT))
     check_relayed(arrived[top], sent[top], [f"a@{NODE}"], SENDER)
     check_relayed(arrived[below], sent[below], [f"b@{SUB}"], SENDER)
@@ -329,10 +319,10 @@ def test_at_sign_with_mail_only_below_252_and_plain_etrn_does_not_reach_below(te
     message = hold(srv, marker, [f"b@{SUB}"])
     srv.wait_held({f"b@{SUB}"})
     # The plain form names one node: nothing is held for NODE itself.
-    check(etrn(srv, NODE), 251, "2.0.0", text=f"OK, no messages waiting for node {NODE}")
+    check(srv.etrn(NODE), 251, "2.0.0", text=f"OK, no messages waiting for node {NODE}")
     time.sleep(1.0)
     assert sink.messages() == [] and srv.held_recipients() == {f"b@{SUB}"}
-    check(etrn(srv, f"@{NODE}"), 252, "2.0.0", text=f"OK, pending messages for node {NODE} started")
+    check(srv.etrn(f"@{NODE}"), 252, "2.0.0", text=f"OK, pending messages for node {NODE} started")
     [got] = sink.wait_messages(1, timeout=RUN_TIMEOUT)
     check_relayed(got, message, [f"b@{SUB}"], SENDER)
 
@@ -344,7 +334,7 @@ def test_at_sign_skips_hold_nodes_the_client_may_not_release(tern_factory, sink_
     srv = tern_factory(etrn_config(sink.port))
     hold(srv, unique_marker("locked"), [f"l@{LOCKED}"])
     srv.wait_held({f"l@{LOCKED}"})
-    check(etrn(srv, f"@{NODE}"), 251, "2.0.0", text=f"OK, no messages waiting for node {NODE}")
+    check(srv.etrn(f"@{NODE}"), 251, "2.0.0", text=f"OK, no messages waiting for node {NODE}")
     time.sleep(1.0)
     assert sink.messages() == []
     assert srv.held_recipients() == {f"l@{LOCKED}"}
@@ -356,7 +346,7 @@ def test_hash_releases_the_named_queue_250(tern_factory, sink_factory):
     marker = unique_marker("hash")
     message = hold(srv, marker, [f"q@{NODE}"])
     srv.wait_held({f"q@{NODE}"})
-    check(etrn(srv, f"#{NODE}"), 250, "2.0.0", text=f"OK, queuing for node {NODE} started")
+    check(srv.etrn(f"#{NODE}"), 250, "2.0.0", text=f"OK, queuing for node {NODE} started")
     [got] = sink.wait_messages(1, timeout=RUN_TIMEOUT)
     check_relayed(got, message, [f"q@{NODE}"], SENDER)
     srv.wait_queue_empty()
@@ -391,7 +381,7 @@ def test_released_mail_goes_to_the_mx_without_a_route(tern_factory, sink_factory
     srv.wait_held({f"m@{NODE}"})
     time.sleep(1.5)
     assert sink.messages() == []
-    check(etrn(srv, NODE), 253, "2.0.0", text=started(1))
+    check(srv.etrn(NODE), 253, "2.0.0", text=started(1))
     [got] = sink.wait_messages(1, timeout=RUN_TIMEOUT)
     check_relayed(got, message, [f"m@{NODE}"], SENDER)
 
@@ -402,7 +392,7 @@ def test_run_falls_back_to_helo_when_ehlo_is_refused(tern_factory, scripted_peer
     marker = unique_marker("helo")
     message = hold(srv, marker, [f"h@{NODE}"])
     srv.wait_held({f"h@{NODE}"})
-    check(etrn(srv, NODE), 253, "2.0.0", text=started(1))
+    check(srv.etrn(NODE), 253, "2.0.0", text=started(1))
     [session] = peer.wait_closed(1)
     assert session.commands[:2] == [f"EHLO {HOST}", f"HELO {HOST}"], session.commands
     assert session.commands[2:] == [f"MAIL FROM:<{SENDER}>", f"RCPT TO:<h@{NODE}>", "DATA", "QUIT"]
@@ -417,7 +407,7 @@ def test_temporary_refusal_leaves_the_mail_held(tern_factory, scripted_peer_fact
     marker = unique_marker("tempfail")
     hold(srv, marker, [f"t@{NODE}"])
     srv.wait_held({f"t@{NODE}"})
-    check(etrn(srv, NODE), 253, "2.0.0", text=started(1))
+    check(srv.etrn(NODE), 253, "2.0.0", text=started(1))
     [session] = peer.wait_closed(1, timeout=RUN_TIMEOUT)
     assert f"RCPT TO:<t@{NODE}>" in session.commands and session.commands[-1] == "QUIT", session.commands
     assert session.messages == []
@@ -435,7 +425,7 @@ def test_permanent_refusal_sends_a_failure_report(tern_factory, sink_factory):
     marker = unique_marker("permfail")
     hold(srv, marker, [f"p@{NODE}"])
     srv.wait_held({f"p@{NODE}"})
-    check(etrn(srv, NODE), 253, "2.0.0", text=started(1))
+    check(srv.etrn(NODE), 253, "2.0.0", text=started(1))
     [report] = wait_delivered(srv.data_dir, SENDER, marker, timeout=RUN_TIMEOUT)
     assert b"multipart/report" in report and b"report-type=delivery-status" in report
     assert b"Action: failed" in report
@@ -462,8 +452,8 @@ def test_run_in_progress_458(tern_factory, scripted_peer_factory):
         check(s.cmd(f"ETRN {NODE}"), 458, "4.3.0", text=busy)
         check(s.cmd(f"ETRN #{NODE}"), 458, "4.3.0", text=busy)
         s.quit()
-    check(etrn(srv, NODE), 458, "4.3.0", text=busy)  # from another session too
-    check(etrn(srv, EMPTY), 251, "2.0.0")  # other nodes are not locked
+    check(srv.etrn(NODE), 458, "4.3.0", text=busy)  # from another session too
+    check(srv.etrn(EMPTY), 251, "2.0.0")  # other nodes are not locked
     peer.stop()  # the connection closes before any greeting
     rep = etrn_when_idle(srv, NODE)
     check(rep, 253, "2.0.0", text=started(1))
@@ -479,7 +469,7 @@ def test_kill9_during_a_run_loses_nothing(tern_factory, scripted_peer_factory, s
     first, second = unique_marker("crash1"), unique_marker("crash2")
     sent = {first: hold(srv, first, [f"a@{NODE}"]), second: hold(srv, second, [f"b@{NODE}"])}
     srv.wait_held({f"a@{NODE}", f"b@{NODE}"})
-    check(etrn(srv, NODE), 253, "2.0.0", text=started(2))
+    check(srv.etrn(NODE), 253, "2.0.0", text=started(2))
     peer.wait_connections(1)
     srv.kill9()
     sink = sink_factory()
@@ -487,7 +477,7 @@ def test_kill9_during_a_run_loses_nothing(tern_factory, scripted_peer_factory, s
     srv.config_path.write_text(to_toml(srv.config))
     srv.start()
     srv.wait_held({f"a@{NODE}", f"b@{NODE}"})
-    check(etrn(srv, NODE), 253, "2.0.0", text=started(2))
+    check(srv.etrn(NODE), 253, "2.0.0", text=started(2))
     arrived = by_subject(sink.wait_messages(2, timeout=RUN_TIMEOUT))
     assert sorted(arrived) == sorted(sent)
     for marker, message in sent.items():

@@ -107,15 +107,6 @@ def hold(srv, marker: str, rcpts: list[str], sender: str = SENDER) -> bytes:
     return queue_marked(srv.port, marker, BODY, sender, rcpts)
 
 
-def etrn(srv, node: str) -> Reply:
-    """`ETRN node` on mx in a session of its own."""
-    with srv.session() as s:
-        s.ehlo()
-        rep = s.cmd(f"ETRN {node}")
-        s.quit()
-    return rep
-
-
 def retry_while(code: int, attempt, timeout: float = TURN_TIMEOUT) -> Reply:
     """Call `attempt()` until its reply is not `code` (bounded)."""
     deadline = time.monotonic() + timeout
@@ -407,7 +398,7 @@ def test_mx_takes_mail_for_odmr_domains_from_anyone(odmr_server):
 
 def test_etrn_for_an_odmr_only_domain_459(odmr_server):
     """An `[odmr]` domain is no `[[etrn.node]]`: ETRN may not release it."""
-    check(etrn(odmr_server, NODE), 459, "4.7.1", startswith=f"Node {NODE} not allowed")
+    check(odmr_server.etrn(NODE), 459, "4.7.1", startswith=f"Node {NODE} not allowed")
 
 
 # ---------------------------------------------------------------- the turned connection
@@ -588,7 +579,7 @@ def test_domain_busy_with_an_etrn_run_451(tern_factory, scripted_peer_factory):
     marker = unique_marker("etrnbusy")
     sent = hold(srv, marker, [f"x@{NODE}"])
     srv.wait_held({f"x@{NODE}"})
-    check(etrn(srv, NODE), 253, "2.0.0", text=f"OK, 1 pending messages for node {NODE} started")
+    check(srv.etrn(NODE), 253, "2.0.0", text=f"OK, 1 pending messages for node {NODE} started")
     peer.wait_connections(1)
     with odmr_session(srv) as s:
         login(s)
@@ -608,8 +599,8 @@ def test_etrn_while_an_atrn_session_is_turned_458(tern_factory):
     srv.wait_held({f"x@{NODE}"})
     s, _ = turn(srv)
     with s:
-        check(etrn(srv, NODE), 458, "4.3.0", text=f"Unable to queue messages for node {NODE}")
-    rep = retry_while(458, lambda: etrn(srv, NODE))
+        check(srv.etrn(NODE), 458, "4.3.0", text=f"Unable to queue messages for node {NODE}")
+    rep = retry_while(458, lambda: srv.etrn(NODE))
     check(rep, 253, "2.0.0", text=f"OK, 1 pending messages for node {NODE} started")
 
 

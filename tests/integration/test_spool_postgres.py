@@ -395,16 +395,6 @@ def test_an_operator_command_on_a_message_another_node_is_delivering(tern_factor
     assert _count(postgres, database, "SELECT count(*) FROM tern_message") == 0
 
 
-def _etrn(srv, argument: str) -> Reply:
-    """One session on mx: EHLO, `ETRN argument`, QUIT; the ETRN reply."""
-    with srv.session() as s:
-        check(s.greeting, 220)
-        s.ehlo()
-        reply = s.cmd(f"ETRN {argument}")
-        s.quit()
-    return reply
-
-
 def _atrn(srv, domain: str) -> Reply:
     """One session on the odmr listener: EHLO, AUTH CRAM-MD5 as ACCOUNT, `ATRN domain`; the
     ATRN reply (the session is closed without QUIT: a 250 would have turned it)."""
@@ -455,11 +445,11 @@ def test_one_etrn_run_or_atrn_session_per_hold_domain_in_the_cluster(tern_factor
     queue_marked(node_a.port, marker, b"Held for the node.\r\n", SENDER, [f"customer@{NODE}"])
     node_b.wait_held({f"customer@{NODE}"})
 
-    check(_etrn(node_a, NODE), 253, "2.0.0", text=f"OK, 1 pending messages for node {NODE} started")
+    check(node_a.etrn(NODE), 253, "2.0.0", text=f"OK, 1 pending messages for node {NODE} started")
     silent.wait_connections(1)  # A's run waits for the node's greeting
     assert _hold_domain_leases(postgres, database, "node-a") == 1
-    check(_etrn(node_b, NODE), 458, "4.3.0", text=ETRN_BUSY)
-    check(_etrn(node_b, f"#{NODE}"), 458, "4.3.0", text=ETRN_BUSY)
+    check(node_b.etrn(NODE), 458, "4.3.0", text=ETRN_BUSY)
+    check(node_b.etrn(f"#{NODE}"), 458, "4.3.0", text=ETRN_BUSY)
     check(_atrn(node_b, NODE), 451, "4.3.0", text=ATRN_BUSY)
     assert _hold_domain_leases(postgres, database, "node-b") == 0
     assert node_b.held_recipients() == {f"customer@{NODE}"} and sink.messages() == []
@@ -481,7 +471,7 @@ def test_one_etrn_run_or_atrn_session_per_hold_domain_in_the_cluster(tern_factor
         time.sleep(0.2)
     if end != "kill -9":
         assert node_a.running(), node_a.log()
-    reply = _etrn(node_b, NODE)
+    reply = node_b.etrn(NODE)
     check(reply, 253, "2.0.0", text=f"OK, 1 pending messages for node {NODE} started")
     [arrived] = sink.wait_messages(1, timeout=WAIT)
     assert marker.encode() in arrived.data

@@ -81,7 +81,7 @@ final class FileSpoolWriter: SpoolWriter {
         self.groupCommit = groupCommit
         self.census = census
         self.recent = recent
-        self.spares = bodyPath == nil ? spares : nil
+        self.spares = spares
         self.logger = logger
         let file = descriptor.map { BodyFile.open($0, path: created, spare: nil) } ?? .notCreated
         state = NIOLockedValueBox(State(file: file, size: size))
@@ -129,8 +129,8 @@ final class FileSpoolWriter: SpoolWriter {
     /// the thread pool.
     private static func open(_ file: BodyFile, creating path: String, spares: SpareFiles?) throws -> BodyFile {
         if file.descriptor != nil { return file }
-        if let (descriptor, name) = spares?.open() {
-            return .open(descriptor, path: spares!.path(of: name), spare: name)
+        if let spares, let (descriptor, name) = spares.open() {
+            return .open(descriptor, path: spares.path(of: name), spare: name)
         }
         return .open(try Posix.open(path, Posix.createExclusive), path: path, spare: nil)
     }
@@ -258,7 +258,7 @@ final class FileSpoolWriter: SpoolWriter {
                 rest.writeBytes(MessageFiles.tail(record: record))
                 let length = size + rest.readableBytes - pending.readableBytes
                 try rest.withUnsafeReadableBytes { try operations.write(descriptor, $0, path: bodyPath) }
-                if spare != nil { try Posix.truncate(descriptor, to: length, path: bodyPath) }
+                if spare != nil { try Posix.setLength(descriptor, to: length, path: bodyPath) }
                 try operations.fsync(descriptor, path: bodyPath)
                 try operations.rename(bodyPath, to: paths.message(id))
             } catch {
